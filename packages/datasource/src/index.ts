@@ -1,1 +1,75 @@
-export const placeholder = 1;
+/**
+ * @dsync/datasource: the DataSource domain. What a remote data set is and how it is
+ * stored (definitions, validated with zod), the built-in Tushare and Nasdaq Data Link
+ * catalogs, the registry, and the port types every other dsync package speaks.
+ */
+
+// Definitions
+export { defineDataSource, parseDataSource, parseDataSources, type ParseOptions } from './define.js';
+export {
+  dataSourceSchema,
+  defaultTableName,
+  WRITE_MODES,
+  type DataSource,
+  type DataSourceInput,
+  type SourceLimits,
+  type StorageTarget,
+  type SyncPolicy,
+  type WriteMode,
+} from './schema/data-source.js';
+export { DEFAULT_DECIMAL, FIELD_TYPES, type Field, type FieldInput, type FieldType } from './schema/field.js';
+export { templatePlaceholders, type ParamSpec, type ParamSpecInput } from './schema/params.js';
+export {
+  ARG_STRATEGY_KINDS,
+  strategyDependencies,
+  strategyParams,
+  type ArgStrategy,
+  type ArgStrategyInput,
+  type FanOutStrategy,
+  type LeafArgStrategy,
+} from './schema/arg-strategy.js';
+export { paginationParams, type Pagination, type PaginationInput } from './schema/pagination.js';
+export { parseDuration, toIsoDate, type Scalar } from './schema/primitives.js';
+export { PROVIDER_PROFILES, PROVIDERS, type DateFormat, type Provider, type ProviderProfile } from './providers.js';
+
+// Catalogs
+export { builtInCatalog, CATALOG_DEFINITIONS } from './catalog/index.js';
+export { ndlTable, ndlTimeSeries, type NdlTableOptions, type NdlTimeSeriesOptions } from './catalog/ndl.js';
+
+// Registry
+export {
+  DataSourceRegistry,
+  type RegistryOptions,
+  type SourceEntry,
+  type SourceOverrides,
+  type SourceStates,
+  type UnsyncedSource,
+} from './registry/registry.js';
+export { staleness, type StalenessVerdict, type UnsyncedReason } from './registry/staleness.js';
+
+// Errors
+export {
+  DefinitionError,
+  DependencyCycleError,
+  DsyncError,
+  DuplicateSourceError,
+  UnknownSourceError,
+  type DefinitionIssue,
+} from './errors.js';
+
+// Ports
+export { argsKey, createRequestArgs, type RequestArgs, type RequestParams } from './ports/request-args.js';
+export { batchIdempotencyKey, type RecordBatch } from './ports/record-batch.js';
+export {
+  RUN_STATUSES,
+  TASK_STATUSES,
+  type LedgerError,
+  type QuotaUsage,
+  type RunRecord,
+  type RunStatus,
+  type SourceState,
+  type TaskRecord,
+  type TaskStatus,
+} from './ports/ledger.js';
+export type { Sink, TaskCompletion, TransactionalSink } from './ports/sink.js';
+export type { CheckpointStore, TaskUpdate } from './ports/checkpoint-store.js';

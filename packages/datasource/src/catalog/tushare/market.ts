@@ -1,0 +1,166 @@
+import type { DataSourceInput } from '../../schema/data-source.js';
+import { amount, BAR_FIELDS, DAILY_SYNC, date, key, price, ratio, str } from './fields.js';
+
+/**
+ * Market-wide Tushare tables. The daily tables are fetched one trade date at a time: one
+ * call then returns the whole market for that day (about 5,400 rows, under the 6,000 cap),
+ * which is far fewer calls than one per symbol.
+ */
+
+const doc = (id: number) => `https://tushare.pro/document/2?doc_id=${id}`;
+
+export const tushareTradeCal = {
+  id: 'tushare.trade_cal',
+  provider: 'tushare',
+  api: 'trade_cal',
+  title: 'Trading calendar',
+  description: 'Open and closed days of each exchange; the calendar every by-date source runs on.',
+  docs: doc(26),
+  fields: [key('exchange'), key('cal_date', 'date'), { name: 'is_open', type: 'int' }, date('pretrade_date')],
+  primaryKey: ['exchange', 'cal_date'],
+  params: { exchange: 'SSE' },
+  // No cap is documented; one exchange-year is 365 rows, so ten years stay far below 6,000.
+  args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 3650 },
+  rowCap: 6000,
+  sync: { since: '19901219', schedule: '0 1 * * *', freshness: '7d' },
+} satisfies DataSourceInput;
+
+export const tushareStockBasic = {
+  id: 'tushare.stock_basic',
+  provider: 'tushare',
+  api: 'stock_basic',
+  title: 'Stock list',
+  description: 'Every A-share listed, delisted or paused, with its listing dates; fan-out keys for per-symbol sources.',
+  docs: doc(25),
+  fields: [
+    key('ts_code'),
+    str('symbol'),
+    str('name'),
+    str('area'),
+    str('industry'),
+    str('fullname'),
+    str('enname'),
+    str('cnspell'),
+    str('market'),
+    str('exchange'),
+    str('curr_type'),
+    str('list_status'),
+    date('list_date'),
+    date('delist_date'),
+    str('is_hs'),
+    str('act_name'),
+    str('act_ent_type'),
+  ],
+  primaryKey: ['ts_code'],
+  // The API answers listed stocks only unless asked: ask for each status so fan-outs see delisted symbols too.
+  args: { kind: 'enumerate', param: 'list_status', values: ['L', 'D', 'P'] },
+  rowCap: 6000,
+  sync: { schedule: '0 1 * * *', freshness: '1d' },
+} satisfies DataSourceInput;
+
+const byTradeDate = { kind: 'trade-calendar', param: 'trade_date' } as const;
+
+export const tushareDaily = {
+  id: 'tushare.daily',
+  provider: 'tushare',
+  api: 'daily',
+  title: 'Daily bars (unadjusted)',
+  description: 'Open, high, low, close, volume and amount of every stock on each trade date.',
+  docs: doc(27),
+  fields: BAR_FIELDS,
+  primaryKey: ['ts_code', 'trade_date'],
+  args: byTradeDate,
+  rowCap: 6000,
+  sync: DAILY_SYNC,
+} satisfies DataSourceInput;
+
+/**
+ * Weekly and monthly bars are dated on the period's last trade date, so they are fetched
+ * by date windows rather than per open day (most days would answer nothing). Offset paging
+ * catches a window that holds two period ends.
+ */
+export const tushareWeekly = {
+  id: 'tushare.weekly',
+  provider: 'tushare',
+  api: 'weekly',
+  title: 'Weekly bars',
+  description: 'Weekly bars of every stock, dated on the last trade date of each week.',
+  docs: doc(144),
+  fields: BAR_FIELDS,
+  primaryKey: ['ts_code', 'trade_date'],
+  args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 7 },
+  rowCap: 6000,
+  sync: { since: '19901219', schedule: '0 18 * * 5', freshness: '7d', availableAfter: '17:00' },
+} satisfies DataSourceInput;
+
+export const tushareMonthly = {
+  id: 'tushare.monthly',
+  provider: 'tushare',
+  api: 'monthly',
+  title: 'Monthly bars',
+  description: 'Monthly bars of every stock, dated on the last trade date of each month.',
+  docs: doc(145),
+  fields: BAR_FIELDS,
+  primaryKey: ['ts_code', 'trade_date'],
+  args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 28 },
+  rowCap: 6000,
+  sync: { since: '19901219', schedule: '0 18 28-31 * *', freshness: '31d', availableAfter: '17:00' },
+} satisfies DataSourceInput;
+
+export const tushareAdjFactor = {
+  id: 'tushare.adj_factor',
+  provider: 'tushare',
+  api: 'adj_factor',
+  title: 'Adjustment factors',
+  description: 'The cumulative adjustment factor of every stock on each trade date.',
+  docs: doc(28),
+  fields: [key('ts_code'), key('trade_date', 'date'), { name: 'adj_factor', type: 'decimal', precision: 20, scale: 6 }],
+  primaryKey: ['ts_code', 'trade_date'],
+  args: byTradeDate,
+  // No cap is documented; users page at 6,000 and one day is about 5,400 rows.
+  rowCap: 6000,
+  sync: DAILY_SYNC,
+} satisfies DataSourceInput;
+
+export const tushareDailyBasic = {
+  id: 'tushare.daily_basic',
+  provider: 'tushare',
+  api: 'daily_basic',
+  title: 'Daily indicators',
+  description: 'Turnover, valuation ratios, share counts and market value of every stock on each trade date.',
+  docs: doc(32),
+  fields: [
+    key('ts_code'),
+    key('trade_date', 'date'),
+    price('close'),
+    ratio('turnover_rate'),
+    ratio('turnover_rate_f'),
+    ratio('volume_ratio'),
+    ratio('pe'),
+    ratio('pe_ttm'),
+    ratio('pb'),
+    ratio('ps'),
+    ratio('ps_ttm'),
+    ratio('dv_ratio'),
+    ratio('dv_ttm'),
+    amount('total_share'),
+    amount('float_share'),
+    amount('free_share'),
+    amount('total_mv'),
+    amount('circ_mv'),
+  ],
+  primaryKey: ['ts_code', 'trade_date'],
+  args: byTradeDate,
+  rowCap: 6000,
+  sync: DAILY_SYNC,
+} satisfies DataSourceInput;
+
+export const tushareMarket = [
+  tushareTradeCal,
+  tushareStockBasic,
+  tushareDaily,
+  tushareWeekly,
+  tushareMonthly,
+  tushareAdjFactor,
+  tushareDailyBasic,
+] as const;

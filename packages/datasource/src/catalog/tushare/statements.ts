@@ -1,0 +1,304 @@
+import type { DataSourceInput } from '../../schema/data-source.js';
+import type { FieldInput } from '../../schema/field.js';
+
+/**
+ * Tushare financial statements, fetched per symbol × report period. `income`,
+ * `balancesheet`, `cashflow` and `fina_indicator` take exactly one `ts_code` per call; the
+ * whole-market variants (`income_vip` and the like, queried by `period`) need 5,000 points,
+ * which a 2,000-point account lacks. So each listed stock fans out over the quarter ends it
+ * was listed for: every call stays far under the row cap, and a sync only asks for the new
+ * quarters. Restated statements come back as extra rows (another `report_type`,
+ * `f_ann_date` or `update_flag`), which is why those columns belong to the key.
+ *
+ * Many trailing columns are "默认显示 N" in the docs: Tushare returns them only when the
+ * call names them in `fields`, so requests must list the fields below rather than rely on
+ * the default set (fina_indicator's `update_flag`, part of its key, is one of them).
+ */
+
+const doc = (id: number) => `https://tushare.pro/document/2?doc_id=${id}`;
+
+const key = (name: string, type: 'string' | 'date', description: string): FieldInput => ({
+  name,
+  type,
+  nullable: false,
+  description,
+});
+const str = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'string' }));
+const date = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'date' }));
+/** Amounts in yuan (and share counts): large and summed, so kept exact. */
+const money = (...names: string[]): FieldInput[] =>
+  names.map((name) => ({ name, type: 'decimal', precision: 24, scale: 4 }));
+/** Per-share values: small, with more places than amounts. */
+const perShare = (...names: string[]): FieldInput[] =>
+  names.map((name) => ({ name, type: 'decimal', precision: 20, scale: 6 }));
+/** Ratios, percentages, turnover rates and days: measurements, not money. */
+const ratio = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'float' }));
+
+const TS_CODE = key('ts_code', 'string', 'TS code of the stock, e.g. 600000.SH');
+const END_DATE = key('end_date', 'date', 'Report period: the quarter end the figures cover');
+const UPDATE_FLAG = key('update_flag', 'string', 'Update flag; 1 marks the latest version');
+const F_ANN_DATE = key('f_ann_date', 'date', 'Actual announcement date of this version');
+const REPORT_TYPE = key(
+  'report_type',
+  'string',
+  'Statement type: 1 consolidated, 2 single quarter, 4 adjusted, 6 parent company, …',
+);
+
+/** The heading columns the three statements share, in the docs' order (`cashflow` differs). */
+const STATEMENT_HEAD: FieldInput[] = [
+  TS_CODE,
+  ...date('ann_date'),
+  F_ANN_DATE,
+  END_DATE,
+  REPORT_TYPE,
+  ...str('comp_type', 'end_type'),
+];
+
+const STATEMENT_KEY = ['ts_code', 'end_date', 'report_type', 'f_ann_date', 'update_flag'];
+
+const PARAMS = {
+  ts_code: { kind: 'input', required: true, description: 'TS code of one stock' },
+  period: { kind: 'input', description: 'report period YYYYMMDD (a quarter end)' },
+} as const;
+
+const ARGS = {
+  kind: 'fan-out',
+  param: 'ts_code',
+  keys: {
+    source: 'tushare.stock_basic',
+    field: 'ts_code',
+    listedFrom: 'list_date',
+    listedUntil: 'delist_date',
+  },
+  each: { kind: 'report-period', param: 'period' },
+} as const;
+
+/** Statements are announced during the day; the evening run picks up the day's filings. */
+const SYNC = {
+  since: '19900101',
+  schedule: '0 20 * * *',
+  freshness: '1d',
+  availableAfter: '20:00',
+} as const;
+
+// The statement docs state no per-call cap; 6,000 is Tushare's usual one. One stock and
+// period answers a handful of rows (one per report type and restatement), far below it.
+const STATEMENT_ROW_CAP = 6000;
+
+export const tushareIncome = {
+  id: 'tushare.income',
+  provider: 'tushare',
+  api: 'income',
+  title: 'Income statement',
+  description: 'Income statement of one listed company per report period, with restatements.',
+  docs: doc(33),
+  fields: [
+    ...STATEMENT_HEAD,
+    ...perShare('basic_eps', 'diluted_eps'),
+    ...money('total_revenue', 'revenue', 'int_income', 'prem_earned', 'comm_income'),
+    ...money('n_commis_income', 'n_oth_income', 'n_oth_b_income', 'prem_income', 'out_prem'),
+    ...money('une_prem_reser', 'reins_income', 'n_sec_tb_income', 'n_sec_uw_income'),
+    ...money('n_asset_mg_income', 'oth_b_income', 'fv_value_chg_gain', 'invest_income'),
+    ...money('ass_invest_income', 'forex_gain', 'total_cogs', 'oper_cost', 'int_exp'),
+    ...money('comm_exp', 'biz_tax_surchg', 'sell_exp', 'admin_exp', 'fin_exp'),
+    ...money('assets_impair_loss', 'prem_refund', 'compens_payout', 'reser_insur_liab'),
+    ...money('div_payt', 'reins_exp', 'oper_exp', 'compens_payout_refu', 'insur_reser_refu'),
+    ...money('reins_cost_refund', 'other_bus_cost', 'operate_profit', 'non_oper_income'),
+    ...money('non_oper_exp', 'nca_disploss', 'total_profit', 'income_tax', 'n_income'),
+    ...money('n_income_attr_p', 'minority_gain', 'oth_compr_income', 't_compr_income'),
+    ...money('compr_inc_attr_p', 'compr_inc_attr_m_s', 'ebit', 'ebitda', 'insurance_exp'),
+    ...money('undist_profit', 'distable_profit', 'rd_exp', 'fin_exp_int_exp', 'fin_exp_int_inc'),
+    ...money('transfer_surplus_rese', 'transfer_housing_imprest', 'transfer_oth', 'adj_lossgain'),
+    ...money('withdra_legal_surplus', 'withdra_legal_pubfund', 'withdra_biz_devfund'),
+    ...money('withdra_rese_fund', 'withdra_oth_ersu', 'workers_welfare', 'distr_profit_shrhder'),
+    ...money('prfshare_payable_dvd', 'comshare_payable_dvd', 'capit_comstock_div'),
+    ...money('net_after_nr_lp_correct', 'credit_impa_loss', 'net_expo_hedging_benefits'),
+    ...money('oth_impair_loss_assets', 'total_opcost', 'amodcost_fin_assets', 'oth_income'),
+    ...money('asset_disp_income', 'continued_net_profit', 'end_net_profit'),
+    UPDATE_FLAG,
+  ],
+  primaryKey: STATEMENT_KEY,
+  params: PARAMS,
+  args: ARGS,
+  rowCap: STATEMENT_ROW_CAP,
+  storage: { writeMode: 'upsert' },
+  sync: SYNC,
+} satisfies DataSourceInput;
+
+export const tushareBalancesheet = {
+  id: 'tushare.balancesheet',
+  provider: 'tushare',
+  api: 'balancesheet',
+  title: 'Balance sheet',
+  description: 'Balance sheet of one listed company per report period, with restatements.',
+  docs: doc(36),
+  fields: [
+    ...STATEMENT_HEAD,
+    // total_share is a share count, not yuan, but as large and as exact as the amounts.
+    ...money('total_share', 'cap_rese', 'undistr_porfit', 'surplus_rese', 'special_rese'),
+    ...money('money_cap', 'trad_asset', 'notes_receiv', 'accounts_receiv', 'oth_receiv'),
+    ...money('prepayment', 'div_receiv', 'int_receiv', 'inventories', 'amor_exp'),
+    ...money('nca_within_1y', 'sett_rsrv', 'loanto_oth_bank_fi', 'premium_receiv'),
+    ...money('reinsur_receiv', 'reinsur_res_receiv', 'pur_resale_fa', 'oth_cur_assets'),
+    ...money('total_cur_assets', 'fa_avail_for_sale', 'htm_invest', 'lt_eqt_invest'),
+    ...money('invest_real_estate', 'time_deposits', 'oth_assets', 'lt_rec', 'fix_assets'),
+    ...money('cip', 'const_materials', 'fixed_assets_disp', 'produc_bio_assets'),
+    ...money('oil_and_gas_assets', 'intan_assets', 'r_and_d', 'goodwill', 'lt_amor_exp'),
+    ...money('defer_tax_assets', 'decr_in_disbur', 'oth_nca', 'total_nca', 'cash_reser_cb'),
+    ...money('depos_in_oth_bfi', 'prec_metals', 'deriv_assets', 'rr_reins_une_prem'),
+    ...money('rr_reins_outstd_cla', 'rr_reins_lins_liab', 'rr_reins_lthins_liab'),
+    ...money('refund_depos', 'ph_pledge_loans', 'refund_cap_depos', 'indep_acct_assets'),
+    ...money('client_depos', 'client_prov', 'transac_seat_fee', 'invest_as_receiv'),
+    ...money('total_assets', 'lt_borr', 'st_borr', 'cb_borr', 'depos_ib_deposits'),
+    ...money('loan_oth_bank', 'trading_fl', 'notes_payable', 'acct_payable', 'adv_receipts'),
+    ...money('sold_for_repur_fa', 'comm_payable', 'payroll_payable', 'taxes_payable'),
+    ...money('int_payable', 'div_payable', 'oth_payable', 'acc_exp', 'deferred_inc'),
+    ...money('st_bonds_payable', 'payable_to_reinsurer', 'rsrv_insur_cont'),
+    ...money('acting_trading_sec', 'acting_uw_sec', 'non_cur_liab_due_1y', 'oth_cur_liab'),
+    ...money('total_cur_liab', 'bond_payable', 'lt_payable', 'specific_payables'),
+    ...money('estimated_liab', 'defer_tax_liab', 'defer_inc_non_cur_liab', 'oth_ncl'),
+    ...money('total_ncl', 'depos_oth_bfi', 'deriv_liab', 'depos', 'agency_bus_liab'),
+    ...money('oth_liab', 'prem_receiv_adva', 'depos_received', 'ph_invest', 'reser_une_prem'),
+    ...money('reser_outstd_claims', 'reser_lins_liab', 'reser_lthins_liab', 'indept_acc_liab'),
+    ...money('pledge_borr', 'indem_payable', 'policy_div_payable', 'total_liab'),
+    ...money('treasury_share', 'ordin_risk_reser', 'forex_differ', 'invest_loss_unconf'),
+    ...money('minority_int', 'total_hldr_eqy_exc_min_int', 'total_hldr_eqy_inc_min_int'),
+    ...money('total_liab_hldr_eqy', 'lt_payroll_payable', 'oth_comp_income', 'oth_eqt_tools'),
+    ...money('oth_eqt_tools_p_shr', 'lending_funds', 'acc_receivable', 'st_fin_payable'),
+    ...money('payables', 'hfs_assets', 'hfs_sales', 'cost_fin_assets', 'fair_value_fin_assets'),
+    ...money('cip_total', 'oth_pay_total', 'long_pay_total', 'debt_invest', 'oth_debt_invest'),
+    ...money('oth_eq_invest', 'oth_illiq_fin_assets', 'oth_eq_ppbond', 'receiv_financing'),
+    ...money('use_right_assets', 'lease_liab', 'contract_assets', 'contract_liab'),
+    ...money('accounts_receiv_bill', 'accounts_pay', 'oth_rcv_total', 'fix_assets_total'),
+    UPDATE_FLAG,
+  ],
+  primaryKey: STATEMENT_KEY,
+  params: PARAMS,
+  args: ARGS,
+  rowCap: STATEMENT_ROW_CAP,
+  storage: { writeMode: 'upsert' },
+  sync: SYNC,
+} satisfies DataSourceInput;
+
+export const tushareCashflow = {
+  id: 'tushare.cashflow',
+  provider: 'tushare',
+  api: 'cashflow',
+  title: 'Cash flow statement',
+  description: 'Cash flow statement of one listed company per report period, with restatements.',
+  docs: doc(44),
+  fields: [
+    // The docs list comp_type before report_type here, unlike the other two statements.
+    TS_CODE,
+    ...date('ann_date'),
+    F_ANN_DATE,
+    END_DATE,
+    ...str('comp_type'),
+    REPORT_TYPE,
+    ...str('end_type'),
+    ...money('net_profit', 'finan_exp', 'c_fr_sale_sg', 'recp_tax_rends', 'n_depos_incr_fi'),
+    ...money('n_incr_loans_cb', 'n_inc_borr_oth_fi', 'prem_fr_orig_contr', 'n_incr_insured_dep'),
+    ...money('n_reinsur_prem', 'n_incr_disp_tfa', 'ifc_cash_incr', 'n_incr_disp_faas'),
+    ...money('n_incr_loans_oth_bank', 'n_cap_incr_repur', 'c_fr_oth_operate_a'),
+    ...money('c_inf_fr_operate_a', 'c_paid_goods_s', 'c_paid_to_for_empl', 'c_paid_for_taxes'),
+    ...money('n_incr_clt_loan_adv', 'n_incr_dep_cbob', 'c_pay_claims_orig_inco'),
+    ...money('pay_handling_chrg', 'pay_comm_insur_plcy', 'oth_cash_pay_oper_act'),
+    ...money('st_cash_out_act', 'n_cashflow_act', 'oth_recp_ral_inv_act'),
+    ...money('c_disp_withdrwl_invest', 'c_recp_return_invest', 'n_recp_disp_fiolta'),
+    ...money('n_recp_disp_sobu', 'stot_inflows_inv_act', 'c_pay_acq_const_fiolta'),
+    ...money('c_paid_invest', 'n_disp_subs_oth_biz', 'oth_pay_ral_inv_act', 'n_incr_pledge_loan'),
+    ...money('stot_out_inv_act', 'n_cashflow_inv_act', 'c_recp_borrow', 'proc_issue_bonds'),
+    ...money('oth_cash_recp_ral_fnc_act', 'stot_cash_in_fnc_act', 'free_cashflow'),
+    ...money('c_prepay_amt_borr', 'c_pay_dist_dpcp_int_exp', 'incl_dvd_profit_paid_sc_ms'),
+    ...money('oth_cashpay_ral_fnc_act', 'stot_cashout_fnc_act', 'n_cash_flows_fnc_act'),
+    ...money('eff_fx_flu_cash', 'n_incr_cash_cash_equ', 'c_cash_equ_beg_period'),
+    ...money('c_cash_equ_end_period', 'c_recp_cap_contrib', 'incl_cash_rec_saims'),
+    ...money('uncon_invest_loss', 'prov_depr_assets', 'depr_fa_coga_dpba', 'amort_intang_assets'),
+    ...money('lt_amort_deferred_exp', 'decr_deferred_exp', 'incr_acc_exp', 'loss_disp_fiolta'),
+    ...money('loss_scr_fa', 'loss_fv_chg', 'invest_loss', 'decr_def_inc_tax_assets'),
+    ...money('incr_def_inc_tax_liab', 'decr_inventories', 'decr_oper_payable'),
+    ...money('incr_oper_payable', 'others', 'im_net_cashflow_oper_act', 'conv_debt_into_cap'),
+    ...money('conv_copbonds_due_within_1y', 'fa_fnc_leases', 'im_n_incr_cash_equ'),
+    ...money('net_dism_capital_add', 'net_cash_rece_sec', 'credit_impa_loss'),
+    ...money('use_right_asset_dep', 'oth_loss_asset', 'end_bal_cash', 'beg_bal_cash'),
+    ...money('end_bal_cash_equ', 'beg_bal_cash_equ'),
+    UPDATE_FLAG,
+  ],
+  primaryKey: STATEMENT_KEY,
+  params: PARAMS,
+  args: ARGS,
+  rowCap: STATEMENT_ROW_CAP,
+  storage: { writeMode: 'upsert' },
+  sync: SYNC,
+} satisfies DataSourceInput;
+
+export const tushareFinaIndicator = {
+  id: 'tushare.fina_indicator',
+  provider: 'tushare',
+  api: 'fina_indicator',
+  title: 'Financial indicators',
+  description: 'Per-share, profitability, solvency, turnover and growth ratios per report period.',
+  docs: doc(79),
+  fields: [
+    TS_CODE,
+    // No f_ann_date or report_type here: a restatement shows as another ann_date.
+    key('ann_date', 'date', 'Announcement date of this version'),
+    END_DATE,
+    ...perShare('eps', 'dt_eps', 'total_revenue_ps', 'revenue_ps', 'capital_rese_ps'),
+    ...perShare('surplus_rese_ps', 'undist_profit_ps'),
+    // gross_margin is the gross profit amount (毛利), not a margin; grossprofit_margin is the ratio.
+    ...money('extra_item', 'profit_dedt', 'gross_margin'),
+    ...ratio('current_ratio', 'quick_ratio', 'cash_ratio', 'invturn_days', 'arturn_days'),
+    ...ratio('inv_turn', 'ar_turn', 'ca_turn', 'fa_turn', 'assets_turn'),
+    ...money('op_income', 'valuechange_income', 'interst_income', 'daa', 'ebit', 'ebitda'),
+    ...money('fcff', 'fcfe', 'current_exint', 'noncurrent_exint', 'interestdebt', 'netdebt'),
+    ...money('tangible_asset', 'working_capital', 'networking_capital', 'invest_capital'),
+    ...money('retained_earnings'),
+    ...perShare('diluted2_eps', 'bps', 'ocfps', 'retainedps', 'cfps', 'ebit_ps', 'fcff_ps'),
+    ...perShare('fcfe_ps'),
+    ...ratio('netprofit_margin', 'grossprofit_margin', 'cogs_of_sales', 'expense_of_sales'),
+    ...ratio('profit_to_gr', 'saleexp_to_gr', 'adminexp_of_gr', 'finaexp_of_gr', 'impai_ttm'),
+    ...ratio('gc_of_gr', 'op_of_gr', 'ebit_of_gr', 'roe', 'roe_waa', 'roe_dt', 'roa', 'npta'),
+    ...ratio('roic', 'roe_yearly', 'roa2_yearly', 'roe_avg', 'opincome_of_ebt'),
+    ...ratio('investincome_of_ebt', 'n_op_profit_of_ebt', 'tax_to_ebt', 'dtprofit_to_profit'),
+    ...ratio('salescash_to_or', 'ocf_to_or', 'ocf_to_opincome', 'capitalized_to_da'),
+    ...ratio('debt_to_assets', 'assets_to_eqt', 'dp_assets_to_eqt', 'ca_to_assets'),
+    ...ratio('nca_to_assets', 'tbassets_to_totalassets', 'int_to_talcap', 'eqt_to_talcapital'),
+    ...ratio('currentdebt_to_debt', 'longdeb_to_debt', 'ocf_to_shortdebt', 'debt_to_eqt'),
+    ...ratio('eqt_to_debt', 'eqt_to_interestdebt', 'tangibleasset_to_debt'),
+    ...ratio('tangasset_to_intdebt', 'tangibleasset_to_netdebt', 'ocf_to_debt'),
+    ...ratio('ocf_to_interestdebt', 'ocf_to_netdebt', 'ebit_to_interest'),
+    ...ratio('longdebt_to_workingcapital', 'ebitda_to_debt', 'turn_days', 'roa_yearly', 'roa_dp'),
+    ...money('fixed_assets', 'profit_prefin_exp', 'non_op_profit'),
+    ...ratio('op_to_ebt', 'nop_to_ebt', 'ocf_to_profit', 'cash_to_liqdebt'),
+    ...ratio('cash_to_liqdebt_withinterest', 'op_to_liqdebt', 'op_to_debt', 'roic_yearly'),
+    ...ratio('total_fa_trun', 'profit_to_op'),
+    ...money('q_opincome', 'q_investincome', 'q_dtprofit'),
+    ...perShare('q_eps'),
+    ...ratio('q_netprofit_margin', 'q_gsprofit_margin', 'q_exp_to_sales', 'q_profit_to_gr'),
+    ...ratio('q_saleexp_to_gr', 'q_adminexp_to_gr', 'q_finaexp_to_gr', 'q_impair_to_gr_ttm'),
+    ...ratio('q_gc_to_gr', 'q_op_to_gr', 'q_roe', 'q_dt_roe', 'q_npta', 'q_opincome_to_ebt'),
+    ...ratio('q_investincome_to_ebt', 'q_dtprofit_to_profit', 'q_salescash_to_or'),
+    ...ratio('q_ocf_to_sales', 'q_ocf_to_or', 'basic_eps_yoy', 'dt_eps_yoy', 'cfps_yoy'),
+    ...ratio('op_yoy', 'ebt_yoy', 'netprofit_yoy', 'dt_netprofit_yoy', 'ocf_yoy', 'roe_yoy'),
+    ...ratio('bps_yoy', 'assets_yoy', 'eqt_yoy', 'tr_yoy', 'or_yoy', 'q_gr_yoy', 'q_gr_qoq'),
+    ...ratio('q_sales_yoy', 'q_sales_qoq', 'q_op_yoy', 'q_op_qoq', 'q_profit_yoy'),
+    ...ratio('q_profit_qoq', 'q_netprofit_yoy', 'q_netprofit_qoq', 'equity_yoy'),
+    ...money('rd_exp'),
+    UPDATE_FLAG,
+  ],
+  primaryKey: ['ts_code', 'end_date', 'ann_date', 'update_flag'],
+  params: PARAMS,
+  args: ARGS,
+  // "每次请求最多返回100条记录" (older doc text: 60); one stock and period is far below it.
+  rowCap: 100,
+  storage: { writeMode: 'upsert' },
+  sync: SYNC,
+} satisfies DataSourceInput;
+
+export const tushareStatements = [
+  tushareIncome,
+  tushareBalancesheet,
+  tushareCashflow,
+  tushareFinaIndicator,
+] as const;

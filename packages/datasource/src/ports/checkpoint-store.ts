@@ -1,0 +1,47 @@
+import type { LedgerError, QuotaUsage, RunRecord, RunStatus, SourceState, TaskRecord, TaskStatus } from './ledger.js';
+
+/** A change to one task's ledger row. */
+export interface TaskUpdate {
+  readonly status: TaskStatus;
+  readonly attempts?: number;
+  readonly rows?: number;
+  readonly lastError?: LedgerError;
+  readonly worker?: string;
+}
+
+/**
+ * The ledger and checkpoints: runs, tasks per args key, each source's cursor and the
+ * per-day quota counts.
+ *
+ * @remarks
+ * Keys are unique per source across runs: `tasks` with a key already done are not
+ * returned by `unfinishedTasks`, so a resumed run fetches only what is left. Every method
+ * is safe to call from several processes at once when the backing store is shared
+ * (PostgreSQL); the embedded store (SQLite) serves one process.
+ */
+export interface CheckpointStore {
+  ready(): Promise<void>;
+  close(): Promise<void>;
+
+  startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt'>): Promise<void>;
+  finishRun(id: string, status: Exclude<RunStatus, 'running'>, reason?: LedgerError, resumeAfter?: string): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+
+  /** Adds tasks as pending; a key the ledger already has keeps its row. */
+  addTasks(tasks: readonly TaskRecord[]): Promise<void>;
+  updateTask(sourceId: string, key: string, update: TaskUpdate): Promise<void>;
+  /** Whether a task is done (or dropped), so a resumed run skips it. */
+  isSettled(sourceId: string, key: string): Promise<boolean>;
+  /** Tasks neither done nor dropped, oldest first: what a resumed run does first. */
+  unfinishedTasks(sourceId: string, options?: { limit?: number }): Promise<TaskRecord[]>;
+  listTasks(filter?: { runId?: string; sourceId?: string; status?: TaskStatus; limit?: number }): Promise<TaskRecord[]>;
+
+  getSourceState(sourceId: string): Promise<SourceState>;
+  /** Moves the cursor forward (never back) and stamps the sync time. */
+  advanceCursor(sourceId: string, cursor: string, syncedAt: string): Promise<void>;
+
+  getQuotaUsage(scope: string, day: string): Promise<QuotaUsage>;
+  /** Adds `calls` to the day's count and returns the new total. */
+  addQuotaUsage(scope: string, day: string, calls: number): Promise<number>;
+}

@@ -1,0 +1,48 @@
+import type { Scalar } from '../schema/primitives.js';
+
+/** Parameter values of one request, as the API receives them. */
+export type RequestParams = Readonly<Record<string, Scalar>>;
+
+/**
+ * One request's arguments: the one data structure arg generation hands to the
+ * synchronizer. `key` is stable across runs and processes, so the ledger can tell
+ * "done" from "not done".
+ */
+export interface RequestArgs {
+  readonly sourceId: string;
+  readonly api: string;
+  readonly params: RequestParams;
+  /** `argsKey(api, params)`. */
+  readonly key: string;
+  /**
+   * The date range this request covers (`YYYY-MM-DD`, inclusive), when it has one: the
+   * cursor advances over it and `replace-window` writes delete it.
+   */
+  readonly window?: { readonly start: string; readonly end: string };
+}
+
+const encode = (value: Scalar): string => encodeURIComponent(String(value));
+
+/**
+ * The canonical key of a request: the api, then its parameters sorted by name, query-string
+ * encoded (`daily?trade_date=20240102`). Equal parameters give equal keys whatever their
+ * order; numbers and their decimal strings are the same value to the API and the same here.
+ */
+export function argsKey(api: string, params: RequestParams): string {
+  const query = Object.keys(params)
+    .sort()
+    .map((name) => `${encodeURIComponent(name)}=${encode(params[name] as Scalar)}`)
+    .join('&');
+  return query === '' ? api : `${api}?${query}`;
+}
+
+/** Builds request args with their key. */
+export function createRequestArgs(
+  sourceId: string,
+  api: string,
+  params: RequestParams,
+  window?: RequestArgs['window'],
+): RequestArgs {
+  const args = { sourceId, api, params: Object.freeze({ ...params }), key: argsKey(api, params) };
+  return Object.freeze(window === undefined ? args : { ...args, window: Object.freeze({ ...window }) });
+}

@@ -1,0 +1,39 @@
+import type { DataSource } from '../schema/data-source.js';
+import type { RecordBatch } from './record-batch.js';
+
+/**
+ * Where fetched rows go: a database, files, or a queue to a downstream consumer.
+ *
+ * @remarks
+ * The contract every sink keeps (checked by the adapter contract suite in
+ * `@dsync/storage-adapters`):
+ * - `write` resolves only once the batch is durable (committed, renamed into place,
+ *   confirmed by the broker): the synchronizer marks a task done only after that.
+ * - Writing the same batch twice (same idempotency key) leaves the same stored rows as
+ *   writing it once.
+ * - A failed `write` leaves nothing half-written that a retry would double.
+ * - `ready` may be called before the first write and is idempotent; after `close`,
+ *   `write` rejects.
+ */
+export interface Sink {
+  /** A short name for logs and the ledger, e.g. `sqlite:data.db` (never a password). */
+  readonly name: string;
+  ready(): Promise<void>;
+  write(batch: RecordBatch, source: DataSource): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A sink that shares its database with the checkpoint store can store a batch and record
+ * its task's completion in one transaction, so a crash between the two cannot happen.
+ */
+export interface TransactionalSink extends Sink {
+  writeAndComplete(batch: RecordBatch, source: DataSource, completion: TaskCompletion): Promise<void>;
+}
+
+/** What the ledger records with the last batch of a task. */
+export interface TaskCompletion {
+  readonly runId: string;
+  readonly key: string;
+  readonly rows: number;
+}
