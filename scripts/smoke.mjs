@@ -19,7 +19,8 @@ const entry = pkg.exports?.['.'];
 if (!entry?.import || !entry?.require) fail('exports["."] needs both "import" and "require"');
 for (const cond of ['import', 'require']) {
   for (const file of [entry[cond].types, entry[cond].default]) {
-    if (!file || !existsSync(join(dir, file))) fail(`exports["."].${cond} names ${file}, which is missing`);
+    if (!file || !existsSync(join(dir, file)))
+      fail(`exports["."].${cond} names ${file}, which is missing`);
   }
 }
 
@@ -36,7 +37,9 @@ const esm = JSON.parse(esmKeys);
 if (cjs.length === 0) fail('the package exports nothing');
 if (cjsKeys !== esmKeys) fail(`require and import disagree:\n  require: ${cjs}\n  import:  ${esm}`);
 
-for (const [bin, file] of Object.entries(typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}))) {
+for (const [bin, file] of Object.entries(
+  typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}),
+)) {
   const help = node([join(dir, file), '--help']);
   if (!help.includes('Usage')) fail(`${bin} --help printed no usage:\n${help}`);
 }

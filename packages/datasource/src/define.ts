@@ -12,7 +12,10 @@ const idOf = (input: unknown): string | undefined =>
     ? (input as { id: string }).id
     : undefined;
 
-function issuesOf(input: unknown, path: readonly (string | number)[]): DefinitionIssue[] | DataSource {
+function issuesOf(
+  input: unknown,
+  path: readonly (string | number)[],
+): DefinitionIssue[] | DataSource {
   const result = dataSourceSchema.safeParse(input, { reportInput: true });
   return result.success ? result.data : toDefinitionIssues(result.error, path);
 }
@@ -28,7 +31,10 @@ export function parseDataSource(input: unknown, options: ParseOptions = {}): Dat
 }
 
 /** Validates every definition of a list and reports all their issues at once. */
-export function parseDataSources(inputs: readonly unknown[], options: ParseOptions = {}): DataSource[] {
+export function parseDataSources(
+  inputs: readonly unknown[],
+  options: ParseOptions = {},
+): DataSource[] {
   const sources: DataSource[] = [];
   const issues: DefinitionIssue[] = [];
   const failed: (string | undefined)[] = [];
@@ -39,7 +45,8 @@ export function parseDataSources(inputs: readonly unknown[], options: ParseOptio
       failed.push(idOf(input));
     } else sources.push(result);
   });
-  if (issues.length > 0) throw new DefinitionError(failed.length === 1 ? failed[0] : undefined, issues);
+  if (issues.length > 0)
+    throw new DefinitionError(failed.length === 1 ? failed[0] : undefined, issues);
   return sources;
 }
 

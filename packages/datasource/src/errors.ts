@@ -42,7 +42,8 @@ export class UnknownSourceError extends DsyncError {
   readonly referencedBy: string | undefined;
 
   constructor(sourceId: string, suggestions: readonly string[], referencedBy?: string) {
-    const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
+    const hint =
+      suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
     const where = referencedBy === undefined ? '' : ` (referenced by ${referencedBy})`;
     super('E_UNKNOWN_SOURCE', `Unknown data source "${sourceId}"${where}.${hint}`);
     this.sourceId = sourceId;
@@ -66,7 +67,10 @@ export class DependencyCycleError extends DsyncError {
   readonly cycle: readonly string[];
 
   constructor(cycle: readonly string[]) {
-    super('E_DEPENDENCY_CYCLE', `Data sources depend on each other in a cycle: ${cycle.join(' -> ')}.`);
+    super(
+      'E_DEPENDENCY_CYCLE',
+      `Data sources depend on each other in a cycle: ${cycle.join(' -> ')}.`,
+    );
     this.cycle = cycle;
   }
 }

@@ -5,7 +5,12 @@
  */
 
 // Definitions
-export { defineDataSource, parseDataSource, parseDataSources, type ParseOptions } from './define.js';
+export {
+  defineDataSource,
+  parseDataSource,
+  parseDataSources,
+  type ParseOptions,
+} from './define.js';
 export {
   dataSourceSchema,
   defaultTableName,
@@ -17,7 +22,13 @@ export {
   type SyncPolicy,
   type WriteMode,
 } from './schema/data-source.js';
-export { DEFAULT_DECIMAL, FIELD_TYPES, type Field, type FieldInput, type FieldType } from './schema/field.js';
+export {
+  DEFAULT_DECIMAL,
+  FIELD_TYPES,
+  type Field,
+  type FieldInput,
+  type FieldType,
+} from './schema/field.js';
 export { templatePlaceholders, type ParamSpec, type ParamSpecInput } from './schema/params.js';
 export {
   ARG_STRATEGY_KINDS,
@@ -30,11 +41,22 @@ export {
 } from './schema/arg-strategy.js';
 export { paginationParams, type Pagination, type PaginationInput } from './schema/pagination.js';
 export { parseDuration, toIsoDate, type Scalar } from './schema/primitives.js';
-export { PROVIDER_PROFILES, PROVIDERS, type DateFormat, type Provider, type ProviderProfile } from './providers.js';
+export {
+  PROVIDER_PROFILES,
+  PROVIDERS,
+  type DateFormat,
+  type Provider,
+  type ProviderProfile,
+} from './providers.js';
 
 // Catalogs
 export { builtInCatalog, CATALOG_DEFINITIONS } from './catalog/index.js';
-export { ndlTable, ndlTimeSeries, type NdlTableOptions, type NdlTimeSeriesOptions } from './catalog/ndl.js';
+export {
+  ndlTable,
+  ndlTimeSeries,
+  type NdlTableOptions,
+  type NdlTimeSeriesOptions,
+} from './catalog/ndl.js';
 
 // Registry
 export {
@@ -58,7 +80,12 @@ export {
 } from './errors.js';
 
 // Ports
-export { argsKey, createRequestArgs, type RequestArgs, type RequestParams } from './ports/request-args.js';
+export {
+  argsKey,
+  createRequestArgs,
+  type RequestArgs,
+  type RequestParams,
+} from './ports/request-args.js';
 export { batchIdempotencyKey, type RecordBatch } from './ports/record-batch.js';
 export {
   RUN_STATUSES,

@@ -35,18 +35,29 @@ describe('the built-in catalog', () => {
     expect(all).toHaveLength(CATALOG_DEFINITIONS.length);
   });
 
-  it.each(all.map((s) => [s.id, s] as [string, DataSource]))('%s: its primary key lies in its fields, none nullable', (_id, source) => {
-    const byName = new Map(source.fields.map((f) => [f.name, f]));
-    expect(byName.size).toBe(source.fields.length);
-    for (const key of source.primaryKey) expect(byName.get(key)).toMatchObject({ name: key, nullable: false });
-  });
+  it.each(all.map((s) => [s.id, s] as [string, DataSource]))(
+    '%s: its primary key lies in its fields, none nullable',
+    (_id, source) => {
+      const byName = new Map(source.fields.map((f) => [f.name, f]));
+      expect(byName.size).toBe(source.fields.length);
+      for (const key of source.primaryKey)
+        expect(byName.get(key)).toMatchObject({ name: key, nullable: false });
+    },
+  );
 
-  it.each(all.filter((s) => s.provider === 'tushare').map((s) => [s.id, s] as [string, DataSource]))(
+  it.each(
+    all.filter((s) => s.provider === 'tushare').map((s) => [s.id, s] as [string, DataSource]),
+  )(
     '%s: calls its own api, pages by offset at its row cap, and is stored in its own table',
     (id, source) => {
       expect(source.api).toBe(id.slice('tushare.'.length));
       expect(source.rowCap).toBeGreaterThan(0);
-      expect(source.pagination).toEqual({ kind: 'offset', limitParam: 'limit', offsetParam: 'offset', pageSize: source.rowCap });
+      expect(source.pagination).toEqual({
+        kind: 'offset',
+        limitParam: 'limit',
+        offsetParam: 'offset',
+        pageSize: source.rowCap,
+      });
       expect(source.storage.table).toBe(id.replace('.', '_'));
       expect(source.docs).toMatch(/^https:\/\/tushare\.pro\/document\/2\?doc_id=\d+$/);
     },
@@ -54,19 +65,38 @@ describe('the built-in catalog', () => {
 
   it('fetches the market-wide daily tables by trade date and the statements by symbol and period', () => {
     for (const id of ['tushare.daily', 'tushare.adj_factor', 'tushare.daily_basic']) {
-      expect(catalog.get(id)?.args).toEqual({ kind: 'trade-calendar', param: 'trade_date', calendar: 'tushare.trade_cal', exchange: 'SSE' });
+      expect(catalog.get(id)?.args).toEqual({
+        kind: 'trade-calendar',
+        param: 'trade_date',
+        calendar: 'tushare.trade_cal',
+        exchange: 'SSE',
+      });
     }
-    for (const id of ['tushare.income', 'tushare.balancesheet', 'tushare.cashflow', 'tushare.fina_indicator']) {
+    for (const id of [
+      'tushare.income',
+      'tushare.balancesheet',
+      'tushare.cashflow',
+      'tushare.fina_indicator',
+    ]) {
       expect(catalog.get(id)?.args).toEqual({
         kind: 'fan-out',
         param: 'ts_code',
-        keys: { source: 'tushare.stock_basic', field: 'ts_code', listedFrom: 'list_date', listedUntil: 'delist_date' },
+        keys: {
+          source: 'tushare.stock_basic',
+          field: 'ts_code',
+          listedFrom: 'list_date',
+          listedUntil: 'delist_date',
+        },
         each: { kind: 'report-period', param: 'period', quarters: [1, 2, 3, 4] },
       });
       expect(catalog.get(id)?.params['ts_code']).toMatchObject({ kind: 'input', required: true });
     }
     expect(catalog.get('tushare.fina_indicator')?.rowCap).toBe(100);
-    expect(catalog.get('tushare.stock_basic')?.args).toEqual({ kind: 'enumerate', param: 'list_status', values: ['L', 'D', 'P'] });
+    expect(catalog.get('tushare.stock_basic')?.args).toEqual({
+      kind: 'enumerate',
+      param: 'list_status',
+      values: ['L', 'D', 'P'],
+    });
   });
 
   it('keeps the real Tushare field names of daily, in the docs’ order', () => {
@@ -98,7 +128,11 @@ describe('the built-in catalog', () => {
 describe('Nasdaq Data Link factories', () => {
   it('builds a time series source: one row per date, no paging, ISO dates', () => {
     const source = defineDataSource(
-      ndlTimeSeries({ database: 'FRED', dataset: 'GDP', columns: [{ name: 'value', type: 'float', from: 'Value' }] }),
+      ndlTimeSeries({
+        database: 'FRED',
+        dataset: 'GDP',
+        columns: [{ name: 'value', type: 'float', from: 'Value' }],
+      }),
     );
     expect(source).toMatchObject({
       id: 'ndl.FRED.GDP',
@@ -129,12 +163,24 @@ describe('Nasdaq Data Link factories', () => {
         rowsPerDay: 100,
       }),
     );
-    expect(source.args).toEqual({ kind: 'date-window', startParam: 'per_end_date.gte', endParam: 'per_end_date.lte', rowsPerDay: 100 });
-    expect(source.pagination).toEqual({ kind: 'cursor', cursorParam: 'qopts.cursor_id', pageSizeParam: 'qopts.per_page', pageSize: 10000 });
+    expect(source.args).toEqual({
+      kind: 'date-window',
+      startParam: 'per_end_date.gte',
+      endParam: 'per_end_date.lte',
+      rowsPerDay: 100,
+    });
+    expect(source.pagination).toEqual({
+      kind: 'cursor',
+      cursorParam: 'qopts.cursor_id',
+      pageSizeParam: 'qopts.per_page',
+      pageSize: 10000,
+    });
   });
 
   it('rejects a code that is not an NDL path', () => {
-    expect(() => defineDataSource(ndlTimeSeries({ database: 'lbma', dataset: 'GOLD', columns: [] }))).toThrow(
+    expect(() =>
+      defineDataSource(ndlTimeSeries({ database: 'lbma', dataset: 'GOLD', columns: [] })),
+    ).toThrow(
       'api: not a ndl api; expected something like datasets/LBMA/GOLD or datatables/SHARADAR/SEP, got "datasets/lbma/GOLD"',
     );
   });

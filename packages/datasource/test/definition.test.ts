@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { DefinitionError, defineDataSource, parseDataSource, parseDataSources } from '../src/index.js';
+import {
+  DefinitionError,
+  defineDataSource,
+  parseDataSource,
+  parseDataSources,
+} from '../src/index.js';
 import { minimalSource } from './fixtures.js';
 
 /** Runs a parse that must fail and returns its issues as `path: message` lines. */
@@ -19,22 +24,44 @@ describe('defineDataSource: resolving defaults', () => {
   it('resolves table, write mode, pagination, date format and time zone from the provider', () => {
     const source = defineDataSource(minimalSource());
     expect(source.storage).toEqual({ table: 'custom_fund_daily', writeMode: 'upsert' });
-    expect(source.pagination).toEqual({ kind: 'offset', limitParam: 'limit', offsetParam: 'offset', pageSize: 2000 });
+    expect(source.pagination).toEqual({
+      kind: 'offset',
+      limitParam: 'limit',
+      offsetParam: 'offset',
+      pageSize: 2000,
+    });
     expect(source.dateFormat).toBe('YYYYMMDD');
     expect(source.sync).toEqual({ timezone: 'Asia/Shanghai' });
-    expect(source.args).toEqual({ kind: 'trade-calendar', param: 'trade_date', calendar: 'tushare.trade_cal', exchange: 'SSE' });
-    expect(source.fields[2]).toEqual({ name: 'close', type: 'decimal', nullable: true, precision: 20, scale: 4 });
+    expect(source.args).toEqual({
+      kind: 'trade-calendar',
+      param: 'trade_date',
+      calendar: 'tushare.trade_cal',
+      exchange: 'SSE',
+    });
+    expect(source.fields[2]).toEqual({
+      name: 'close',
+      type: 'decimal',
+      nullable: true,
+      precision: 20,
+      scale: 4,
+    });
     expect(source.schemaVersion).toBe(1);
     expect(source.dependsOn).toEqual([]);
   });
 
   it('normalises dates and durations, and a bare value as a fixed param', () => {
     const source = defineDataSource(
-      minimalSource({ sync: { since: '20100104', freshness: '12h' }, params: { exchange: 'SSE', trade_date: { kind: 'input' } } }),
+      minimalSource({
+        sync: { since: '20100104', freshness: '12h' },
+        params: { exchange: 'SSE', trade_date: { kind: 'input' } },
+      }),
     );
     expect(source.sync.since).toBe('2010-01-04');
     expect(source.sync.freshness).toBe(12 * 3_600_000);
-    expect(source.params).toEqual({ exchange: { kind: 'fixed', value: 'SSE' }, trade_date: { kind: 'input', required: false } });
+    expect(source.params).toEqual({
+      exchange: { kind: 'fixed', value: 'SSE' },
+      trade_date: { kind: 'input', required: false },
+    });
   });
 });
 
@@ -55,14 +82,20 @@ describe('parseDataSource: every bad input names the source and the path', () =>
       const e = error as DefinitionError;
       expect(e.code).toBe('E_DEFINITION');
       expect(e.sourceId).toBe('custom.fund_daily');
-      expect(e.issues).toEqual([{ path: 'primaryKey[1]', message: '"date" is not one of the fields' }]);
+      expect(e.issues).toEqual([
+        { path: 'primaryKey[1]', message: '"date" is not one of the fields' },
+      ]);
     }
   });
 
   it.each<[string, Record<string, unknown>, string[]]>([
     ['an unknown key', { storage: { mode: 'upsert' } }, ['storage.mode: unknown key']],
     ['a missing field list', { fields: undefined }, ['fields: required (array)']],
-    ['an empty primary key', { primaryKey: [] }, ['primaryKey: Too small: expected array to have >=1 items']],
+    [
+      'an empty primary key',
+      { primaryKey: [] },
+      ['primaryKey: Too small: expected array to have >=1 items'],
+    ],
     [
       'an unknown provider',
       { provider: 'yahoo' },
@@ -76,7 +109,9 @@ describe('parseDataSource: every bad input names the source and the path', () =>
     [
       'an unknown arg strategy',
       { args: { kind: 'weekly', param: 'trade_date' } },
-      ['args.kind: unknown kind: expected one of once, enumerate, date-window, trade-calendar, report-period, fan-out; got "weekly"'],
+      [
+        'args.kind: unknown kind: expected one of once, enumerate, date-window, trade-calendar, report-period, fan-out; got "weekly"',
+      ],
     ],
     [
       'a date window without a size',
@@ -115,18 +150,31 @@ describe('parseDataSource: every bad input names the source and the path', () =>
     ],
     [
       'a duplicate field',
-      { fields: [{ name: 'ts_code', type: 'string' }, { name: 'trade_date', type: 'date' }, { name: 'ts_code', type: 'int' }] },
+      {
+        fields: [
+          { name: 'ts_code', type: 'string' },
+          { name: 'trade_date', type: 'date' },
+          { name: 'ts_code', type: 'int' },
+        ],
+      },
       ['fields[2].name: duplicate field "ts_code"'],
     ],
     [
       'precision on a non-decimal field',
-      { fields: [{ name: 'ts_code', type: 'string', precision: 4 }, { name: 'trade_date', type: 'date' }] },
+      {
+        fields: [
+          { name: 'ts_code', type: 'string', precision: 4 },
+          { name: 'trade_date', type: 'date' },
+        ],
+      },
       ['fields[0].precision: only decimal fields take precision; this field is string'],
     ],
     [
       'a table name that is not an identifier',
       { storage: { table: 'daily; drop table x' } },
-      ['storage.table: expected a name of letters, digits and _ (not starting with a digit, at most 63 characters)'],
+      [
+        'storage.table: expected a name of letters, digits and _ (not starting with a digit, at most 63 characters)',
+      ],
     ],
     [
       'a bad since date',
@@ -153,8 +201,12 @@ describe('parseDataSource: every bad input names the source and the path', () =>
   });
 
   it('rejects a bad cron expression with croner’s reason', () => {
-    const [line] = issues(() => parseDataSource(minimalSource({ sync: { schedule: '61 * * * *' } })));
-    expect(line).toMatch(/^sync\.schedule: expected a cron expression such as "0 18 \* \* 1-5": .+/);
+    const [line] = issues(() =>
+      parseDataSource(minimalSource({ sync: { schedule: '61 * * * *' } })),
+    );
+    expect(line).toMatch(
+      /^sync\.schedule: expected a cron expression such as "0 18 \* \* 1-5": .+/,
+    );
   });
 
   it('reports every issue of every source at once, each under its own path', () => {
@@ -167,8 +219,13 @@ describe('parseDataSource: every bad input names the source and the path', () =>
     } catch (error) {
       const e = error as DefinitionError;
       expect(e.sourceId).toBeUndefined();
-      expect(e.issues.map((i) => i.path)).toEqual(['sources[1].rowCap', 'sources[2].storage.writeMode']);
-      expect(e.message).toContain('sources[2].storage.writeMode: expected one of upsert, append, replace-window; got "merge"');
+      expect(e.issues.map((i) => i.path)).toEqual([
+        'sources[1].rowCap',
+        'sources[2].storage.writeMode',
+      ]);
+      expect(e.message).toContain(
+        'sources[2].storage.writeMode: expected one of upsert, append, replace-window; got "merge"',
+      );
     }
   });
 });

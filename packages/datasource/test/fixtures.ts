@@ -15,5 +15,5 @@ export function minimalSource(overrides: Record<string, unknown> = {}): DataSour
     args: { kind: 'trade-calendar', param: 'trade_date' },
     rowCap: 2000,
     ...overrides,
-  } as DataSourceInput;
+  };
 }

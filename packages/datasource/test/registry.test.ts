@@ -22,14 +22,29 @@ function thrown<E extends Error>(run: () => unknown): E {
 describe('DataSourceRegistry.load', () => {
   it('adds the catalog sources a source depends on and orders dependencies first', () => {
     const registry = DataSourceRegistry.load(['tushare.income', 'tushare.daily']);
-    expect(ids(registry.list())).toEqual(['tushare.income', 'tushare.daily', 'tushare.stock_basic', 'tushare.trade_cal']);
-    expect(ids(registry.resolve())).toEqual(['tushare.stock_basic', 'tushare.income', 'tushare.trade_cal', 'tushare.daily']);
-    expect(ids(registry.resolve(['tushare.daily']))).toEqual(['tushare.trade_cal', 'tushare.daily']);
+    expect(ids(registry.list())).toEqual([
+      'tushare.income',
+      'tushare.daily',
+      'tushare.stock_basic',
+      'tushare.trade_cal',
+    ]);
+    expect(ids(registry.resolve())).toEqual([
+      'tushare.stock_basic',
+      'tushare.income',
+      'tushare.trade_cal',
+      'tushare.daily',
+    ]);
+    expect(ids(registry.resolve(['tushare.daily']))).toEqual([
+      'tushare.trade_cal',
+      'tushare.daily',
+    ]);
     expect(registry.dependenciesOf('tushare.income')).toEqual(['tushare.stock_basic']);
   });
 
   it('merges overrides onto a catalog entry: objects deeply, the rest kept', () => {
-    const registry = DataSourceRegistry.load([{ extends: 'tushare.daily', sync: { since: '2015-01-05' }, storage: { table: 'bars' } }]);
+    const registry = DataSourceRegistry.load([
+      { extends: 'tushare.daily', sync: { since: '2015-01-05' }, storage: { table: 'bars' } },
+    ]);
     const daily = registry.get('tushare.daily');
     expect(daily.sync).toEqual({
       since: '2015-01-05',
@@ -48,17 +63,27 @@ describe('DataSourceRegistry.load', () => {
   });
 
   it('suggests the nearest ids for an unknown catalog id and says where it was asked for', () => {
-    const error = thrown<UnknownSourceError>(() => DataSourceRegistry.load(['tushare.daily', 'tushare.dialy']));
+    const error = thrown<UnknownSourceError>(() =>
+      DataSourceRegistry.load(['tushare.daily', 'tushare.dialy']),
+    );
     expect(error).toBeInstanceOf(UnknownSourceError);
     expect(error.code).toBe('E_UNKNOWN_SOURCE');
     expect(error.suggestions[0]).toBe('tushare.daily');
-    expect(error.message).toMatch(/^Unknown data source "tushare\.dialy" \(referenced by sources\[1\]\)\. Did you mean "tushare\.daily"/);
-    expect(thrown<UnknownSourceError>(() => DataSourceRegistry.load(['daily_basic'])).suggestions).toEqual(['tushare.daily_basic']);
+    expect(error.message).toMatch(
+      /^Unknown data source "tushare\.dialy" \(referenced by sources\[1\]\)\. Did you mean "tushare\.daily"/,
+    );
+    expect(
+      thrown<UnknownSourceError>(() => DataSourceRegistry.load(['daily_basic'])).suggestions,
+    ).toEqual(['tushare.daily_basic']);
   });
 
   it('names the source and option of a dependency that exists nowhere', () => {
     const error = thrown<UnknownSourceError>(() =>
-      DataSourceRegistry.load([minimalSource({ args: { kind: 'trade-calendar', param: 'trade_date', calendar: 'tushare.trade_calendar' } })]),
+      DataSourceRegistry.load([
+        minimalSource({
+          args: { kind: 'trade-calendar', param: 'trade_date', calendar: 'tushare.trade_calendar' },
+        }),
+      ]),
     );
     expect(error.sourceId).toBe('tushare.trade_calendar');
     expect(error.referencedBy).toBe('custom.fund_daily (args.calendar)');
@@ -66,7 +91,9 @@ describe('DataSourceRegistry.load', () => {
   });
 
   it('rejects two definitions of one id', () => {
-    const error = thrown(() => DataSourceRegistry.load(['tushare.daily', { extends: 'tushare.daily' }]));
+    const error = thrown(() =>
+      DataSourceRegistry.load(['tushare.daily', { extends: 'tushare.daily' }]),
+    );
     expect(error).toBeInstanceOf(DuplicateSourceError);
     expect(error.message).toBe('Data source "tushare.daily" is defined more than once.');
   });
@@ -81,19 +108,27 @@ describe('DataSourceRegistry.load', () => {
     );
     expect(error).toBeInstanceOf(DependencyCycleError);
     expect(error.cycle).toEqual(['custom.a', 'custom.b', 'custom.c', 'custom.a']);
-    expect(error.message).toBe('Data sources depend on each other in a cycle: custom.a -> custom.b -> custom.c -> custom.a.');
+    expect(error.message).toBe(
+      'Data sources depend on each other in a cycle: custom.a -> custom.b -> custom.c -> custom.a.',
+    );
   });
 
   it('looks up unknown ids with suggestions', () => {
     const registry = DataSourceRegistry.load(['tushare.daily']);
-    expect(thrown<UnknownSourceError>(() => registry.get('tushare.weekly')).suggestions).toContain('tushare.weekly');
+    expect(thrown<UnknownSourceError>(() => registry.get('tushare.weekly')).suggestions).toContain(
+      'tushare.weekly',
+    );
   });
 });
 
 describe('DataSourceRegistry.unsynced', () => {
   // Tushare daily: schedule 0 18 * * 1-5 in Asia/Shanghai (10:00 UTC), freshness 1d.
   const registry = DataSourceRegistry.load(['tushare.daily']);
-  const state = (s: Partial<SourceState>): SourceState => ({ sourceId: 'x', pendingTasks: 0, ...s });
+  const state = (s: Partial<SourceState>): SourceState => ({
+    sourceId: 'x',
+    pendingTasks: 0,
+    ...s,
+  });
 
   it('lists never-synced sources, dependencies first', () => {
     const result = registry.unsynced(new Map(), new Date('2024-03-05T12:00:00Z'));
@@ -108,17 +143,27 @@ describe('DataSourceRegistry.unsynced', () => {
       ['tushare.trade_cal', state({ lastSyncedAt: '2024-03-05T11:00:00Z' })],
       ['tushare.daily', state({ lastSyncedAt: '2024-03-05T11:00:00Z', pendingTasks: 12 })],
     ]);
-    expect(registry.unsynced(states, new Date('2024-03-05T12:00:00Z')).map((u) => [u.source.id, u.reason])).toEqual([
-      ['tushare.daily', 'pending-tasks'],
-    ]);
+    expect(
+      registry
+        .unsynced(states, new Date('2024-03-05T12:00:00Z'))
+        .map((u) => [u.source.id, u.reason]),
+    ).toEqual([['tushare.daily', 'pending-tasks']]);
   });
 
   it('lists a source once its schedule fired after its last sync, in the market time zone', () => {
     const states = (lastSyncedAt: string) => (id: string) => state({ sourceId: id, lastSyncedAt });
     // Synced Tuesday 09:00 UTC (17:00 Shanghai); the 18:00 Shanghai run fires at 10:00 UTC.
-    const before = registry.unsynced(states('2024-03-05T09:00:00Z'), new Date('2024-03-05T09:59:00Z'), ['tushare.daily']);
+    const before = registry.unsynced(
+      states('2024-03-05T09:00:00Z'),
+      new Date('2024-03-05T09:59:00Z'),
+      ['tushare.daily'],
+    );
     expect(before).toEqual([]);
-    const after = registry.unsynced(states('2024-03-05T09:00:00Z'), new Date('2024-03-05T10:00:00Z'), ['tushare.daily']);
+    const after = registry.unsynced(
+      states('2024-03-05T09:00:00Z'),
+      new Date('2024-03-05T10:00:00Z'),
+      ['tushare.daily'],
+    );
     // trade_cal runs at 01:00 Shanghai (17:00 UTC): not due yet, so only daily is listed.
     expect(after.map((u) => [u.source.id, u.reason, u.dueSince])).toEqual([
       ['tushare.daily', 'schedule', '2024-03-05T10:00:00.000Z'],

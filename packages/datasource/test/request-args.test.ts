@@ -4,7 +4,9 @@ import { argsKey, batchIdempotencyKey, createRequestArgs } from '../src/index.js
 describe('argsKey', () => {
   it('is the api and its parameters sorted by name, query-encoded', () => {
     expect(argsKey('daily', { trade_date: '20240102' })).toBe('daily?trade_date=20240102');
-    expect(argsKey('income', { period: '20231231', ts_code: '000001.SZ' })).toBe('income?period=20231231&ts_code=000001.SZ');
+    expect(argsKey('income', { period: '20231231', ts_code: '000001.SZ' })).toBe(
+      'income?period=20231231&ts_code=000001.SZ',
+    );
     expect(argsKey('stock_basic', {})).toBe('stock_basic');
   });
 
@@ -17,13 +19,20 @@ describe('argsKey', () => {
   it('encodes separators so two different requests never share a key', () => {
     expect(argsKey('x', { a: '1&b=2' })).toBe('x?a=1%26b%3D2');
     expect(argsKey('x', { a: '1&b=2' })).not.toBe(argsKey('x', { a: '1', b: '2' }));
-    expect(argsKey('datatables/SHARADAR/SEP', { 'date.gte': '2024-01-01' })).toBe('datatables/SHARADAR/SEP?date.gte=2024-01-01');
+    expect(argsKey('datatables/SHARADAR/SEP', { 'date.gte': '2024-01-01' })).toBe(
+      'datatables/SHARADAR/SEP?date.gte=2024-01-01',
+    );
   });
 });
 
 describe('createRequestArgs', () => {
   it('computes the key and freezes the args', () => {
-    const args = createRequestArgs('tushare.daily', 'daily', { trade_date: '20240102' }, { start: '2024-01-02', end: '2024-01-02' });
+    const args = createRequestArgs(
+      'tushare.daily',
+      'daily',
+      { trade_date: '20240102' },
+      { start: '2024-01-02', end: '2024-01-02' },
+    );
     expect(args).toEqual({
       sourceId: 'tushare.daily',
       api: 'daily',
@@ -37,8 +46,12 @@ describe('createRequestArgs', () => {
 
 describe('batchIdempotencyKey', () => {
   it('joins source, args key and page', () => {
-    expect(batchIdempotencyKey({ sourceId: 'tushare.daily', argsKey: 'daily?trade_date=20240102', page: 2 })).toBe(
-      'tushare.daily|daily?trade_date=20240102|2',
-    );
+    expect(
+      batchIdempotencyKey({
+        sourceId: 'tushare.daily',
+        argsKey: 'daily?trade_date=20240102',
+        page: 2,
+      }),
+    ).toBe('tushare.daily|daily?trade_date=20240102|2');
   });
 });

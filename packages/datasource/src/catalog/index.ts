@@ -17,6 +17,8 @@ let validated: ReadonlyMap<string, DataSource> | undefined;
 
 /** The built-in catalog, validated once on first use, by id. */
 export function builtInCatalog(): ReadonlyMap<string, DataSource> {
-  validated ??= new Map(parseDataSources(CATALOG_DEFINITIONS, { path: ['catalog'] }).map((s) => [s.id, s]));
+  validated ??= new Map(
+    parseDataSources(CATALOG_DEFINITIONS, { path: ['catalog'] }).map((s) => [s.id, s]),
+  );
   return validated;
 }

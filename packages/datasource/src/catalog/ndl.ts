@@ -77,14 +77,25 @@ export function ndlTable(options: NdlTableOptions): DataSourceInput {
     docs: 'https://docs.data.nasdaq.com/docs/tables-1',
     fields: [...options.fields],
     primaryKey: [...options.primaryKey],
-    args: { kind: 'date-window', startParam: `${column}.gte`, endParam: `${column}.lte`, rowsPerDay: options.rowsPerDay ?? 5000 },
+    args: {
+      kind: 'date-window',
+      startParam: `${column}.gte`,
+      endParam: `${column}.lte`,
+      rowsPerDay: options.rowsPerDay ?? 5000,
+    },
     pagination: { kind: 'cursor', pageSize: 10000 },
     rowCap: 10000,
     sync: { ...NDL_SYNC, since: options.since ?? NDL_SYNC.since },
   };
 }
 
-const num = (name: string, from: string): FieldInput => ({ name, type: 'decimal', precision: 20, scale: 4, from });
+const num = (name: string, from: string): FieldInput => ({
+  name,
+  type: 'decimal',
+  precision: 20,
+  scale: 4,
+  from,
+});
 const col = (name: string, type: FieldInput['type'] = 'decimal'): FieldInput =>
   type === 'decimal' ? { name, type, precision: 20, scale: 4 } : { name, type };
 

@@ -1,4 +1,12 @@
-import type { LedgerError, QuotaUsage, RunRecord, RunStatus, SourceState, TaskRecord, TaskStatus } from './ledger.js';
+import type {
+  LedgerError,
+  QuotaUsage,
+  RunRecord,
+  RunStatus,
+  SourceState,
+  TaskRecord,
+  TaskStatus,
+} from './ledger.js';
 
 /** A change to one task's ledger row. */
 export interface TaskUpdate {
@@ -24,7 +32,12 @@ export interface CheckpointStore {
   close(): Promise<void>;
 
   startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt'>): Promise<void>;
-  finishRun(id: string, status: Exclude<RunStatus, 'running'>, reason?: LedgerError, resumeAfter?: string): Promise<void>;
+  finishRun(
+    id: string,
+    status: Exclude<RunStatus, 'running'>,
+    reason?: LedgerError,
+    resumeAfter?: string,
+  ): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
 
@@ -35,7 +48,12 @@ export interface CheckpointStore {
   isSettled(sourceId: string, key: string): Promise<boolean>;
   /** Tasks neither done nor dropped, oldest first: what a resumed run does first. */
   unfinishedTasks(sourceId: string, options?: { limit?: number }): Promise<TaskRecord[]>;
-  listTasks(filter?: { runId?: string; sourceId?: string; status?: TaskStatus; limit?: number }): Promise<TaskRecord[]>;
+  listTasks(filter?: {
+    runId?: string;
+    sourceId?: string;
+    status?: TaskStatus;
+    limit?: number;
+  }): Promise<TaskRecord[]>;
 
   getSourceState(sourceId: string): Promise<SourceState>;
   /** Moves the cursor forward (never back) and stamps the sync time. */

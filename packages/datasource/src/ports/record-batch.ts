@@ -21,6 +21,8 @@ export interface RecordBatch {
 }
 
 /** `sourceId|argsKey|page`: the message id on a queue and the dedup key in a sink. */
-export function batchIdempotencyKey(batch: Pick<RecordBatch, 'sourceId' | 'argsKey' | 'page'>): string {
+export function batchIdempotencyKey(
+  batch: Pick<RecordBatch, 'sourceId' | 'argsKey' | 'page'>,
+): string {
   return `${batch.sourceId}|${batch.argsKey}|${batch.page}`;
 }

@@ -44,5 +44,7 @@ export function createRequestArgs(
   window?: RequestArgs['window'],
 ): RequestArgs {
   const args = { sourceId, api, params: Object.freeze({ ...params }), key: argsKey(api, params) };
-  return Object.freeze(window === undefined ? args : { ...args, window: Object.freeze({ ...window }) });
+  return Object.freeze(
+    window === undefined ? args : { ...args, window: Object.freeze({ ...window }) },
+  );
 }

@@ -28,7 +28,11 @@ export interface Sink {
  * its task's completion in one transaction, so a crash between the two cannot happen.
  */
 export interface TransactionalSink extends Sink {
-  writeAndComplete(batch: RecordBatch, source: DataSource, completion: TaskCompletion): Promise<void>;
+  writeAndComplete(
+    batch: RecordBatch,
+    source: DataSource,
+    completion: TaskCompletion,
+  ): Promise<void>;
 }
 
 /** What the ledger records with the last batch of a task. */

@@ -4,7 +4,10 @@ import { DependencyCycleError } from '../errors.js';
  * Orders ids so that each comes after everything it depends on (depth-first, keeping the
  * order asked for among independent ids). A cycle throws with the cycle spelled out.
  */
-export function topologicalOrder(roots: readonly string[], dependenciesOf: (id: string) => readonly string[]): string[] {
+export function topologicalOrder(
+  roots: readonly string[],
+  dependenciesOf: (id: string) => readonly string[],
+): string[] {
   const order: string[] = [];
   const done = new Set<string>();
   const path: string[] = [];

@@ -15,7 +15,9 @@ import { nearestIds } from './suggest.js';
  * deeply, arrays replace), or a whole definition of its own.
  */
 export type SourceEntry = string | SourceOverrides | DataSourceInput;
-export type SourceOverrides = { readonly extends: string } & { readonly [K in keyof DataSourceInput]?: unknown };
+export type SourceOverrides = { readonly extends: string } & {
+  readonly [K in keyof DataSourceInput]?: unknown;
+};
 
 export interface RegistryOptions {
   /** Definitions that ids, `extends` and undeclared dependencies are looked up in. @default the built-in catalog */
@@ -29,12 +31,16 @@ export interface UnsyncedSource extends StalenessVerdict {
 }
 
 /** Looks a source's state up by id, from a map or a function. */
-export type SourceStates = ReadonlyMap<string, SourceState> | ((id: string) => SourceState | undefined);
+export type SourceStates =
+  ReadonlyMap<string, SourceState> | ((id: string) => SourceState | undefined);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  base: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const current = out[key];
@@ -85,7 +91,11 @@ export class DataSourceRegistry {
   /** @throws UnknownSourceError with the nearest known ids */
   get(id: string): DataSource {
     const source = this.#sources.get(id);
-    if (source === undefined) throw new UnknownSourceError(id, nearestIds(id, [...this.#sources.keys(), ...this.#catalog.keys()]));
+    if (source === undefined)
+      throw new UnknownSourceError(
+        id,
+        nearestIds(id, [...this.#sources.keys(), ...this.#catalog.keys()]),
+      );
     return source;
   }
 
@@ -115,7 +125,11 @@ export class DataSourceRegistry {
    * A source whose dependency is unsynced is not listed for that alone: the controller
    * syncs dependencies first anyway.
    */
-  unsynced(states: SourceStates, now: Date = new Date(), ids?: readonly string[]): UnsyncedSource[] {
+  unsynced(
+    states: SourceStates,
+    now: Date = new Date(),
+    ids?: readonly string[],
+  ): UnsyncedSource[] {
     const stateOf = typeof states === 'function' ? states : (id: string) => states.get(id);
     return this.resolve(ids).flatMap((source) => {
       const verdict = staleness(source, stateOf(source.id), now);
@@ -127,7 +141,9 @@ export class DataSourceRegistry {
     if (typeof entry === 'string') return this.#catalogEntry(entry, formatPath(path));
     const value: unknown = entry;
     if (isPlainObject(value) && typeof value['extends'] === 'string') {
-      const { extends: base, ...overrides } = value as Record<string, unknown> & { extends: string };
+      const { extends: base, ...overrides } = value as Record<string, unknown> & {
+        extends: string;
+      };
       return deepMerge(this.#catalogEntry(base, formatPath([...path, 'extends'])), overrides);
     }
     return entry;
@@ -135,8 +151,9 @@ export class DataSourceRegistry {
 
   #catalogEntry(id: string, referencedBy: string): Record<string, unknown> {
     const definition = this.#catalog.get(id);
-    if (definition === undefined) throw new UnknownSourceError(id, nearestIds(id, this.#catalog.keys()), referencedBy);
-    return definition as Record<string, unknown>;
+    if (definition === undefined)
+      throw new UnknownSourceError(id, nearestIds(id, this.#catalog.keys()), referencedBy);
+    return definition;
   }
 
   #addMissingDependencies(): void {
@@ -149,7 +166,11 @@ export class DataSourceRegistry {
       for (const { source: dep, via } of needed) {
         if (this.#sources.has(dep)) continue;
         if (!this.#catalog.has(dep)) {
-          throw new UnknownSourceError(dep, nearestIds(dep, [...this.#sources.keys(), ...this.#catalog.keys()]), `${source.id} (${via})`);
+          throw new UnknownSourceError(
+            dep,
+            nearestIds(dep, [...this.#sources.keys(), ...this.#catalog.keys()]),
+            `${source.id} (${via})`,
+          );
         }
         queue.push(this.register(dep, ['catalog', dep]));
       }

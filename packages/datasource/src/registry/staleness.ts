@@ -18,14 +18,19 @@ export interface StalenessVerdict {
 }
 
 /** Whether a source is unsynced at `now`, and why; undefined when it is current. */
-export function staleness(source: DataSource, state: SourceState | undefined, now: Date): StalenessVerdict | undefined {
+export function staleness(
+  source: DataSource,
+  state: SourceState | undefined,
+  now: Date,
+): StalenessVerdict | undefined {
   if (state?.lastSyncedAt === undefined) return { reason: 'never-synced' };
   if (state.pendingTasks > 0) return { reason: 'pending-tasks' };
   const last = new Date(state.lastSyncedAt);
   const { schedule, timezone, freshness } = source.sync;
   if (schedule !== undefined) {
     const next = new Cron(schedule, { timezone, paused: true }).nextRun(last);
-    if (next !== null && next.getTime() <= now.getTime()) return { reason: 'schedule', dueSince: next.toISOString() };
+    if (next !== null && next.getTime() <= now.getTime())
+      return { reason: 'schedule', dueSince: next.toISOString() };
   }
   if (freshness !== undefined && now.getTime() - last.getTime() > freshness) {
     return { reason: 'freshness', dueSince: new Date(last.getTime() + freshness).toISOString() };

@@ -57,7 +57,13 @@ const reportPeriodSchema = z.strictObject({
     .default([1, 2, 3, 4]),
 });
 
-const leafStrategies = [onceSchema, enumerateSchema, dateWindowSchema, tradeCalendarSchema, reportPeriodSchema] as const;
+const leafStrategies = [
+  onceSchema,
+  enumerateSchema,
+  dateWindowSchema,
+  tradeCalendarSchema,
+  reportPeriodSchema,
+] as const;
 export const leafArgStrategySchema = z.discriminatedUnion('kind', [...leafStrategies]);
 
 /** Where fan-out keys come from: a field of another source's stored table. */
@@ -81,7 +87,14 @@ const fanOutSchema = z.strictObject({
 });
 
 export const argStrategySchema = z.discriminatedUnion('kind', [...leafStrategies, fanOutSchema]);
-export const ARG_STRATEGY_KINDS = ['once', 'enumerate', 'date-window', 'trade-calendar', 'report-period', 'fan-out'] as const;
+export const ARG_STRATEGY_KINDS = [
+  'once',
+  'enumerate',
+  'date-window',
+  'trade-calendar',
+  'report-period',
+  'fan-out',
+] as const;
 
 export type ArgStrategyInput = z.input<typeof argStrategySchema>;
 export type ArgStrategy = z.output<typeof argStrategySchema>;
@@ -112,7 +125,10 @@ export function strategyDependencies(strategy: ArgStrategy): { source: string; v
     case 'fan-out':
       return [
         { source: strategy.keys.source, via: 'args.keys.source' },
-        ...strategyDependencies(strategy.each).map((d) => ({ ...d, via: d.via.replace('args.', 'args.each.') })),
+        ...strategyDependencies(strategy.each).map((d) => ({
+          ...d,
+          via: d.via.replace('args.', 'args.each.'),
+        })),
       ];
     default:
       return [];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDER_PROFILES, PROVIDERS, type DateFormat } from '../providers.js';
+import { PROVIDER_PROFILES, PROVIDERS } from '../providers.js';
 import { argStrategySchema, strategyParams } from './arg-strategy.js';
 import { fieldSchema } from './field.js';
 import { paginationParams, paginationSchema, type Pagination } from './pagination.js';
@@ -87,10 +87,14 @@ const dataSourceObjectSchema = z.strictObject({
 type ParsedObject = z.output<typeof dataSourceObjectSchema>;
 
 function checkConsistency(source: ParsedObject, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
   const profile = PROVIDER_PROFILES[source.provider];
   if (!profile.apiPattern.test(source.api)) {
-    issue(['api'], `not a ${source.provider} api; expected something like ${profile.apiExample}, got "${source.api}"`);
+    issue(
+      ['api'],
+      `not a ${source.provider} api; expected something like ${profile.apiExample}, got "${source.api}"`,
+    );
   }
 
   const fieldNames = new Map<string, number>();
@@ -104,10 +108,14 @@ function checkConsistency(source: ParsedObject, ctx: z.RefinementCtx): void {
 
   const { storage } = source;
   if (storage.writeMode === 'replace-window') {
-    const index = storage.windowField === undefined ? undefined : fieldNames.get(storage.windowField);
+    const index =
+      storage.windowField === undefined ? undefined : fieldNames.get(storage.windowField);
     const type = index === undefined ? undefined : source.fields[index]?.type;
     if (type !== 'date' && type !== 'datetime') {
-      issue(['storage', 'windowField'], 'replace-window needs windowField naming a date or datetime field');
+      issue(
+        ['storage', 'windowField'],
+        'replace-window needs windowField naming a date or datetime field',
+      );
     }
   }
 
@@ -116,25 +124,45 @@ function checkConsistency(source: ParsedObject, ctx: z.RefinementCtx): void {
   const setByPaging = new Set(paginationParams(pagination));
   for (const [name, spec] of Object.entries(source.params)) {
     if (spec.kind === 'input' && spec.required && !setByStrategy.has(name)) {
-      issue(['params', name], `required, but the "${source.args.kind}" arg strategy does not set it`);
+      issue(
+        ['params', name],
+        `required, but the "${source.args.kind}" arg strategy does not set it`,
+      );
     }
     if (spec.kind !== 'input' && setByStrategy.has(name)) {
-      issue(['params', name], `set by the "${source.args.kind}" arg strategy; it cannot also be ${spec.kind}`);
+      issue(
+        ['params', name],
+        `set by the "${source.args.kind}" arg strategy; it cannot also be ${spec.kind}`,
+      );
     }
     if (setByPaging.has(name)) issue(['params', name], 'set by pagination; remove it from params');
     if (spec.kind === 'template') {
       for (const placeholder of templatePlaceholders(spec.template)) {
-        if (placeholder !== name && (placeholder in source.params || setByStrategy.has(placeholder))) continue;
-        issue(['params', name, 'template'], `{${placeholder}} names no other parameter of this source`);
+        if (
+          placeholder !== name &&
+          (placeholder in source.params || setByStrategy.has(placeholder))
+        )
+          continue;
+        issue(
+          ['params', name, 'template'],
+          `{${placeholder}} names no other parameter of this source`,
+        );
       }
     }
   }
 
   const { rowCap } = source;
   if (pagination.kind !== 'none' && rowCap !== undefined && pagination.pageSize > rowCap) {
-    issue(['pagination', 'pageSize'], `must not exceed rowCap (${rowCap}): the provider would cut pages silently`);
+    issue(
+      ['pagination', 'pageSize'],
+      `must not exceed rowCap (${rowCap}): the provider would cut pages silently`,
+    );
   }
-  if (source.args.kind === 'date-window' && source.args.windowDays === undefined && rowCap === undefined) {
+  if (
+    source.args.kind === 'date-window' &&
+    source.args.windowDays === undefined &&
+    rowCap === undefined
+  ) {
     issue(['args', 'rowsPerDay'], 'sizing windows by rowsPerDay needs the source to have a rowCap');
   }
   source.dependsOn.forEach((dep, i) => {
@@ -156,7 +184,7 @@ function resolve(source: ParsedObject) {
   return {
     ...source,
     pagination: effectivePagination(source),
-    dateFormat: profile.dateFormat as DateFormat,
+    dateFormat: profile.dateFormat,
     storage: { ...source.storage, table: source.storage.table ?? defaultTableName(source.id) },
     sync: { ...source.sync, timezone: source.sync.timezone ?? profile.timezone },
   };
@@ -164,10 +192,15 @@ function resolve(source: ParsedObject) {
 
 /** The table a source is stored in when its definition names none: `tushare.daily` → `tushare_daily`. */
 export function defaultTableName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase().slice(0, 63);
+  return id
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .toLowerCase()
+    .slice(0, 63);
 }
 
-export const dataSourceSchema = dataSourceObjectSchema.superRefine(checkConsistency).transform(resolve);
+export const dataSourceSchema = dataSourceObjectSchema
+  .superRefine(checkConsistency)
+  .transform(resolve);
 
 /** A definition as written (defaults optional). */
 export type DataSourceInput = z.input<typeof dataSourceSchema>;

@@ -5,7 +5,16 @@ import { identifierSchema } from './primitives.js';
  * The closed set of field types. Storage adapters map each to a real column type per
  * dialect (decimal and date kept exact), so adding one here means teaching every adapter.
  */
-export const FIELD_TYPES = ['string', 'int', 'float', 'decimal', 'date', 'datetime', 'bool', 'json'] as const;
+export const FIELD_TYPES = [
+  'string',
+  'int',
+  'float',
+  'decimal',
+  'date',
+  'datetime',
+  'bool',
+  'json',
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** Precision and scale a decimal field gets when its definition does not say. */
@@ -30,19 +39,31 @@ export const fieldSchema = z
     if (field.type !== 'decimal') {
       for (const key of ['precision', 'scale'] as const) {
         if (field[key] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `only decimal fields take ${key}; this field is ${field.type}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `only decimal fields take ${key}; this field is ${field.type}`,
+          });
         }
       }
       return;
     }
     const precision = field.precision ?? DEFAULT_DECIMAL.precision;
     if ((field.scale ?? DEFAULT_DECIMAL.scale) > precision) {
-      ctx.addIssue({ code: 'custom', path: ['scale'], message: `scale must not exceed precision (${precision})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scale'],
+        message: `scale must not exceed precision (${precision})`,
+      });
     }
   })
   .transform((field) =>
     field.type === 'decimal'
-      ? { ...field, precision: field.precision ?? DEFAULT_DECIMAL.precision, scale: field.scale ?? DEFAULT_DECIMAL.scale }
+      ? {
+          ...field,
+          precision: field.precision ?? DEFAULT_DECIMAL.precision,
+          scale: field.scale ?? DEFAULT_DECIMAL.scale,
+        }
       : field,
   );
 

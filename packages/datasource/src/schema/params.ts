@@ -18,7 +18,12 @@ export const paramSpecSchema = z.preprocess(
     z.strictObject({ kind: z.literal('fixed'), value: scalarSchema }),
     z.strictObject({
       kind: z.literal('template'),
-      template: z.string().regex(/\{[A-Za-z_][A-Za-z0-9_.]*\}/, 'expected a template with at least one {param} placeholder'),
+      template: z
+        .string()
+        .regex(
+          /\{[A-Za-z_][A-Za-z0-9_.]*\}/,
+          'expected a template with at least one {param} placeholder',
+        ),
     }),
     z.strictObject({
       kind: z.literal('input'),

@@ -9,12 +9,18 @@ import { z } from 'zod';
 /** A SQL-safe identifier for tables and columns: quoted by Knex anyway, but kept portable (PostgreSQL stops at 63). */
 export const identifierSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'expected a name of letters, digits and _ (not starting with a digit, at most 63 characters)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+    'expected a name of letters, digits and _ (not starting with a digit, at most 63 characters)',
+  );
 
 /** A source id: dotted words, e.g. `tushare.daily` or `ndl.SHARADAR.SEP`. */
 export const sourceIdSchema = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/, 'expected a source id of dotted words, e.g. "tushare.daily"');
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/,
+    'expected a source id of dotted words, e.g. "tushare.daily"',
+  );
 
 /** A request parameter name as the API spells it (NDL uses dots: `date.gte`, `qopts.cursor_id`). */
 export const paramNameSchema = z
@@ -39,13 +45,22 @@ export function toIsoDate(text: string): string | undefined {
 export const isoDateSchema = z.string().transform((text, ctx) => {
   const iso = toIsoDate(text);
   if (iso === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a date as YYYYMMDD or YYYY-MM-DD, got "${text}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a date as YYYYMMDD or YYYY-MM-DD, got "${text}"`,
+    });
     return z.NEVER;
   }
   return iso;
 });
 
-const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DURATION_UNITS_MS = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+} as const;
 
 /** Parses `90s`, `30m`, `12h`, `1d`, `2w` into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
@@ -55,21 +70,29 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration such as `12h` or `1d`, or a number of milliseconds; resolved to milliseconds. */
-export const durationSchema = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30m", "12h" or "1d", got "${String(value)}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationSchema = z
+  .union([z.number().positive(), z.string()])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as "30m", "12h" or "1d", got "${String(value)}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A cron expression (5 or 6 fields, croner syntax), checked by parsing it. */
 export const cronSchema = z.string().superRefine((pattern, ctx) => {
   try {
     new Cron(pattern, { paused: true });
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "0 18 * * 1-5": ${(error as Error).message}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a cron expression such as "0 18 * * 1-5": ${(error as Error).message}`,
+    });
   }
 });
 
@@ -78,9 +101,14 @@ export const timezoneSchema = z.string().superRefine((zone, ctx) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
-    ctx.addIssue({ code: 'custom', message: `expected an IANA time zone such as "Asia/Shanghai", got "${zone}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected an IANA time zone such as "Asia/Shanghai", got "${zone}"`,
+    });
   }
 });
 
 /** A local time of day `HH:MM`. */
-export const timeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM');
+export const timeOfDaySchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM');

@@ -1,31 +1,30 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
-import { BAR_FIELDS, DAILY_SYNC, date, key, ratio, str } from './fields.js';
+import { BAR_FIELDS, DAILY_SYNC, date, key, ratio, str, tushareDoc } from './fields.js';
 
 export const tushareIndexBasic = {
   id: 'tushare.index_basic',
   provider: 'tushare',
   api: 'index_basic',
   title: 'Index list',
-  description: 'Every index of each publisher with its base date and point; fan-out keys for index_daily.',
-  docs: 'https://tushare.pro/document/2?doc_id=94',
+  description:
+    'Every index of each publisher with its base date and point; fan-out keys for index_daily.',
+  docs: tushareDoc(94),
   fields: [
     key('ts_code'),
-    str('name'),
-    str('fullname'),
-    str('market'),
-    str('publisher'),
-    str('index_type'),
-    str('category'),
-    date('base_date'),
-    ratio('base_point'),
-    date('list_date'),
-    str('weight_rule'),
-    str('desc'),
-    date('exp_date'),
+    ...str('name', 'fullname', 'market', 'publisher', 'index_type', 'category'),
+    ...date('base_date'),
+    ...ratio('base_point'),
+    ...date('list_date'),
+    ...str('weight_rule', 'desc'),
+    ...date('exp_date'),
   ],
   primaryKey: ['ts_code'],
   // Without `market` the API answers one market only in some versions: ask each publisher market.
-  args: { kind: 'enumerate', param: 'market', values: ['MSCI', 'CSI', 'SSE', 'SZSE', 'CICC', 'SW', 'OTH'] },
+  args: {
+    kind: 'enumerate',
+    param: 'market',
+    values: ['MSCI', 'CSI', 'SSE', 'SZSE', 'CICC', 'SW', 'OTH'],
+  },
   rowCap: 8000,
   sync: { schedule: '0 1 * * 1', freshness: '7d' },
 } satisfies DataSourceInput;
@@ -41,14 +40,19 @@ export const tushareIndexDaily = {
   api: 'index_daily',
   title: 'Index daily bars',
   description: 'Daily bars of each index.',
-  docs: 'https://tushare.pro/document/2?doc_id=95',
+  docs: tushareDoc(95),
   fields: BAR_FIELDS,
   primaryKey: ['ts_code', 'trade_date'],
   params: { ts_code: { kind: 'input', required: true, description: 'TS code of one index' } },
   args: {
     kind: 'fan-out',
     param: 'ts_code',
-    keys: { source: 'tushare.index_basic', field: 'ts_code', listedFrom: 'base_date', listedUntil: 'exp_date' },
+    keys: {
+      source: 'tushare.index_basic',
+      field: 'ts_code',
+      listedFrom: 'base_date',
+      listedUntil: 'exp_date',
+    },
     each: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', rowsPerDay: 1 },
   },
   rowCap: 8000,

@@ -1,13 +1,23 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
-import { amount, BAR_FIELDS, DAILY_SYNC, date, key, price, ratio, str } from './fields.js';
+import {
+  BAR_FIELDS,
+  DAILY_SYNC,
+  date,
+  int,
+  key,
+  money,
+  perShare,
+  price,
+  ratio,
+  str,
+  tushareDoc as doc,
+} from './fields.js';
 
 /**
  * Market-wide Tushare tables. The daily tables are fetched one trade date at a time: one
  * call then returns the whole market for that day (about 5,400 rows, under the 6,000 cap),
  * which is far fewer calls than one per symbol.
  */
-
-const doc = (id: number) => `https://tushare.pro/document/2?doc_id=${id}`;
 
 export const tushareTradeCal = {
   id: 'tushare.trade_cal',
@@ -16,7 +26,7 @@ export const tushareTradeCal = {
   title: 'Trading calendar',
   description: 'Open and closed days of each exchange; the calendar every by-date source runs on.',
   docs: doc(26),
-  fields: [key('exchange'), key('cal_date', 'date'), { name: 'is_open', type: 'int' }, date('pretrade_date')],
+  fields: [key('exchange'), key('cal_date', 'date'), ...int('is_open'), ...date('pretrade_date')],
   primaryKey: ['exchange', 'cal_date'],
   params: { exchange: 'SSE' },
   // No cap is documented; one exchange-year is 365 rows, so ten years stay far below 6,000.
@@ -30,26 +40,25 @@ export const tushareStockBasic = {
   provider: 'tushare',
   api: 'stock_basic',
   title: 'Stock list',
-  description: 'Every A-share listed, delisted or paused, with its listing dates; fan-out keys for per-symbol sources.',
+  description:
+    'Every A-share listed, delisted or paused, with its listing dates; fan-out keys for per-symbol sources.',
   docs: doc(25),
   fields: [
     key('ts_code'),
-    str('symbol'),
-    str('name'),
-    str('area'),
-    str('industry'),
-    str('fullname'),
-    str('enname'),
-    str('cnspell'),
-    str('market'),
-    str('exchange'),
-    str('curr_type'),
-    str('list_status'),
-    date('list_date'),
-    date('delist_date'),
-    str('is_hs'),
-    str('act_name'),
-    str('act_ent_type'),
+    ...str(
+      'symbol',
+      'name',
+      'area',
+      'industry',
+      'fullname',
+      'enname',
+      'cnspell',
+      'market',
+      'exchange',
+    ),
+    ...str('curr_type', 'list_status'),
+    ...date('list_date', 'delist_date'),
+    ...str('is_hs', 'act_name', 'act_ent_type'),
   ],
   primaryKey: ['ts_code'],
   // The API answers listed stocks only unless asked: ask for each status so fan-outs see delisted symbols too.
@@ -104,7 +113,12 @@ export const tushareMonthly = {
   primaryKey: ['ts_code', 'trade_date'],
   args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 28 },
   rowCap: 6000,
-  sync: { since: '19901219', schedule: '0 18 28-31 * *', freshness: '31d', availableAfter: '17:00' },
+  sync: {
+    since: '19901219',
+    schedule: '0 18 28-31 * *',
+    freshness: '31d',
+    availableAfter: '17:00',
+  },
 } satisfies DataSourceInput;
 
 export const tushareAdjFactor = {
@@ -114,7 +128,7 @@ export const tushareAdjFactor = {
   title: 'Adjustment factors',
   description: 'The cumulative adjustment factor of every stock on each trade date.',
   docs: doc(28),
-  fields: [key('ts_code'), key('trade_date', 'date'), { name: 'adj_factor', type: 'decimal', precision: 20, scale: 6 }],
+  fields: [key('ts_code'), key('trade_date', 'date'), ...perShare('adj_factor')],
   primaryKey: ['ts_code', 'trade_date'],
   args: byTradeDate,
   // No cap is documented; users page at 6,000 and one day is about 5,400 rows.
@@ -127,27 +141,25 @@ export const tushareDailyBasic = {
   provider: 'tushare',
   api: 'daily_basic',
   title: 'Daily indicators',
-  description: 'Turnover, valuation ratios, share counts and market value of every stock on each trade date.',
+  description:
+    'Turnover, valuation ratios, share counts and market value of every stock on each trade date.',
   docs: doc(32),
   fields: [
     key('ts_code'),
     key('trade_date', 'date'),
-    price('close'),
-    ratio('turnover_rate'),
-    ratio('turnover_rate_f'),
-    ratio('volume_ratio'),
-    ratio('pe'),
-    ratio('pe_ttm'),
-    ratio('pb'),
-    ratio('ps'),
-    ratio('ps_ttm'),
-    ratio('dv_ratio'),
-    ratio('dv_ttm'),
-    amount('total_share'),
-    amount('float_share'),
-    amount('free_share'),
-    amount('total_mv'),
-    amount('circ_mv'),
+    ...price('close'),
+    ...ratio(
+      'turnover_rate',
+      'turnover_rate_f',
+      'volume_ratio',
+      'pe',
+      'pe_ttm',
+      'pb',
+      'ps',
+      'ps_ttm',
+    ),
+    ...ratio('dv_ratio', 'dv_ttm'),
+    ...money('total_share', 'float_share', 'free_share', 'total_mv', 'circ_mv'),
   ],
   primaryKey: ['ts_code', 'trade_date'],
   args: byTradeDate,

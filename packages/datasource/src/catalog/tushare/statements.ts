@@ -1,5 +1,6 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
 import type { FieldInput } from '../../schema/field.js';
+import { date, key, money, perShare, ratio, str, tushareDoc as doc } from './fields.js';
 
 /**
  * Tushare financial statements, fetched per symbol × report period. `income`,
@@ -14,25 +15,6 @@ import type { FieldInput } from '../../schema/field.js';
  * call names them in `fields`, so requests must list the fields below rather than rely on
  * the default set (fina_indicator's `update_flag`, part of its key, is one of them).
  */
-
-const doc = (id: number) => `https://tushare.pro/document/2?doc_id=${id}`;
-
-const key = (name: string, type: 'string' | 'date', description: string): FieldInput => ({
-  name,
-  type,
-  nullable: false,
-  description,
-});
-const str = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'string' }));
-const date = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'date' }));
-/** Amounts in yuan (and share counts): large and summed, so kept exact. */
-const money = (...names: string[]): FieldInput[] =>
-  names.map((name) => ({ name, type: 'decimal', precision: 24, scale: 4 }));
-/** Per-share values: small, with more places than amounts. */
-const perShare = (...names: string[]): FieldInput[] =>
-  names.map((name) => ({ name, type: 'decimal', precision: 20, scale: 6 }));
-/** Ratios, percentages, turnover rates and days: measurements, not money. */
-const ratio = (...names: string[]): FieldInput[] => names.map((name) => ({ name, type: 'float' }));
 
 const TS_CODE = key('ts_code', 'string', 'TS code of the stock, e.g. 600000.SH');
 const END_DATE = key('end_date', 'date', 'Report period: the quarter end the figures cover');
