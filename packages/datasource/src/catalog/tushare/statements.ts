@@ -67,9 +67,17 @@ const SYNC = {
 // period answers a handful of rows (one per report type and restatement), far below it.
 const STATEMENT_ROW_CAP = 6000;
 
+/** What every statement shares: one symbol × one report period per call. */
+const STATEMENT_COMMON = {
+  provider: 'tushare',
+  params: PARAMS,
+  args: ARGS,
+  storage: { writeMode: 'upsert' },
+  sync: SYNC,
+} as const;
+
 export const tushareIncome = {
   id: 'tushare.income',
-  provider: 'tushare',
   api: 'income',
   title: 'Income statement',
   description: 'Income statement of one listed company per report period, with restatements.',
@@ -100,16 +108,12 @@ export const tushareIncome = {
     UPDATE_FLAG,
   ],
   primaryKey: STATEMENT_KEY,
-  params: PARAMS,
-  args: ARGS,
   rowCap: STATEMENT_ROW_CAP,
-  storage: { writeMode: 'upsert' },
-  sync: SYNC,
+  ...STATEMENT_COMMON,
 } satisfies DataSourceInput;
 
 export const tushareBalancesheet = {
   id: 'tushare.balancesheet',
-  provider: 'tushare',
   api: 'balancesheet',
   title: 'Balance sheet',
   description: 'Balance sheet of one listed company per report period, with restatements.',
@@ -155,16 +159,12 @@ export const tushareBalancesheet = {
     UPDATE_FLAG,
   ],
   primaryKey: STATEMENT_KEY,
-  params: PARAMS,
-  args: ARGS,
   rowCap: STATEMENT_ROW_CAP,
-  storage: { writeMode: 'upsert' },
-  sync: SYNC,
+  ...STATEMENT_COMMON,
 } satisfies DataSourceInput;
 
 export const tushareCashflow = {
   id: 'tushare.cashflow',
-  provider: 'tushare',
   api: 'cashflow',
   title: 'Cash flow statement',
   description: 'Cash flow statement of one listed company per report period, with restatements.',
@@ -207,16 +207,12 @@ export const tushareCashflow = {
     UPDATE_FLAG,
   ],
   primaryKey: STATEMENT_KEY,
-  params: PARAMS,
-  args: ARGS,
   rowCap: STATEMENT_ROW_CAP,
-  storage: { writeMode: 'upsert' },
-  sync: SYNC,
+  ...STATEMENT_COMMON,
 } satisfies DataSourceInput;
 
 export const tushareFinaIndicator = {
   id: 'tushare.fina_indicator',
-  provider: 'tushare',
   api: 'fina_indicator',
   title: 'Financial indicators',
   description: 'Per-share, profitability, solvency, turnover and growth ratios per report period.',
@@ -270,12 +266,9 @@ export const tushareFinaIndicator = {
     UPDATE_FLAG,
   ],
   primaryKey: ['ts_code', 'end_date', 'ann_date', 'update_flag'],
-  params: PARAMS,
-  args: ARGS,
   // "每次请求最多返回100条记录" (older doc text: 60); one stock and period is far below it.
   rowCap: 100,
-  storage: { writeMode: 'upsert' },
-  sync: SYNC,
+  ...STATEMENT_COMMON,
 } satisfies DataSourceInput;
 
 export const tushareStatements = [
