@@ -1,8 +1,19 @@
 /**
  * @dsync/sandbox: local replicas of the Tushare Pro and Nasdaq Data Link APIs.
- *
- * Built so far: the fake market's deterministic trade calendar, the ground truth every
- * by-date sync is checked against. The HTTP replicas, their limits and faults come with
- * their own issue.
  */
-export { isOpenDay, tradeCalendar, type CalendarDay } from './trade-calendar.js';
+export { isOpenDay, isUsOpenDay, tradeCalendar, type CalendarDay } from './market/calendar.js';
+export { Market, type MarketOptions, type ResolvedMarketOptions } from './market/market.js';
+export type { Stock, IndexInfo } from './market/stocks.js';
+export type { Bar } from './market/prices.js';
+export { FAULT_KINDS, type FaultKind, type FaultOptions } from './http/faults.js';
+export type { CounterSet, CountersSnapshot } from './http/counters.js';
+export type { Sandbox, SandboxOptions } from './options.js';
+export {
+  DEFAULT_TUSHARE_TOKEN,
+  startTushareSandbox,
+  type TushareAccount,
+  type TushareSandbox,
+  type TushareSandboxOptions,
+} from './tushare/tushare-sandbox.js';
+export { TUSHARE_TIERS, type TushareTier, type TushareTierName } from './tushare/tiers.js';
+export { groundTruth, type GroundTruth, type Row } from './ground-truth.js';

@@ -18,7 +18,7 @@ describe('the fake market calendar', () => {
   });
 
   it('answers trade_cal rows with the previous open day', () => {
-    expect(tradeCalendar('SSE', '20231229', '20240103')).toEqual([
+    expect(tradeCalendar('SSE', '2023-12-29', '2024-01-03')).toEqual([
       { exchange: 'SSE', cal_date: '20231229', is_open: 1, pretrade_date: '20231228' },
       { exchange: 'SSE', cal_date: '20231230', is_open: 0, pretrade_date: '20231229' },
       { exchange: 'SSE', cal_date: '20231231', is_open: 0, pretrade_date: '20231229' },

@@ -1,0 +1,35 @@
+import { Market, type MarketOptions } from './market/market.js';
+import { marketOf } from './options.js';
+import { Params } from './tushare/params.js';
+import { TUSHARE_TABLES, type Row } from './tushare/tables.js';
+
+export type { Row };
+
+/** The exact tables a replica serves, recomputed from the seed, for tests to compare against. */
+export interface GroundTruth {
+  readonly market: Market;
+  /**
+   * Every row of a Tushare interface for the given params, in the API's order (newest
+   * first), across all pages: what a complete sync of that request must store.
+   * @throws Error for an interface the replica does not serve
+   */
+  tushare(api: string, params?: Readonly<Record<string, string | number>>): Generator<Row>;
+  /** The field names of a Tushare interface, in the API's order. */
+  tushareFields(api: string): readonly string[];
+}
+
+export function groundTruth(market: Market | MarketOptions = {}): GroundTruth {
+  const m = marketOf(market);
+  const tableOf = (api: string) => {
+    const table = TUSHARE_TABLES.get(api);
+    if (table === undefined) throw new Error(`the Tushare replica serves no interface "${api}"`);
+    return table;
+  };
+  return {
+    market: m,
+    *tushare(api, params = {}) {
+      yield* tableOf(api).rows(m, new Params(params));
+    },
+    tushareFields: (api) => tableOf(api).fields,
+  };
+}

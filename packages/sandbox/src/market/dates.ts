@@ -1,0 +1,27 @@
+/** Day arithmetic on ISO dates (`YYYY-MM-DD`), by whole UTC days. */
+
+export const DAY_MS = 86_400_000;
+
+export const dayNumber = (iso: string): number => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
+export const isoOfDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+export const addDays = (iso: string, days: number): string => isoOfDay(dayNumber(iso) + days);
+
+/** `2024-01-02` → `20240102`, as Tushare writes dates. */
+export const compact = (iso: string): string => iso.replaceAll('-', '');
+
+/** `20240102` or `2024-01-02` → `2024-01-02`; undefined when it is not a date. */
+export function isoOf(text: string): string | undefined {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}`;
+  return Number.isNaN(dayNumber(iso)) || isoOfDay(dayNumber(iso)) !== iso ? undefined : iso;
+}
+
+/** Today's date in a time zone, as ISO. */
+export const todayIn = (timeZone: string, now: Date = new Date()): string =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);

@@ -1,0 +1,28 @@
+import type { CountersSnapshot } from './http/counters.js';
+import type { FaultOptions } from './http/faults.js';
+import type { ListenOptions } from './http/server.js';
+import { Market, type MarketOptions } from './market/market.js';
+
+/** What both replicas take. */
+export interface SandboxOptions extends ListenOptions {
+  /** The fake market to serve: a shared instance, or options to build one. @default new Market() */
+  readonly market?: Market | MarketOptions;
+  /** Injected faults. @default none */
+  readonly faults?: FaultOptions;
+  /** The clock limits are counted on, in ms (tests may drive it). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running replica. */
+export interface Sandbox {
+  /** The base URL a client is configured with. */
+  readonly url: string;
+  readonly market: Market;
+  /** Requests served, throttled, rejected and faulted: in total, by account, by interface. */
+  counters(): CountersSnapshot;
+  resetCounters(): void;
+  close(): Promise<void>;
+}
+
+export const marketOf = (market: SandboxOptions['market']): Market =>
+  market instanceof Market ? market : new Market(market);

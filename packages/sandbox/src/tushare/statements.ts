@@ -1,0 +1,129 @@
+import { builtInCatalog, type Field } from '@dsync/datasource';
+import type { Market } from '../market/market.js';
+import { addDays, compact } from '../market/dates.js';
+import { intBetween, round, unit } from '../market/random.js';
+import type { Stock } from '../market/stocks.js';
+
+/**
+ * Quarterly statements of the fake market. Every field the catalog lists gets a value made
+ * from the seed by its type, so the replica answers with the real field names without
+ * modelling accounting. About one (stock, period) in ten is restated: a second version with
+ * a later announcement, the first one flagged `update_flag = 0`.
+ */
+
+export const STATEMENT_APIS = ['income', 'balancesheet', 'cashflow', 'fina_indicator'] as const;
+export type StatementApi = (typeof STATEMENT_APIS)[number];
+
+const QUARTER_ENDS = ['03-31', '06-30', '09-30', '12-31'];
+
+export interface StatementVersion {
+  readonly period: string;
+  /** ISO announcement date. */
+  readonly annDate: string;
+  /** ISO date this version was published (the restatement's, for a restated version). */
+  readonly fAnnDate: string;
+  readonly updateFlag: '0' | '1';
+}
+
+/** The versions of one stock's statement for one quarter end, oldest first; none before it is announced. */
+export function statementVersions(
+  market: Market,
+  stock: Stock,
+  period: string,
+): StatementVersion[] {
+  const { seed } = market;
+  const q4 = period.endsWith('12-31');
+  const annDate = addDays(
+    period,
+    q4
+      ? intBetween(seed, 60, 115, 'ann', stock.index, period)
+      : intBetween(seed, 20, 60, 'ann', stock.index, period),
+  );
+  const inRange = (iso: string) =>
+    iso <= market.options.end && (stock.delistDate === undefined || iso < stock.delistDate);
+  if (period < market.options.start || period < addDays(stock.listDate, -365) || !inRange(annDate))
+    return [];
+  const restated = addDays(annDate, intBetween(seed, 20, 90, 'restate', stock.index, period));
+  if (unit(seed, 'restated?', stock.index, period) < 0.1 && inRange(restated)) {
+    return [
+      { period, annDate, fAnnDate: annDate, updateFlag: '0' },
+      { period, annDate: restated, fAnnDate: restated, updateFlag: '1' },
+    ];
+  }
+  return [{ period, annDate, fAnnDate: annDate, updateFlag: '1' }];
+}
+
+/** Quarter ends within `[start, end]`, newest first. */
+export function quarterEnds(start: string, end: string): string[] {
+  const out: string[] = [];
+  for (let year = Number(end.slice(0, 4)); year >= Number(start.slice(0, 4)); year--) {
+    for (let q = 3; q >= 0; q--) {
+      const period = `${year}-${QUARTER_ENDS[q]}`;
+      if (period >= start && period <= end) out.push(period);
+    }
+  }
+  return out;
+}
+
+const fieldsCache = new Map<StatementApi, readonly Field[]>();
+const fieldsOf = (api: StatementApi): readonly Field[] => {
+  let fields = fieldsCache.get(api);
+  if (fields === undefined)
+    fieldsCache.set(api, (fields = builtInCatalog().get(`tushare.${api}`)?.fields ?? []));
+  return fields;
+};
+
+function valueOf(
+  market: Market,
+  api: StatementApi,
+  stock: Stock,
+  v: StatementVersion,
+  field: Field,
+): unknown {
+  switch (field.name) {
+    case 'ts_code':
+      return stock.ts_code;
+    case 'ann_date':
+      return compact(v.annDate);
+    case 'f_ann_date':
+      return compact(v.fAnnDate);
+    case 'end_date':
+      return compact(v.period);
+    case 'update_flag':
+      return v.updateFlag;
+    case 'report_type':
+    case 'comp_type':
+      return '1';
+    case 'end_type':
+      return String(QUARTER_ENDS.indexOf(v.period.slice(5)) + 1);
+  }
+  const u = unit(market.seed, api, field.name, stock.index, v.period, v.updateFlag);
+  // Real statements leave many items empty; so does the replica, one cell in eight.
+  if (unit(market.seed, 'null', api, field.name, stock.index, v.period) < 0.125) return null;
+  switch (field.type) {
+    case 'decimal':
+      return field.precision !== undefined && field.precision >= 24
+        ? round((u - 0.15) * 2e10 * (1 + (stock.index % 7)), 2)
+        : round(u * 5, 4);
+    case 'float':
+      return round((u - 0.2) * 80, 4);
+    case 'int':
+      return Math.floor(u * 1000);
+    case 'date':
+      return compact(addDays(v.period, Math.floor(u * 90)));
+    default:
+      return String(Math.floor(u * 10));
+  }
+}
+
+/** One version of a statement as an API row (field name → value). */
+export function statementRow(
+  market: Market,
+  api: StatementApi,
+  stock: Stock,
+  version: StatementVersion,
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const field of fieldsOf(api)) row[field.name] = valueOf(market, api, stock, version, field);
+  return row;
+}
