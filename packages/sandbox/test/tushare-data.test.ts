@@ -78,7 +78,7 @@ describe('the Tushare replica: tables', () => {
     const codes = expected.map((r) => r['ts_code'] as string);
     expect(codes).toEqual([...codes].sort());
     for (const bar of expected) {
-      const { open, high, low, close, vol, amount } = bar as Record<string, number>;
+      const { open, high, low, close, vol, amount } = bar as Record<'open' | 'high' | 'low' | 'close' | 'vol' | 'amount', number>;
       expect(low).toBeLessThanOrEqual(Math.min(open, close));
       expect(high).toBeGreaterThanOrEqual(Math.max(open, close));
       expect(vol).toBeGreaterThanOrEqual(0);

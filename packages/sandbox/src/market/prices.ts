@@ -57,8 +57,16 @@ export function barOf(
   };
 }
 
+interface Cycles {
+  readonly slowPeriod: number;
+  readonly slowPhase: number;
+  readonly fastPeriod: number;
+  readonly fastPhase: number;
+}
+
 export class PriceModel {
   readonly #seed: number;
+  readonly #cyclesByKey = new Map<string, Cycles>();
   readonly #calendar: OpenDays;
   readonly #start: string;
 

@@ -1,0 +1,116 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { FAULT_KINDS, type FaultKind } from './http/faults.js';
+import { Market } from './market/market.js';
+import type { Sandbox } from './options.js';
+import { startTushareSandbox } from './tushare/tushare-sandbox.js';
+
+/**
+ * `dsync-sandbox`: starts both replicas on one fake market, prints one JSON line with
+ * their base URLs and working credentials, and serves until SIGINT or SIGTERM.
+ */
+
+const whole = (flag: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
+  return n;
+};
+
+const share = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--fault-rate takes a number from 0 to 1, got "${value}"`);
+  return n;
+};
+
+const kinds = (value: string): FaultKind[] => {
+  const list = value.split(',').map((k) => k.trim());
+  const unknown = list.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown fault kind ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
+  return list as FaultKind[];
+};
+
+interface Flags {
+  host: string;
+  tusharePort: number;
+  ndlPort: number;
+  seed: string;
+  symbols: number;
+  start: string;
+  end?: string;
+  perMinute?: number;
+  windowMs?: number;
+  perDay?: number;
+  faultRate: number;
+  faultKinds?: FaultKind[];
+  token: string;
+}
+
+export function createSandboxProgram(): Command {
+  return new Command('dsync-sandbox')
+    .description('Serve local replicas of the Tushare Pro and Nasdaq Data Link APIs from a deterministic fake market.')
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--tushare-port <port>', 'Tushare replica port (0 = any free)', whole('--tushare-port', 0), 0)
+    .option('--ndl-port <port>', 'NDL replica port (0 = any free)', whole('--ndl-port', 0), 0)
+    .option('--seed <seed>', 'market seed: the same seed serves the same data', 'dsync')
+    .option('--symbols <n>', 'number of stocks', whole('--symbols', 1), 300)
+    .option('--start <date>', 'first day with data (YYYY-MM-DD)', '2015-01-01')
+    .option('--end <date>', 'last day with data (default: today in Asia/Shanghai)')
+    .option('--per-minute <n>', 'Tushare calls per window per interface (default: the 2000-point tier, 200)', whole('--per-minute', 1))
+    .option('--window-ms <ms>', 'length of the rate window in ms (default 60000: a minute)', whole('--window-ms', 1))
+    .option('--per-day <n>', 'calls per day per interface (default: the tier’s)', whole('--per-day', 1))
+    .option('--fault-rate <share>', 'share of requests answered with a fault, 0 to 1', share, 0)
+    .addOption(new Option('--fault-kinds <list>', `comma-separated fault kinds (${FAULT_KINDS.join(', ')})`).argParser(kinds))
+    .option('--token <token>', 'the Tushare token the replica accepts', 'sandbox-tushare-token')
+    .addHelpText(
+      'after',
+      '\nOn start it prints one JSON line: {"tushare":{"url","token"},"ndl":{"url","apiKey"},"market":{…}}.\n' +
+        'It serves until SIGINT or SIGTERM, then exits 0. Exit code 2: a bad flag; 1: it could not start.',
+    );
+}
+
+/** Starts what the flags ask for; resolves to the running replicas. */
+export async function startFromFlags(flags: Flags): Promise<{ line: string; sandboxes: Sandbox[] }> {
+  const market = new Market({ seed: flags.seed, symbols: flags.symbols, start: flags.start, end: flags.end });
+  const faults = { rate: flags.faultRate, kinds: flags.faultKinds };
+  const tier =
+    flags.perMinute === undefined && flags.perDay === undefined
+      ? undefined
+      : { perMinute: flags.perMinute ?? 200, perDay: flags.perDay, apis: 'all' as const };
+  const tushare = await startTushareSandbox({
+    market,
+    host: flags.host,
+    port: flags.tusharePort,
+    faults,
+    windowMs: flags.windowMs,
+    accounts: [{ token: flags.token, label: 'default', ...(tier === undefined ? {} : { tier }) }],
+  });
+  const line = JSON.stringify({
+    tushare: { url: tushare.url, token: tushare.token },
+    market: market.options,
+  });
+  return { line, sandboxes: [tushare] };
+}
+
+/** Runs the bin: resolves once a signal stopped it, to the exit code. */
+export async function runSandboxCli(argv: readonly string[]): Promise<number> {
+  const program = createSandboxProgram().exitOverride();
+  try {
+    program.parse([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  let started: Awaited<ReturnType<typeof startFromFlags>>;
+  try {
+    started = await startFromFlags(program.opts<Flags>());
+  } catch (error) {
+    process.stderr.write(`dsync-sandbox: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(`${started.line}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.all(started.sandboxes.map((s) => s.close()));
+  return 0;
+}
