@@ -16,13 +16,16 @@ const here = import.meta.dirname;
 const market = { symbols: 5000, start: '1995-01-01', end: '2024-12-31' };
 
 function start(args) {
-  const child = fork(join(here, 'serve.mjs'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'serve.mjs'), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve) => child.once('message', (info) => resolve({ child, ...info })));
 }
-const memoryOf = (child) => new Promise((resolve) => {
-  child.once('message', resolve);
-  child.send('memory');
-});
+const memoryOf = (child) =>
+  new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send('memory');
+  });
 
 const request = (params) => ({
   method: 'POST',
@@ -32,7 +35,8 @@ const request = (params) => ({
 
 async function load(url, options) {
   const result = await autocannon({ url, connections, duration, ...options });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 
@@ -51,7 +55,11 @@ for (const [name, params] of [
   const baseRps = await load(baseline.url, request(params));
   const sandboxRps = await load(sandbox.url, request(params));
   baseline.child.kill();
-  rows.push({ scenario: `${name} (${items} rows, ${(sample.length / 1024).toFixed(1)} KiB)`, baseline: baseRps, sandbox: sandboxRps });
+  rows.push({
+    scenario: `${name} (${items} rows, ${(sample.length / 1024).toFixed(1)} KiB)`,
+    baseline: baseRps,
+    sandbox: sandboxRps,
+  });
 }
 
 // Memory: serve the whole 5,000-symbol, 30-year market across its range, then read the peak.
@@ -66,11 +74,15 @@ const baseMemory = await memoryOf(baselineForMemory.child);
 baselineForMemory.child.kill();
 sandbox.child.kill();
 
-console.log(`sandbox benchmark (${quick ? 'quick, ' : ''}${connections} connections, ${duration} s each; baseline: node:http sending the same bytes)`);
+console.log(
+  `sandbox benchmark (${quick ? 'quick, ' : ''}${connections} connections, ${duration} s each; baseline: node:http sending the same bytes)`,
+);
 console.log('| scenario | baseline req/s | sandbox req/s | sandbox / baseline |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.scenario} | ${r.baseline.toFixed(0)} | ${r.sandbox.toFixed(0)} | ${(r.sandbox / r.baseline).toFixed(2)} |`);
+  console.log(
+    `| ${r.scenario} | ${r.baseline.toFixed(0)} | ${r.sandbox.toFixed(0)} | ${(r.sandbox / r.baseline).toFixed(2)} |`,
+  );
 }
 console.log(
   `| peak RSS serving a ${market.symbols}-symbol market ${market.start}..${market.end} | ${baseMemory.peakMb.toFixed(0)} MB | ${sandboxMemory.peakMb.toFixed(0)} MB | ${(sandboxMemory.peakMb / baseMemory.peakMb).toFixed(2)} |`,

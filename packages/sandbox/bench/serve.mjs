@@ -20,7 +20,10 @@ if (mode === 'static') {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': body.length,
+      });
       response.end(body);
     });
   });

@@ -11,20 +11,25 @@ import { startTushareSandbox } from './tushare/tushare-sandbox.js';
 
 const whole = (flag: string, min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
   return n;
 };
 
 const share = (value: string) => {
   const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--fault-rate takes a number from 0 to 1, got "${value}"`);
+  if (!(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`--fault-rate takes a number from 0 to 1, got "${value}"`);
   return n;
 };
 
 const kinds = (value: string): FaultKind[] => {
   const list = value.split(',').map((k) => k.trim());
   const unknown = list.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown fault kind ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `unknown fault kind ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`,
+    );
   return list as FaultKind[];
 };
 
@@ -46,19 +51,43 @@ interface Flags {
 
 export function createSandboxProgram(): Command {
   return new Command('dsync-sandbox')
-    .description('Serve local replicas of the Tushare Pro and Nasdaq Data Link APIs from a deterministic fake market.')
+    .description(
+      'Serve local replicas of the Tushare Pro and Nasdaq Data Link APIs from a deterministic fake market.',
+    )
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .option('--tushare-port <port>', 'Tushare replica port (0 = any free)', whole('--tushare-port', 0), 0)
+    .option(
+      '--tushare-port <port>',
+      'Tushare replica port (0 = any free)',
+      whole('--tushare-port', 0),
+      0,
+    )
     .option('--ndl-port <port>', 'NDL replica port (0 = any free)', whole('--ndl-port', 0), 0)
     .option('--seed <seed>', 'market seed: the same seed serves the same data', 'dsync')
     .option('--symbols <n>', 'number of stocks', whole('--symbols', 1), 300)
     .option('--start <date>', 'first day with data (YYYY-MM-DD)', '2015-01-01')
     .option('--end <date>', 'last day with data (default: today in Asia/Shanghai)')
-    .option('--per-minute <n>', 'Tushare calls per window per interface (default: the 2000-point tier, 200)', whole('--per-minute', 1))
-    .option('--window-ms <ms>', 'length of the rate window in ms (default 60000: a minute)', whole('--window-ms', 1))
-    .option('--per-day <n>', 'calls per day per interface (default: the tier’s)', whole('--per-day', 1))
+    .option(
+      '--per-minute <n>',
+      'Tushare calls per window per interface (default: the 2000-point tier, 200)',
+      whole('--per-minute', 1),
+    )
+    .option(
+      '--window-ms <ms>',
+      'length of the rate window in ms (default 60000: a minute)',
+      whole('--window-ms', 1),
+    )
+    .option(
+      '--per-day <n>',
+      'calls per day per interface (default: the tier’s)',
+      whole('--per-day', 1),
+    )
     .option('--fault-rate <share>', 'share of requests answered with a fault, 0 to 1', share, 0)
-    .addOption(new Option('--fault-kinds <list>', `comma-separated fault kinds (${FAULT_KINDS.join(', ')})`).argParser(kinds))
+    .addOption(
+      new Option(
+        '--fault-kinds <list>',
+        `comma-separated fault kinds (${FAULT_KINDS.join(', ')})`,
+      ).argParser(kinds),
+    )
     .option('--token <token>', 'the Tushare token the replica accepts', 'sandbox-tushare-token')
     .addHelpText(
       'after',
@@ -68,8 +97,15 @@ export function createSandboxProgram(): Command {
 }
 
 /** Starts what the flags ask for; resolves to the running replicas. */
-export async function startFromFlags(flags: Flags): Promise<{ line: string; sandboxes: Sandbox[] }> {
-  const market = new Market({ seed: flags.seed, symbols: flags.symbols, start: flags.start, end: flags.end });
+export async function startFromFlags(
+  flags: Flags,
+): Promise<{ line: string; sandboxes: Sandbox[] }> {
+  const market = new Market({
+    seed: flags.seed,
+    symbols: flags.symbols,
+    start: flags.start,
+    end: flags.end,
+  });
   const faults = { rate: flags.faultRate, kinds: flags.faultKinds };
   const tier =
     flags.perMinute === undefined && flags.perDay === undefined
@@ -103,7 +139,9 @@ export async function runSandboxCli(argv: readonly string[]): Promise<number> {
   try {
     started = await startFromFlags(program.opts<Flags>());
   } catch (error) {
-    process.stderr.write(`dsync-sandbox: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `dsync-sandbox: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   }
   process.stdout.write(`${started.line}\n`);

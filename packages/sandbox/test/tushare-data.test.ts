@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { groundTruth, isOpenDay, Market, startTushareSandbox } from '../src/index.js';
 import { callTushare, records, track } from './helpers.js';
 
@@ -6,6 +6,7 @@ const MARKET = { seed: 'test', symbols: 40, start: '2023-01-01', end: '2024-06-3
 const market = new Market(MARKET);
 const truth = groundTruth(market);
 const start = () => track(startTushareSandbox({ market }));
+jest.setTimeout(20_000);
 
 describe('the Tushare replica: envelope and transport', () => {
   it('answers POST on / and on /dataapi/{api_name} with the same five keys and data', async () => {
@@ -78,7 +79,10 @@ describe('the Tushare replica: tables', () => {
     const codes = expected.map((r) => r['ts_code'] as string);
     expect(codes).toEqual([...codes].sort());
     for (const bar of expected) {
-      const { open, high, low, close, vol, amount } = bar as Record<'open' | 'high' | 'low' | 'close' | 'vol' | 'amount', number>;
+      const { open, high, low, close, vol, amount } = bar as Record<
+        'open' | 'high' | 'low' | 'close' | 'vol' | 'amount',
+        number
+      >;
       expect(low).toBeLessThanOrEqual(Math.min(open, close));
       expect(high).toBeGreaterThanOrEqual(Math.max(open, close));
       expect(vol).toBeGreaterThanOrEqual(0);
@@ -246,6 +250,74 @@ describe('the Tushare replica: tables', () => {
     const [newer, older] = restated ?? [];
     expect([newer?.['update_flag'], older?.['update_flag']]).toEqual(['1', '0']);
     expect(String(newer?.['f_ann_date']) > String(older?.['f_ann_date'])).toBe(true);
+  });
+
+  it('raises adjustment factors only at ex-dividend dates, never lowers them', () => {
+    for (const stock of market.stocks.slice(0, 10)) {
+      const factors = [...truth.tushare('adj_factor', { ts_code: stock.ts_code })]
+        .reverse()
+        .map((r) => r['adj_factor'] as number);
+      for (let i = 1; i < factors.length; i++)
+        expect(factors[i]).toBeGreaterThanOrEqual(factors[i - 1] as number);
+    }
+  });
+
+  it('gives daily_basic the daily close and market values from it', () => {
+    const params = { trade_date: '20240315' };
+    const closes = new Map(
+      [...truth.tushare('daily', params)].map((r) => [r['ts_code'], r['close']]),
+    );
+    const basics = [...truth.tushare('daily_basic', params)];
+    expect(basics.map((r) => r['ts_code'])).toEqual([...closes.keys()]);
+    for (const row of basics) {
+      expect(row['close']).toBe(closes.get(row['ts_code']));
+      expect(row['total_mv']).toBeCloseTo(
+        (row['close'] as number) * (row['total_share'] as number),
+        2,
+      );
+    }
+  });
+
+  it('dates monthly bars on the month’s last open day', () => {
+    const months = [
+      ...truth.tushare('monthly', {
+        ts_code: '600000.SH',
+        start_date: '20240101',
+        end_date: '20240630',
+      }),
+    ];
+    expect(months.map((r) => r['trade_date'])).toEqual([
+      '20240628',
+      '20240531',
+      '20240430',
+      '20240329',
+      '20240229',
+      '20240131',
+    ]);
+  });
+
+  it('serves index bars per index from its list date, and the index list by market', async () => {
+    const { url, token } = await start();
+    const csi = records(
+      await callTushare(url, { api_name: 'index_basic', token, params: { market: 'CSI' } }),
+    );
+    expect(csi.map((r) => r['ts_code'])).toEqual(['000300.SH', '000905.SH', 'H30269.CSI']);
+    const bars = records(
+      await callTushare(url, {
+        api_name: 'index_daily',
+        token,
+        params: { ts_code: '000300.SH', start_date: '20240101', end_date: '20240110' },
+      }),
+    );
+    expect(bars.map((r) => r['trade_date'])).toEqual([
+      '20240110',
+      '20240109',
+      '20240108',
+      '20240105',
+      '20240104',
+      '20240103',
+      '20240102',
+    ]);
   });
 
   it('recomputes the same market from the same seed, and another from another seed', () => {
