@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FAULT_KINDS, type FaultKind } from './http/faults.js';
 import { Market } from './market/market.js';
 import type { Sandbox } from './options.js';
+import { startNdlSandbox } from './ndl/ndl-sandbox.js';
 import { startTushareSandbox } from './tushare/tushare-sandbox.js';
 
 /**
@@ -47,6 +48,9 @@ interface Flags {
   faultRate: number;
   faultKinds?: FaultKind[];
   token: string;
+  apiKey: string;
+  ndlPer10s?: number;
+  ndlPer10min?: number;
 }
 
 export function createSandboxProgram(): Command {
@@ -88,7 +92,18 @@ export function createSandboxProgram(): Command {
         `comma-separated fault kinds (${FAULT_KINDS.join(', ')})`,
       ).argParser(kinds),
     )
+    .option(
+      '--ndl-per-10s <n>',
+      'NDL calls per short window (default 300)',
+      whole('--ndl-per-10s', 1),
+    )
+    .option(
+      '--ndl-per-10min <n>',
+      'NDL calls per long window (default 2000)',
+      whole('--ndl-per-10min', 1),
+    )
     .option('--token <token>', 'the Tushare token the replica accepts', 'sandbox-tushare-token')
+    .option('--api-key <key>', 'the NDL API key the replica accepts', 'sandbox-ndl-key')
     .addHelpText(
       'after',
       '\nOn start it prints one JSON line: {"tushare":{"url","token"},"ndl":{"url","apiKey"},"market":{…}}.\n' +
@@ -119,11 +134,31 @@ export async function startFromFlags(
     windowMs: flags.windowMs,
     accounts: [{ token: flags.token, label: 'default', ...(tier === undefined ? {} : { tier }) }],
   });
+  const ndl = await startNdlSandbox({
+    market,
+    host: flags.host,
+    port: flags.ndlPort,
+    faults,
+    apiKeys: [{ key: flags.apiKey, label: 'default' }],
+    limits: {
+      per10s: flags.ndlPer10s,
+      per10min: flags.ndlPer10min,
+      perDay: flags.perDay,
+      // --window-ms compresses time for both replicas: NDL's 10 s and 10 min scale with the minute.
+      ...(flags.windowMs === undefined
+        ? {}
+        : {
+            shortWindowMs: Math.max(1, Math.round(flags.windowMs / 6)),
+            longWindowMs: flags.windowMs * 10,
+          }),
+    },
+  });
   const line = JSON.stringify({
     tushare: { url: tushare.url, token: tushare.token },
+    ndl: { url: ndl.url, apiKey: ndl.apiKey },
     market: market.options,
   });
-  return { line, sandboxes: [tushare] };
+  return { line, sandboxes: [tushare, ndl] };
 }
 
 /** Runs the bin: resolves once a signal stopped it, to the exit code. */

@@ -1,4 +1,11 @@
-import { Market, type MarketOptions } from './market/market.js';
+import type { Market } from './market/market.js';
+import { type MarketOptions } from './market/market.js';
+import {
+  ndlDatasetRows,
+  ndlTableRows,
+  type NdlParamsInput,
+  type NdlRow,
+} from './ndl/ndl-sandbox.js';
 import { marketOf } from './options.js';
 import { Params } from './tushare/params.js';
 import { TUSHARE_TABLES, type Row } from './tushare/tables.js';
@@ -16,6 +23,10 @@ export interface GroundTruth {
   tushare(api: string, params?: Readonly<Record<string, string | number>>): Generator<Row>;
   /** The field names of a Tushare interface, in the API's order. */
   tushareFields(api: string): readonly string[];
+  /** The rows of an NDL time series for these request parameters, as served (column order). */
+  ndlDataset(database: string, dataset: string, params?: NdlParamsInput): NdlRow[];
+  /** Every row of an NDL table for these filters, all pages together, as served. */
+  ndlTable(vendor: string, table: string, params?: NdlParamsInput): NdlRow[];
 }
 
 export function groundTruth(market: Market | MarketOptions = {}): GroundTruth {
@@ -31,5 +42,7 @@ export function groundTruth(market: Market | MarketOptions = {}): GroundTruth {
       yield* tableOf(api).rows(m, new Params(params));
     },
     tushareFields: (api) => tableOf(api).fields,
+    ndlDataset: (database, dataset, params) => ndlDatasetRows(m, database, dataset, params),
+    ndlTable: (vendor, table, params) => ndlTableRows(m, vendor, table, params),
   };
 }

@@ -17,3 +17,17 @@ export {
 } from './tushare/tushare-sandbox.js';
 export { TUSHARE_TIERS, type TushareTier, type TushareTierName } from './tushare/tiers.js';
 export { groundTruth, type GroundTruth, type Row } from './ground-truth.js';
+export {
+  ndlDatasetRows,
+  NdlError,
+  ndlTableRows,
+  startNdlSandbox,
+  type NdlApiKey,
+  type NdlCell,
+  type NdlLimits,
+  type NdlParamsInput,
+  type NdlRow,
+  type NdlSandbox,
+  type NdlSandboxOptions,
+  type NdlTier,
+} from './ndl/ndl-sandbox.js';

@@ -31,6 +31,7 @@ describe('dsync-sandbox', () => {
     ]);
     const info = JSON.parse(await sandbox.firstLine) as {
       tushare: { url: string; token: string };
+      ndl: { url: string; apiKey: string };
       market: { seed: string; symbols: number; start: string; end: string };
     };
     expect(info.market).toEqual({
@@ -52,6 +53,13 @@ describe('dsync-sandbox', () => {
     ).json()) as { code: number; data: { items: string[][] } };
     expect(answer.code).toBe(0);
     expect(answer.data.items.length).toBeGreaterThan(0);
+    const gold = await fetch(`${info.ndl.url}/api/v3/datasets/LBMA/GOLD/data.json?limit=1`, {
+      headers: { 'x-api-token': info.ndl.apiKey },
+    });
+    expect(gold.status).toBe(200);
+    expect(
+      ((await gold.json()) as { dataset_data: { data: unknown[] } }).dataset_data.data,
+    ).toHaveLength(1);
     sandbox.child.kill('SIGTERM');
     expect(await sandbox.exit).toBe(0);
   });

@@ -1,10 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  FAULT_KINDS,
-  Market,
-  startTushareSandbox,
-  type TushareSandboxOptions,
-} from '../src/index.js';
+import type { FAULT_KINDS } from '../src/index.js';
+import { Market, startTushareSandbox, type TushareSandboxOptions } from '../src/index.js';
 import { callTushare, sleep, track } from './helpers.js';
 
 const market = new Market({ seed: 'errors', symbols: 10, start: '2024-01-01', end: '2024-03-31' });
@@ -214,7 +210,7 @@ describe('the Tushare replica: faults on demand', () => {
     for (const kind of ['malformed-json', 'truncated-json'] as const) {
       const { url, token } = await faulty(kind);
       const text = await (await post(url, token)).text();
-      expect(() => JSON.parse(text)).toThrow();
+      expect(() => JSON.parse(text) as unknown).toThrow();
       expect(text.startsWith('{"request_id"')).toBe(true);
     }
   });
@@ -237,12 +233,13 @@ describe('the Tushare replica: faults on demand', () => {
 
   it('draws faults by rate, deterministically from the seed', async () => {
     const run = async () => {
-      const { url, token, counters } = await start({
+      const sandbox = await start({
         faults: { rate: 0.3, kinds: ['busy'], seed: 7 },
       });
       const codes = [];
-      for (let i = 0; i < 40; i++) codes.push((await callTushare(url, daily(token))).code);
-      return { codes, faulted: counters().total.faulted };
+      for (let i = 0; i < 40; i++)
+        codes.push((await callTushare(sandbox.url, daily(sandbox.token))).code);
+      return { codes, faulted: sandbox.counters().total.faulted };
     };
     const first = await run();
     expect(first.codes.filter((c) => c === 9999)).toHaveLength(first.faulted);

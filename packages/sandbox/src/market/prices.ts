@@ -76,17 +76,29 @@ export class PriceModel {
     this.#start = start;
   }
 
+  /** An instrument's cycles: fixed per instrument, so computed once (a third of a bar's cost). */
+  #cycles(key: string): Cycles {
+    let cycles = this.#cyclesByKey.get(key);
+    if (cycles === undefined) {
+      const s = this.#seed;
+      cycles = {
+        slowPeriod: 700 + 900 * unit(s, 'p1', key),
+        slowPhase: 6.3 * unit(s, 'f1', key),
+        fastPeriod: 30 + 60 * unit(s, 'p2', key),
+        fastPhase: 6.3 * unit(s, 'f2', key),
+      };
+      this.#cyclesByKey.set(key, cycles);
+    }
+    return cycles;
+  }
+
   /** The close level of an instrument on a day, two decimals. */
   level(key: string, base: number, iso: string): number {
     const t = dayNumber(iso);
-    const s = this.#seed;
-    const slow =
-      0.35 *
-      Math.sin((2 * Math.PI * t) / (700 + 900 * unit(s, 'p1', key)) + 6.3 * unit(s, 'f1', key));
-    const fast =
-      0.08 *
-      Math.sin((2 * Math.PI * t) / (30 + 60 * unit(s, 'p2', key)) + 6.3 * unit(s, 'f2', key));
-    const noise = 0.03 * (unit(s, 'n', key, t) - 0.5);
+    const c = this.#cycles(key);
+    const slow = 0.35 * Math.sin((2 * Math.PI * t) / c.slowPeriod + c.slowPhase);
+    const fast = 0.08 * Math.sin((2 * Math.PI * t) / c.fastPeriod + c.fastPhase);
+    const noise = 0.03 * (unit(this.#seed, 'n', key, t) - 0.5);
     return Math.max(0.01, round(base * Math.exp(slow + fast + noise), 2));
   }
 

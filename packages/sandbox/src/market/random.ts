@@ -8,7 +8,8 @@
  * 32-bit multiply. Not `Math.imul`: under jest's vm contexts that builtin runs ~15x slower
  * (measured), and these hashes run a dozen times per generated row.
  */
-const mul32 = (a: number, b: number): number => ((((a >>> 16) * b) & 0xffff) * 65536 + (a & 0xffff) * b) >>> 0;
+const mul32 = (a: number, b: number): number =>
+  ((((a >>> 16) * b) & 0xffff) * 65536 + (a & 0xffff) * b) >>> 0;
 
 /** FNV-1a over a string, 32 bits. */
 function fnv1a(text: string): number {

@@ -30,7 +30,9 @@ export class Params {
   text(name: string): string | undefined {
     const value = this.#values[name];
     if (value === undefined || value === null || value === '') return undefined;
-    return String(value as string | number);
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return JSON.stringify(value);
   }
 
   required(name: string): string {

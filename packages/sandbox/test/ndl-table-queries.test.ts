@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Market, type MarketOptions } from '../src/market/market.js';
+import {
+  NdlError,
+  ndlTableRows,
+  startNdlSandbox,
+  type NdlRow,
+  type NdlSandbox,
+} from '../src/ndl/ndl-sandbox.js';
+
+const MARKET = { seed: 'test', symbols: 20, start: '2024-01-01', end: '2024-03-31' } as const;
+const BAD_PARAMS =
+  'You have submitted incorrect query parameters. Please check your API call syntax and try again.';
+const SEP = 'datatables/SHARADAR/SEP';
+
+interface TablePage {
+  datatable: { data: NdlRow[]; columns: { name: string; type: string }[] };
+  meta: { next_cursor_id: string | null };
+}
+
+let sandbox: NdlSandbox | undefined;
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+async function start(market: MarketOptions = MARKET): Promise<NdlSandbox> {
+  sandbox = await startNdlSandbox({ market: new Market(market) });
+  return sandbox;
+}
+
+async function call(sb: NdlSandbox, path: string, query = '', init?: RequestInit) {
+  const response = await fetch(`${sb.url}/api/v3/${path}?${query}`, init);
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    text: await response.text(),
+  };
+}
+
+async function page(sb: NdlSandbox, query = '', table = SEP): Promise<TablePage> {
+  const reply = await call(sb, `${table}.json`, `api_key=${sb.apiKey}${query}`);
+  expect([query, reply.status]).toEqual([query, 200]);
+  return JSON.parse(reply.text) as TablePage;
+}
+
+async function post(sb: NdlSandbox, body: unknown, table = SEP): Promise<TablePage> {
+  const reply = await call(sb, `${table}.json`, '', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-token': sb.apiKey },
+    body: JSON.stringify(body),
+  });
+  expect(reply.status).toBe(200);
+  return JSON.parse(reply.text) as TablePage;
+}
+
+async function errorOf(sb: NdlSandbox, query: string, table = SEP) {
+  const reply = await call(sb, `${table}.json`, `api_key=${sb.apiKey}${query}`);
+  return [reply.status, JSON.parse(reply.text) as unknown];
+}
+
+describe('NDL table queries: filters, columns, cursors, POST', () => {
+  it('pages with qopts.per_page and cursors, every row exactly once', async () => {
+    const sb = await start();
+    const query = '&date.lte=2024-01-12&qopts.per_page=7';
+    const seen: NdlRow[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const body: TablePage = await page(
+        sb,
+        cursor === null ? query : `${query}&qopts.cursor_id=${cursor}`,
+      );
+      expect(body.datatable.data.length).toBeLessThanOrEqual(7);
+      seen.push(...body.datatable.data);
+      cursor = body.meta.next_cursor_id;
+      pages++;
+    } while (cursor !== null);
+    // 9 open days of 19 stocks: 171 rows, 25 pages.
+    expect([seen.length, pages]).toEqual([171, 25]);
+    expect(new Set(seen.map((r) => `${r[0]} ${r[1]}`)).size).toBe(171);
+    expect(seen).toEqual(ndlTableRows(sb.market, 'SHARADAR', 'SEP', { 'date.lte': '2024-01-12' }));
+  });
+
+  it('answers a POST body as it answers the same GET', async () => {
+    const sb = await start();
+    const query =
+      '&ticker=BAA,BAB&date.gte=2024-02-01&date.lte=2024-02-10&qopts.columns=ticker,date,close&qopts.per_page=5';
+    const got = await page(sb, query);
+    const posted = await post(sb, {
+      ticker: ['BAA', 'BAB'],
+      date: { gte: '2024-02-01', lte: '2024-02-10' },
+      qopts: { columns: ['ticker', 'date', 'close'], per_page: 5 },
+    });
+    expect(posted).toEqual(got);
+    const cursor = got.meta.next_cursor_id as string;
+    const flat = await post(sb, {
+      ticker: 'BAA,BAB',
+      'date.gte': '2024-02-01',
+      'date.lte': '2024-02-10',
+      'qopts.columns': 'ticker,date,close',
+      'qopts.per_page': 5,
+      'qopts.cursor_id': cursor,
+      api_key: sb.apiKey,
+    });
+    expect(flat).toEqual(await page(sb, `${query}&qopts.cursor_id=${cursor}`));
+    // Seven open days of two stocks: pages of 5, 5 and 4.
+    expect([got.datatable.data.length, flat.datatable.data.length]).toEqual([5, 5]);
+    expect(flat.meta.next_cursor_id).not.toBeNull();
+  });
+
+  it('filters with =, comma lists, [] lists and gt/gte/lt/lte', async () => {
+    const sb = await start();
+    const tickersOf = (rows: NdlRow[]) => [...new Set(rows.map((r) => r[0]))];
+    const daysOf = (rows: NdlRow[]) => [...new Set(rows.map((r) => r[1]))];
+    expect(
+      daysOf((await page(sb, '&date.gt=2024-01-02&date.lt=2024-01-05')).datatable.data),
+    ).toEqual(['2024-01-03', '2024-01-04']);
+    expect(
+      daysOf((await page(sb, '&date.gte=2024-01-03&date.lte=2024-01-04')).datatable.data),
+    ).toEqual(['2024-01-03', '2024-01-04']);
+    expect(tickersOf((await page(sb, '&ticker.gte=BAR')).datatable.data)).toEqual([
+      'BAR',
+      'BAS',
+      'BAT',
+    ]);
+    expect(tickersOf((await page(sb, '&ticker.gt=BAR&ticker.lte=BAT')).datatable.data)).toEqual([
+      'BAS',
+      'BAT',
+    ]);
+    const pair = (await page(sb, '&ticker=BAC,BAA&date=2024-01-03')).datatable.data;
+    expect(pair.map((r) => r.slice(0, 2))).toEqual([
+      ['BAA', '2024-01-03'],
+      ['BAC', '2024-01-03'],
+    ]);
+    expect((await page(sb, '&ticker[]=BAC&ticker[]=BAA&date=20240103')).datatable.data).toEqual(
+      pair,
+    );
+    const updated = (await page(sb, '&lastupdated.gte=2024-03-20')).datatable.data;
+    expect(updated).toEqual(
+      ndlTableRows(sb.market, 'SHARADAR', 'SEP', { 'lastupdated.gte': '2024-03-20' }),
+    );
+    expect(updated.every((r) => (r[9] as string) >= '2024-03-20')).toBe(true);
+    // Corrections: some rows dated earlier were updated later.
+    expect(updated.some((r) => (r[1] as string) < '2024-03-20')).toBe(true);
+    expect((await page(sb, '&ticker=ZZZ')).datatable.data).toEqual([]);
+  });
+
+  it('answers QECx02 for unknown tables and QESx03 for bad filters, columns and cursors', async () => {
+    const sb = await start();
+    const notFound = {
+      quandl_error: {
+        code: 'QECx02',
+        message:
+          'You have submitted an incorrect Quandl code. Please check your Quandl codes and try again.',
+      },
+    };
+    expect(await errorOf(sb, '', 'datatables/SHARADAR/SF1')).toEqual([404, notFound]);
+    expect(await errorOf(sb, '', 'datatables/NOPE/PRICES')).toEqual([404, notFound]);
+    const other = (await page(sb, '&ticker=BAA&qopts.per_page=2')).meta.next_cursor_id as string;
+    for (const query of [
+      '&open=1',
+      '&close.gt=3',
+      '&foo=1',
+      '&ticker.gt=A,B',
+      '&date.gte=tomorrow',
+      '&qopts.columns=ticker,nope',
+      '&qopts.per_page=0',
+      '&qopts.export=true',
+      '&qopts.cursor_id=garbage',
+      `&ticker=BAB&qopts.cursor_id=${other}`,
+    ]) {
+      expect([query, ...(await errorOf(sb, query))]).toEqual([
+        query,
+        422,
+        { quandl_error: { code: 'QESx03', message: BAD_PARAMS } },
+      ]);
+    }
+    expect((await errorOf(sb, '&lastupdated=2024-01-02', 'datatables/WIKI/PRICES'))[0]).toBe(422);
+    const broken = await call(sb, `${SEP}.json`, '', {
+      method: 'POST',
+      headers: { 'x-api-token': sb.apiKey },
+      body: '{"ticker":',
+    });
+    expect(broken.status).toBe(422);
+    expect(() => ndlTableRows(sb.market, 'SHARADAR', 'SEP', { open: '1' })).toThrow(NdlError);
+  });
+
+  it('pages a 3,000-stock, 30-year market lazily', async () => {
+    const sb = await start({ seed: 'big', symbols: 3000, start: '1995-01-01', end: '2024-12-31' });
+    const began = Date.now();
+    // Keys only, so the test pays for paging and not for prices (slow under jest's VM).
+    const keys = '&qopts.columns=date,ticker';
+    const first = await page(sb, `${keys}&qopts.per_page=20000`);
+    expect(first.datatable.data).toHaveLength(10_000);
+    const second = await page(sb, `${keys}&qopts.cursor_id=${first.meta.next_cursor_id}`);
+    expect(second.datatable.data).toHaveLength(10_000);
+    const all = [...first.datatable.data, ...second.datatable.data].map((r) => `${r[0]} ${r[1]}`);
+    expect(new Set(all).size).toBe(20_000);
+    expect(all).toEqual([...all].sort());
+    const late = await page(sb, '&date.gte=2024-12-30&ticker=BAA,BAB,BAC');
+    expect(late.datatable.data).toEqual(
+      ndlTableRows(sb.market, 'SHARADAR', 'SEP', {
+        'date.gte': '2024-12-30',
+        ticker: 'BAA,BAB,BAC',
+      }),
+    );
+    expect(late.datatable.data.map((r) => r[1])).toEqual([
+      '2024-12-30',
+      '2024-12-30',
+      '2024-12-30',
+      '2024-12-31',
+      '2024-12-31',
+      '2024-12-31',
+    ]);
+    expect(Date.now() - began).toBeLessThan(3000);
+  });
+});
