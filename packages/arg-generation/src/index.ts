@@ -1,9 +1,23 @@
 /**
- * @dsync/arg-generation: the RequestArgGeneration domain. Turns a source, its checkpoint
- * and its context into the stream of request args a sync needs.
- *
- * Built so far: the date arithmetic every strategy stands on (windows under the row cap,
- * report periods, provider date formats). The strategy generators, paging continuations,
- * gap audit and plan come with their own issue.
+ * @dsync/arg-generation: the RequestArgGeneration domain. From a source's definition, its
+ * checkpoint and what is stored (the trade calendar, fan-out keys), the stream of request
+ * args that brings local storage up to date: the one data structure the controller hands
+ * to the synchronizer.
  */
+export { generateArgs } from './generate-args.js';
+export type { GenerateOptions } from './prepare.js';
+export { nextPage, type PageAnswer } from './pagination.js';
+export { mergePlans, planArgs, type ArgPlan } from './plan.js';
+export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
+export { reportDeadline } from './strategies/report-periods.js';
+export {
+  calendarFromDays,
+  createMemoryContext,
+  type ArgContext,
+  type KeyRow,
+  type KeySource,
+  type MemoryContextData,
+  type StoredCalendar,
+} from './context.js';
+export { ArgGenerationError, type ArgGenerationErrorCode } from './errors.js';
 export { addDays, dateWindows, formatDate, reportPeriods, type DateWindow } from './dates.js';

@@ -31,7 +31,7 @@ describe('createRequestArgs', () => {
       'tushare.daily',
       'daily',
       { trade_date: '20240102' },
-      { start: '2024-01-02', end: '2024-01-02' },
+      { window: { start: '2024-01-02', end: '2024-01-02' } },
     );
     expect(args).toEqual({
       sourceId: 'tushare.daily',
@@ -41,6 +41,17 @@ describe('createRequestArgs', () => {
       window: { start: '2024-01-02', end: '2024-01-02' },
     });
     expect(Object.isFrozen(args) && Object.isFrozen(args.params)).toBe(true);
+  });
+
+  it('keys a snapshot by the day it is taken as of', () => {
+    const args = createRequestArgs(
+      'tushare.stock_basic',
+      'stock_basic',
+      { list_status: 'L' },
+      { asOf: '2024-03-05' },
+    );
+    expect(args.key).toBe('stock_basic?list_status=L@2024-03-05');
+    expect(args.asOf).toBe('2024-03-05');
   });
 });
 

@@ -12,8 +12,14 @@ export interface RequestArgs {
   readonly sourceId: string;
   readonly api: string;
   readonly params: RequestParams;
-  /** `argsKey(api, params)`. */
+  /** `argsKey(api, params)`, then `@{asOf}` for a snapshot. */
   readonly key: string;
+  /**
+   * For requests that fetch a snapshot rather than a date range (a stock list, an index
+   * list): the day it is taken as of (`YYYY-MM-DD`). Part of the key, so a snapshot is
+   * fetched again on a later day but not twice on one day.
+   */
+  readonly asOf?: string;
   /**
    * The date range this request covers (`YYYY-MM-DD`, inclusive), when it has one: the
    * cursor advances over it and `replace-window` writes delete it.
@@ -41,10 +47,16 @@ export function createRequestArgs(
   sourceId: string,
   api: string,
   params: RequestParams,
-  window?: RequestArgs['window'],
+  extra: Pick<RequestArgs, 'window' | 'asOf'> = {},
 ): RequestArgs {
-  const args = { sourceId, api, params: Object.freeze({ ...params }), key: argsKey(api, params) };
-  return Object.freeze(
-    window === undefined ? args : { ...args, window: Object.freeze({ ...window }) },
-  );
+  const key =
+    extra.asOf === undefined ? argsKey(api, params) : `${argsKey(api, params)}@${extra.asOf}`;
+  return Object.freeze({
+    sourceId,
+    api,
+    params: Object.freeze({ ...params }),
+    key,
+    ...(extra.window === undefined ? {} : { window: Object.freeze({ ...extra.window }) }),
+    ...(extra.asOf === undefined ? {} : { asOf: extra.asOf }),
+  });
 }

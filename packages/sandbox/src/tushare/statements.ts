@@ -41,8 +41,8 @@ export function statementVersions(
   );
   const inRange = (iso: string) =>
     iso <= market.options.end && (stock.delistDate === undefined || iso < stock.delistDate);
-  if (period < market.options.start || period < addDays(stock.listDate, -365) || !inRange(annDate))
-    return [];
+  // Statements start with the first quarter end after listing (a prospectus's older figures are not served).
+  if (period < market.options.start || period < stock.listDate || !inRange(annDate)) return [];
   const restated = addDays(annDate, intBetween(seed, 20, 90, 'restate', stock.index, period));
   if (unit(seed, 'restated?', stock.index, period) < 0.1 && inRange(restated)) {
     return [
