@@ -69,6 +69,23 @@ export interface MemoryContextData {
   readonly keys?: Readonly<Record<string, readonly KeyRow[]>>;
 }
 
+/** An array as an async iterable, one item per `next()`. */
+function toAsync<T>(items: readonly T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        next: () =>
+          Promise.resolve(
+            i < items.length
+              ? { value: items[i++] as T, done: false }
+              : { value: undefined, done: true as const },
+          ),
+      };
+    },
+  };
+}
+
 /** An `ArgContext` over arrays. Keys are yielded sorted by key, as a storage adapter's ORDER BY would. */
 export function createMemoryContext(data: MemoryContextData): ArgContext {
   const calendars = new Map(
@@ -83,11 +100,7 @@ export function createMemoryContext(data: MemoryContextData): ArgContext {
       const rows = data.keys?.[keys.source];
       if (rows === undefined || rows.length === 0) return Promise.resolve(undefined);
       const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return Promise.resolve(
-        (async function* () {
-          yield* sorted;
-        })(),
-      );
+      return Promise.resolve(toAsync(sorted));
     },
   };
 }

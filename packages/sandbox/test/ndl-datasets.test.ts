@@ -1,28 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Market } from '../src/market/market.js';
+import { describe, expect, it } from '@jest/globals';
 import { periodEnd } from '../src/ndl/ndl-dataset-query.js';
-import {
-  NdlError,
-  ndlDatasetRows,
-  startNdlSandbox,
-  type NdlRow,
-  type NdlSandbox,
-} from '../src/ndl/ndl-sandbox.js';
+import { NdlError, ndlDatasetRows, type NdlRow, type NdlSandbox } from '../src/ndl/ndl-sandbox.js';
+import { BAD_CODE, BAD_PARAMS, catalogColumns, get, isWeekend, startNdl } from './ndl-helpers.js';
 
-const MARKET = { seed: 'test', symbols: 20, start: '2024-01-01', end: '2024-03-31' } as const;
-const GOLD_COLUMNS = [
-  'Date',
-  'USD (AM)',
-  'USD (PM)',
-  'GBP (AM)',
-  'GBP (PM)',
-  'EURO (AM)',
-  'EURO (PM)',
-];
-const BAD_PARAMS =
-  'You have submitted incorrect query parameters. Please check your API call syntax and try again.';
-const BAD_CODE =
-  'You have submitted an incorrect Quandl code. Please check your Quandl codes and try again.';
+// The names dsync reads, not a copy of the replica's: served and expected stay independent.
+const GOLD_COLUMNS = catalogColumns('ndl.LBMA.GOLD');
 
 interface DatasetData {
   limit: number | null;
@@ -37,26 +19,6 @@ interface DatasetData {
   order: string | null;
 }
 
-let sandbox: NdlSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-async function start(): Promise<NdlSandbox> {
-  sandbox = await startNdlSandbox({ market: new Market(MARKET) });
-  return sandbox;
-}
-
-async function get(sb: NdlSandbox, path: string, query = '') {
-  const response = await fetch(`${sb.url}/api/v3/${path}?api_key=${sb.apiKey}${query}`);
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    text: await response.text(),
-  };
-}
-
 async function data(sb: NdlSandbox, query = '', code = 'LBMA/GOLD'): Promise<DatasetData> {
   const reply = await get(sb, `datasets/${code}/data.json`, query);
   expect(reply.status).toBe(200);
@@ -67,7 +29,7 @@ const dates = (rows: readonly NdlRow[]) => rows.map((row) => row[0]);
 
 describe('NDL time series: data.json', () => {
   it("answers NDL's envelope with every open US day, newest first", async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const reply = await get(sb, 'datasets/LBMA/GOLD/data.json');
     expect(reply.type).toBe('application/json; charset=utf-8');
     const body = JSON.parse(reply.text) as { dataset_data: DatasetData };
@@ -103,7 +65,7 @@ describe('NDL time series: data.json', () => {
     expect(set.data.at(-1)?.[0]).toBe('2024-01-02');
     const days = dates(set.data) as string[];
     expect(days.includes('2024-01-01')).toBe(false);
-    expect(days.filter((d) => [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay()))).toEqual([]);
+    expect(days.filter(isWeekend)).toEqual([]);
     for (const row of set.data) {
       expect(row).toHaveLength(7);
       const [, usdAm, usdPm, gbpAm] = row;
@@ -114,7 +76,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('trims by start_date and end_date inclusive, orders asc, and limits', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const asc = await data(sb, '&start_date=2024-01-05&end_date=2024-01-12&order=asc');
     expect(dates(asc.data)).toEqual([
       '2024-01-05',
@@ -135,7 +97,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('collapses to the last observation of each period, dated at its end', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const daily = ndlDatasetRows(sb.market, 'LBMA', 'GOLD', { order: 'asc' });
     const on = (day: string) => daily.find((row) => row[0] === day)?.slice(1);
     const monthly = await data(sb, '&collapse=monthly&order=asc');
@@ -156,7 +118,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('answers the date and one column for column_index, the date alone for 0', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const pm = await data(sb, '&column_index=2&limit=3');
     expect(pm.column_names).toEqual(['Date', 'USD (PM)']);
     expect(pm.column_index).toBe(2);
@@ -169,7 +131,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('serves any SANDBOX/{CODE} as Date, Value, and CSV without an envelope', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const rows = ndlDatasetRows(sb.market, 'SANDBOX', 'XYZ_1', { order: 'asc', limit: 2 });
     expect(rows.map((r) => r.length)).toEqual([2, 2]);
     const reply = await get(sb, 'datasets/SANDBOX/XYZ_1/data.csv', '&order=asc&limit=2');
@@ -186,7 +148,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('answers dataset.json and metadata.json with the documented keys', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const full = JSON.parse((await get(sb, 'datasets/LBMA/GOLD.json', '&limit=1')).text) as {
       dataset: Record<string, unknown>;
     };
@@ -231,7 +193,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('answers QECx02 for an unknown code, as JSON or CSV', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     for (const code of ['LBMA/SILVER', 'NOPE/GOLD', 'SANDBOX/lower']) {
       const reply = await get(sb, `datasets/${code}/data.json`);
       expect([reply.status, JSON.parse(reply.text)]).toEqual([
@@ -249,7 +211,7 @@ describe('NDL time series: data.json', () => {
   });
 
   it('answers QESx03/422 for bad parameters and QECx01/400 for unknown routes', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     for (const query of [
       '&order=up',
       '&limit=0',

@@ -1,48 +1,32 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { FaultKind } from '../src/http/faults.js';
-import { ndlDatasetRows, startNdlSandbox, type NdlSandbox } from '../src/ndl/ndl-sandbox.js';
+import { ndlDatasetRows, type NdlSandbox } from '../src/ndl/ndl-sandbox.js';
+import { fetchText, startNdl } from './ndl-helpers.js';
 
-const MARKET = { seed: 'test', symbols: 20, start: '2024-01-01', end: '2024-03-31' } as const;
 const GOLD = 'datasets/LBMA/GOLD/data';
 
-let sandbox: NdlSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+/** A sandbox that answers every call with this fault. */
+const withFault = (kind: FaultKind) => startNdl({ faults: { rate: 1, kinds: [kind] } });
 
-async function withFault(kind: FaultKind): Promise<NdlSandbox> {
-  sandbox = await startNdlSandbox({ market: MARKET, faults: { rate: 1, kinds: [kind] } });
-  return sandbox;
-}
-
+// A whole URL, not `get()`: some tests fetch it raw, to see the connection fail.
 const url = (sb: NdlSandbox, path = `${GOLD}.json`, query = '&limit=2') =>
   `${sb.url}/api/v3/${path}?api_key=${sb.apiKey}${query}`;
-
-async function text(target: string, init?: RequestInit) {
-  const response = await fetch(target, init);
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    body: await response.text(),
-  };
-}
 
 const empty = { served: 0, throttled: 0, rejected: 0, faulted: 0 };
 
 describe('NDL faults and counters', () => {
   it('answers html-5xx with a 502 HTML page', async () => {
     const sb = await withFault('html-5xx');
-    const reply = await text(url(sb));
+    const reply = await fetchText(url(sb));
     expect([reply.status, reply.type]).toEqual([502, 'text/html']);
-    expect(reply.body).toContain('502 Bad Gateway');
+    expect(reply.text).toContain('502 Bad Gateway');
   });
 
   it('answers non-json-403 with a body that is not JSON', async () => {
     const sb = await withFault('non-json-403');
-    const reply = await text(url(sb));
+    const reply = await fetchText(url(sb));
     expect(reply.status).toBe(403);
-    expect(() => JSON.parse(reply.body) as unknown).toThrow(SyntaxError);
+    expect(() => JSON.parse(reply.text) as unknown).toThrow(SyntaxError);
   });
 
   it('resets the connection', async () => {
@@ -59,57 +43,49 @@ describe('NDL faults and counters', () => {
   it('breaks or truncates the JSON of a 200', async () => {
     for (const kind of ['malformed-json', 'truncated-json'] as const) {
       const sb = await withFault(kind);
-      const reply = await text(url(sb));
+      const reply = await fetchText(url(sb));
       expect([kind, reply.status]).toEqual([kind, 200]);
-      expect(() => JSON.parse(reply.body) as unknown).toThrow(SyntaxError);
-      await sb.close();
+      expect(() => JSON.parse(reply.text) as unknown).toThrow(SyntaxError);
     }
-    sandbox = undefined;
   });
 
   it('puts whitespace before a valid answer', async () => {
     const sb = await withFault('leading-whitespace');
-    const reply = await text(url(sb));
+    const reply = await fetchText(url(sb));
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatch(/^\s+\{/);
-    const body = JSON.parse(reply.body.trim()) as { dataset_data: { data: unknown } };
+    expect(reply.text).toMatch(/^\s+\{/);
+    const body = JSON.parse(reply.text.trim()) as { dataset_data: { data: unknown } };
     expect(body.dataset_data.data).toEqual(ndlDatasetRows(sb.market, 'LBMA', 'GOLD', { limit: 2 }));
   });
 
   it('answers busy with 503 QEXx01, as JSON or CSV', async () => {
     const sb = await withFault('busy');
     const message = 'The service is temporarily unavailable. Please try again later.';
-    const reply = await text(url(sb));
-    expect([reply.status, JSON.parse(reply.body)]).toEqual([
+    const reply = await fetchText(url(sb));
+    expect([reply.status, JSON.parse(reply.text)]).toEqual([
       503,
       { quandl_error: { code: 'QEXx01', message } },
     ]);
-    const csv = await text(url(sb, `${GOLD}.csv`));
-    expect([csv.status, csv.body]).toEqual([503, `code,message\nQEXx01,${message}\n`]);
+    const csv = await fetchText(url(sb, `${GOLD}.csv`));
+    expect([csv.status, csv.text]).toEqual([503, `code,message\nQEXx01,${message}\n`]);
   });
 
   it('faults only calls that passed the key and the limits', async () => {
-    sandbox = await startNdlSandbox({
-      market: MARKET,
+    const sb = await startNdl({
       faults: { rate: 1, kinds: ['busy'] },
       limits: { per10s: 1, shortWindowMs: 60_000 },
     });
-    const sb = sandbox;
-    expect((await text(url(sb).replace(sb.apiKey, 'wrong'))).status).toBe(400);
-    expect((await text(url(sb))).status).toBe(503);
-    expect((await text(url(sb))).status).toBe(429);
+    expect((await fetchText(url(sb).replace(sb.apiKey, 'wrong'))).status).toBe(400);
+    expect((await fetchText(url(sb))).status).toBe(503);
+    expect((await fetchText(url(sb))).status).toBe(429);
     expect(sb.counters().total).toEqual({ served: 0, throttled: 1, rejected: 1, faulted: 1 });
   });
 
   it('draws the same faults from the same seed', async () => {
     const run = async () => {
-      const sb = await startNdlSandbox({
-        market: MARKET,
-        faults: { rate: 0.5, kinds: ['busy', 'html-5xx'] },
-      });
+      const sb = await startNdl({ faults: { rate: 0.5, kinds: ['busy', 'html-5xx'] } });
       const seen: number[] = [];
-      for (let i = 0; i < 12; i++) seen.push((await text(url(sb))).status);
-      await sb.close();
+      for (let i = 0; i < 12; i++) seen.push((await fetchText(url(sb))).status);
       return seen;
     };
     const first = await run();
@@ -119,20 +95,18 @@ describe('NDL faults and counters', () => {
   });
 
   it('counts outcomes by account label and by interface, never by key', async () => {
-    sandbox = await startNdlSandbox({
-      market: MARKET,
+    const sb = await startNdl({
       apiKeys: [{ key: 'secret-key', label: 'team' }],
       limits: { per10s: 4, shortWindowMs: 60_000 },
     });
-    const sb = sandbox;
-    await text(url(sb));
-    await text(url(sb, 'datatables/SHARADAR/SEP.json', '&ticker=BAA&qopts.per_page=1'));
-    await text(url(sb, 'datasets/LBMA/SILVER/data.json'));
-    await text(url(sb, `${GOLD}.json`, '&order=up'));
-    await text(url(sb));
-    await text(`${sb.url}/api/v3/${GOLD}.json`);
-    await text(`${sb.url}/api/v3/${GOLD}.json?api_key=nope`);
-    await text(url(sb, 'nowhere'));
+    await fetchText(url(sb));
+    await fetchText(url(sb, 'datatables/SHARADAR/SEP.json', '&ticker=BAA&qopts.per_page=1'));
+    await fetchText(url(sb, 'datasets/LBMA/SILVER/data.json'));
+    await fetchText(url(sb, `${GOLD}.json`, '&order=up'));
+    await fetchText(url(sb));
+    await fetchText(`${sb.url}/api/v3/${GOLD}.json`);
+    await fetchText(`${sb.url}/api/v3/${GOLD}.json?api_key=nope`);
+    await fetchText(url(sb, 'nowhere'));
     expect(sb.counters()).toEqual({
       total: { served: 3, throttled: 1, rejected: 4, faulted: 0 },
       byAccount: {

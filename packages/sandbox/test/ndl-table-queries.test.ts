@@ -1,67 +1,25 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Market, type MarketOptions } from '../src/market/market.js';
+import { describe, expect, it } from '@jest/globals';
+import { NdlError, ndlTableRows, type NdlRow, type NdlSandbox } from '../src/ndl/ndl-sandbox.js';
 import {
-  NdlError,
-  ndlTableRows,
-  startNdlSandbox,
-  type NdlRow,
-  type NdlSandbox,
-} from '../src/ndl/ndl-sandbox.js';
-
-const MARKET = { seed: 'test', symbols: 20, start: '2024-01-01', end: '2024-03-31' } as const;
-const BAD_PARAMS =
-  'You have submitted incorrect query parameters. Please check your API call syntax and try again.';
-const SEP = 'datatables/SHARADAR/SEP';
-
-interface TablePage {
-  datatable: { data: NdlRow[]; columns: { name: string; type: string }[] };
-  meta: { next_cursor_id: string | null };
-}
-
-let sandbox: NdlSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-async function start(market: MarketOptions = MARKET): Promise<NdlSandbox> {
-  sandbox = await startNdlSandbox({ market: new Market(market) });
-  return sandbox;
-}
-
-async function call(sb: NdlSandbox, path: string, query = '', init?: RequestInit) {
-  const response = await fetch(`${sb.url}/api/v3/${path}?${query}`, init);
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    text: await response.text(),
-  };
-}
-
-async function page(sb: NdlSandbox, query = '', table = SEP): Promise<TablePage> {
-  const reply = await call(sb, `${table}.json`, `api_key=${sb.apiKey}${query}`);
-  expect([query, reply.status]).toEqual([query, 200]);
-  return JSON.parse(reply.text) as TablePage;
-}
-
-async function post(sb: NdlSandbox, body: unknown, table = SEP): Promise<TablePage> {
-  const reply = await call(sb, `${table}.json`, '', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-token': sb.apiKey },
-    body: JSON.stringify(body),
-  });
-  expect(reply.status).toBe(200);
-  return JSON.parse(reply.text) as TablePage;
-}
+  BAD_CODE,
+  BAD_PARAMS,
+  call,
+  get,
+  page,
+  post,
+  SEP,
+  startNdl,
+  type TablePage,
+} from './ndl-helpers.js';
 
 async function errorOf(sb: NdlSandbox, query: string, table = SEP) {
-  const reply = await call(sb, `${table}.json`, `api_key=${sb.apiKey}${query}`);
+  const reply = await get(sb, `${table}.json`, query);
   return [reply.status, JSON.parse(reply.text) as unknown];
 }
 
 describe('NDL table queries: filters, columns, cursors, POST', () => {
   it('pages with qopts.per_page and cursors, every row exactly once', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const query = '&date.lte=2024-01-12&qopts.per_page=7';
     const seen: NdlRow[] = [];
     let cursor: string | null = null;
@@ -83,7 +41,7 @@ describe('NDL table queries: filters, columns, cursors, POST', () => {
   });
 
   it('answers a POST body as it answers the same GET', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const query =
       '&ticker=BAA,BAB&date.gte=2024-02-01&date.lte=2024-02-10&qopts.columns=ticker,date,close&qopts.per_page=5';
     const got = await page(sb, query);
@@ -110,7 +68,7 @@ describe('NDL table queries: filters, columns, cursors, POST', () => {
   });
 
   it('filters with =, comma lists, [] lists and gt/gte/lt/lte', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const tickersOf = (rows: NdlRow[]) => [...new Set(rows.map((r) => r[0]))];
     const daysOf = (rows: NdlRow[]) => [...new Set(rows.map((r) => r[1]))];
     expect(
@@ -147,14 +105,8 @@ describe('NDL table queries: filters, columns, cursors, POST', () => {
   });
 
   it('answers QECx02 for unknown tables and QESx03 for bad filters, columns and cursors', async () => {
-    const sb = await start();
-    const notFound = {
-      quandl_error: {
-        code: 'QECx02',
-        message:
-          'You have submitted an incorrect Quandl code. Please check your Quandl codes and try again.',
-      },
-    };
+    const sb = await startNdl();
+    const notFound = { quandl_error: { code: 'QECx02', message: BAD_CODE } };
     expect(await errorOf(sb, '', 'datatables/SHARADAR/SF1')).toEqual([404, notFound]);
     expect(await errorOf(sb, '', 'datatables/NOPE/PRICES')).toEqual([404, notFound]);
     const other = (await page(sb, '&ticker=BAA&qopts.per_page=2')).meta.next_cursor_id as string;
@@ -187,7 +139,9 @@ describe('NDL table queries: filters, columns, cursors, POST', () => {
   });
 
   it('pages a 3,000-stock, 30-year market lazily', async () => {
-    const sb = await start({ seed: 'big', symbols: 3000, start: '1995-01-01', end: '2024-12-31' });
+    const sb = await startNdl({
+      market: { seed: 'big', symbols: 3000, start: '1995-01-01', end: '2024-12-31' },
+    });
     const began = Date.now();
     // Keys only, so the test pays for paging and not for prices (slow under jest's VM).
     const keys = '&qopts.columns=date,ticker';

@@ -1,53 +1,11 @@
-import { builtInCatalog } from '@dsync/datasource';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Market, type MarketOptions } from '../src/market/market.js';
+import { describe, expect, it } from '@jest/globals';
 import { ndlDatasetRows } from '../src/ndl/ndl-dataset-query.js';
-import {
-  ndlTableRows,
-  startNdlSandbox,
-  type NdlRow,
-  type NdlSandbox,
-} from '../src/ndl/ndl-sandbox.js';
-
-const MARKET = { seed: 'test', symbols: 20, start: '2024-01-01', end: '2024-03-31' } as const;
-const SEP = 'datatables/SHARADAR/SEP';
-
-interface TablePage {
-  datatable: { data: NdlRow[]; columns: { name: string; type: string }[] };
-  meta: { next_cursor_id: string | null };
-}
-
-let sandbox: NdlSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-async function start(market: MarketOptions = MARKET): Promise<NdlSandbox> {
-  sandbox = await startNdlSandbox({ market: new Market(market) });
-  return sandbox;
-}
-
-async function call(sb: NdlSandbox, path: string, query = '', init?: RequestInit) {
-  const response = await fetch(`${sb.url}/api/v3/${path}?${query}`, init);
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    text: await response.text(),
-  };
-}
-
-async function page(sb: NdlSandbox, query = '', table = SEP): Promise<TablePage> {
-  const reply = await call(sb, `${table}.json`, `api_key=${sb.apiKey}${query}`);
-  expect([query, reply.status]).toEqual([query, 200]);
-  return JSON.parse(reply.text) as TablePage;
-}
-
-const weekday = (iso: string) => new Date(`${iso}T00:00:00Z`).getUTCDay();
+import { ndlTableRows } from '../src/ndl/ndl-sandbox.js';
+import { catalogColumns, get, isWeekend, MARKET, page, SEP, startNdl } from './ndl-helpers.js';
 
 describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
   it("answers NDL's envelope: every listed stock on every open US day", async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const body = await page(sb);
     expect(Object.keys(body)).toEqual(['datatable', 'meta']);
     expect(Object.keys(body.datatable)).toEqual(['data', 'columns']);
@@ -73,7 +31,7 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
     const days = new Set(rows.map((r) => r[1] as string));
     expect(days.size).toBe(64);
     expect(days.has('2024-01-01')).toBe(false);
-    expect([...days].filter((d) => weekday(d) === 0 || weekday(d) === 6)).toEqual([]);
+    expect([...days].filter(isWeekend)).toEqual([]);
     const bad = rows.filter((row) => {
       const [open, high, low, close, volume] = row.slice(2, 7) as number[];
       const consistent = low! <= Math.min(open!, close!) && high! >= Math.max(open!, close!);
@@ -86,7 +44,7 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
   });
 
   it('starts a stock on its listing day and ends it before its delisting day', async () => {
-    const sb = await start({ ...MARKET, symbols: 140 });
+    const sb = await startNdl({ market: { ...MARKET, symbols: 140 } });
     expect(sb.market.stockByTicker('BFI')?.listDate).toBe('2024-02-18');
     expect(sb.market.stockByTicker('BDV')?.delistDate).toBe('2024-01-30');
     const rows = (await page(sb, '&ticker=BFI,BDV&qopts.columns=ticker,date')).datatable.data;
@@ -96,7 +54,7 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
   });
 
   it('answers the asked columns in the asked order with qopts.columns', async () => {
-    const sb = await start();
+    const sb = await startNdl();
     const body = await page(sb, '&qopts.columns=close,ticker&date=2024-01-02');
     expect(body.datatable.columns).toEqual([
       { name: 'close', type: 'BigDecimal(34,12)' },
@@ -107,7 +65,7 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
   });
 
   it('serves WIKI/PRICES with dividends and adjusted prices', async () => {
-    const sb = await start({ ...MARKET, start: '2024-05-01', end: '2024-08-30' });
+    const sb = await startNdl({ market: { ...MARKET, start: '2024-05-01', end: '2024-08-30' } });
     const body = await page(sb, '', 'datatables/WIKI/PRICES');
     expect(body.datatable.columns.map((c) => `${c.name}:${c.type}`)).toEqual([
       'ticker:String',
@@ -141,12 +99,8 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
   });
 
   it('answers CSV without the envelope', async () => {
-    const sb = await start();
-    const reply = await call(
-      sb,
-      `${SEP}.csv`,
-      `api_key=${sb.apiKey}&date=2024-01-02&ticker=BAA,BAB`,
-    );
+    const sb = await startNdl();
+    const reply = await get(sb, `${SEP}.csv`, '&date=2024-01-02&ticker=BAA,BAB');
     expect(reply.type).toBe('text/csv; charset=utf-8');
     const rows = ndlTableRows(sb.market, 'SHARADAR', 'SEP', {
       date: '2024-01-02',
@@ -155,24 +109,20 @@ describe('NDL tables: SHARADAR/SEP and WIKI/PRICES', () => {
     expect(reply.text).toBe(
       `ticker,date,open,high,low,close,volume,closeadj,closeunadj,lastupdated\n${rows.map((r) => `${r.join(',')}\n`).join('')}`,
     );
-    const missing = await call(sb, 'datatables/SHARADAR/SF1.csv', `api_key=${sb.apiKey}`);
+    const missing = await get(sb, 'datatables/SHARADAR/SF1.csv');
     expect([missing.status, missing.text.split('\n')[0]]).toEqual([404, 'code,message']);
   });
 
   it('serves the columns the built-in catalog expects, in its order', async () => {
-    const sb = await start();
-    const remote = (id: string) =>
-      builtInCatalog()
-        .get(id)
-        ?.fields.map((field) => field.from ?? field.name);
+    const sb = await startNdl();
     const served = async (table: string) =>
       (await page(sb, '&qopts.per_page=1', table)).datatable.columns.map((c) => c.name);
-    expect(await served(SEP)).toEqual(remote('ndl.SHARADAR.SEP'));
-    expect(await served('datatables/WIKI/PRICES')).toEqual(remote('ndl.WIKI.PRICES'));
-    const gold = await call(sb, 'datasets/LBMA/GOLD/data.json', `api_key=${sb.apiKey}&limit=1`);
+    expect(await served(SEP)).toEqual(catalogColumns('ndl.SHARADAR.SEP'));
+    expect(await served('datatables/WIKI/PRICES')).toEqual(catalogColumns('ndl.WIKI.PRICES'));
+    const gold = await get(sb, 'datasets/LBMA/GOLD/data.json', '&limit=1');
     const names = (JSON.parse(gold.text) as { dataset_data: { column_names: string[] } })
       .dataset_data.column_names;
-    expect(names).toEqual(remote('ndl.LBMA.GOLD'));
+    expect(names).toEqual(catalogColumns('ndl.LBMA.GOLD'));
     expect(ndlDatasetRows(sb.market, 'LBMA', 'GOLD', { limit: 1 })[0]).toHaveLength(names.length);
   });
 });

@@ -1,7 +1,7 @@
 import { round } from '../market/random.js';
 import type { Stock } from '../market/stocks.js';
 import type { NdlCell } from './ndl-series.js';
-import type { UsPrices } from './ndl-us-prices.js';
+import type { UsBar, UsPrices } from './ndl-us-prices.js';
 
 /**
  * The tables the replica serves (`/api/v3/datatables/{vendor}/{table}`), with the catalog's
@@ -37,18 +37,34 @@ function keyValue(column: string, stock: Stock, iso: string): string {
   throw new RangeError(`${column} is not a key column`);
 }
 
+/** Both tables open with the key and the unadjusted daily bar; only what follows differs. */
+const BAR_COLUMNS = [
+  ['ticker', 'String'],
+  ['date', 'Date'],
+  ['open', PRICE],
+  ['high', PRICE],
+  ['low', PRICE],
+  ['close', PRICE],
+  ['volume', 'BigDecimal(37,15)'],
+] as const;
+
+/** The cells of `BAR_COLUMNS`, in their order. */
+const barCells = (stock: Stock, iso: string, bar: UsBar): NdlCell[] => [
+  stock.ticker,
+  iso,
+  bar.open,
+  bar.high,
+  bar.low,
+  bar.close,
+  bar.volume,
+];
+
 // Guess: SEP's real column types are not in any source seen; WIKI's are observed.
 const SEP: NdlTable = {
   vendor: 'SHARADAR',
   table: 'SEP',
   columns: columns([
-    ['ticker', 'String'],
-    ['date', 'Date'],
-    ['open', PRICE],
-    ['high', PRICE],
-    ['low', PRICE],
-    ['close', PRICE],
-    ['volume', 'BigDecimal(37,15)'],
+    ...BAR_COLUMNS,
     ['closeadj', PRICE],
     ['closeunadj', PRICE],
     ['lastupdated', 'Date'],
@@ -60,18 +76,7 @@ const SEP: NdlTable = {
     const bar = prices.bar(stock, iso);
     const closeadj = round(bar.close * prices.adjustment(stock, iso), 3);
     // No splits are played, so the split-adjusted and unadjusted closes agree.
-    return [
-      stock.ticker,
-      iso,
-      bar.open,
-      bar.high,
-      bar.low,
-      bar.close,
-      bar.volume,
-      closeadj,
-      bar.close,
-      prices.lastUpdated(stock, iso),
-    ];
+    return [...barCells(stock, iso, bar), closeadj, bar.close, prices.lastUpdated(stock, iso)];
   },
 };
 
@@ -79,13 +84,7 @@ const WIKI: NdlTable = {
   vendor: 'WIKI',
   table: 'PRICES',
   columns: columns([
-    ['ticker', 'String'],
-    ['date', 'Date'],
-    ['open', PRICE],
-    ['high', PRICE],
-    ['low', PRICE],
-    ['close', PRICE],
-    ['volume', 'BigDecimal(37,15)'],
+    ...BAR_COLUMNS,
     ['ex-dividend', 'BigDecimal(42,20)'],
     ['split_ratio', 'double'],
     ['adj_open', 'BigDecimal(50,28)'],
@@ -101,13 +100,7 @@ const WIKI: NdlTable = {
     const factor = prices.adjustment(stock, iso);
     const adjusted = (value: number) => round(value * factor, 4);
     return [
-      stock.ticker,
-      iso,
-      bar.open,
-      bar.high,
-      bar.low,
-      bar.close,
-      bar.volume,
+      ...barCells(stock, iso, bar),
       prices.dividendOn(stock, iso),
       1,
       adjusted(bar.open),
