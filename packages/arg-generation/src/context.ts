@@ -1,4 +1,4 @@
-import type { FanOutStrategy } from '@dsync/datasource';
+import type { KeySource } from '@dsync/datasource';
 
 /**
  * What arg generation reads from local storage: the stored trade calendar and the keys of
@@ -13,9 +13,29 @@ export interface ArgContext {
    * when the key source has nothing stored.
    */
   keyRows(keys: KeySource): Promise<AsyncIterable<KeyRow> | undefined>;
+  /**
+   * For gap audits: the (date, key) cells a source has stored within a range, sorted by
+   * date then key (dates ISO; `key` absent when the grid has no key axis).
+   */
+  storedCells(
+    sourceId: string,
+    fields: CellFields,
+    range: { start: string; end: string },
+  ): AsyncIterable<StoredCell>;
 }
 
-export type KeySource = FanOutStrategy['keys'];
+export type { KeySource };
+
+/** Which stored fields make a cell: the date, and the key when the grid has one. */
+export interface CellFields {
+  readonly dateField: string;
+  readonly keyField?: string;
+}
+
+export interface StoredCell {
+  readonly date: string;
+  readonly key?: string;
+}
 
 /** One fan-out key and the dates it was listed (ISO; open-ended when absent). */
 export interface KeyRow {
@@ -67,6 +87,8 @@ export interface MemoryContextData {
   >;
   /** Per key source id: its rows. */
   readonly keys?: Readonly<Record<string, readonly KeyRow[]>>;
+  /** Per source id: the cells it has stored. */
+  readonly cells?: Readonly<Record<string, readonly StoredCell[]>>;
 }
 
 /** An array as an async iterable, one item per `next()`. */
@@ -101,6 +123,15 @@ export function createMemoryContext(data: MemoryContextData): ArgContext {
       if (rows === undefined || rows.length === 0) return Promise.resolve(undefined);
       const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return Promise.resolve(toAsync(sorted));
+    },
+    storedCells(sourceId, _fields, range) {
+      const within = (data.cells?.[sourceId] ?? []).filter(
+        (c) => c.date >= range.start && c.date <= range.end,
+      );
+      const order = (c: StoredCell) => `${c.date}\u0000${c.key ?? ''}`;
+      return toAsync(
+        [...within].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)),
+      );
     },
   };
 }

@@ -22,4 +22,6 @@ export type ArgGenerationErrorCode =
   /** A source this one reads (fan-out keys) has nothing stored. */
   | 'E_MISSING_DEPENDENCY'
   /** A date window cannot fit under the per-call row cap. */
-  | 'E_WINDOW';
+  | 'E_WINDOW'
+  /** The source has no grid to audit against (no coverage, or a strategy without one). */
+  | 'E_AUDIT';

@@ -8,12 +8,15 @@ export { generateArgs } from './generate-args.js';
 export type { GenerateOptions } from './prepare.js';
 export { nextPage, type PageAnswer } from './pagination.js';
 export { mergePlans, planArgs, type ArgPlan } from './plan.js';
+export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } from './audit.js';
 export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
 export { reportDeadline } from './strategies/report-periods.js';
 export {
   calendarFromDays,
   createMemoryContext,
   type ArgContext,
+  type CellFields,
+  type StoredCell,
   type KeyRow,
   type KeySource,
   type MemoryContextData,

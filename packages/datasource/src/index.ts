@@ -16,6 +16,7 @@ export {
   defaultTableName,
   WRITE_MODES,
   type DataSource,
+  type Coverage,
   type DataSourceInput,
   type SourceLimits,
   type StorageTarget,
@@ -37,6 +38,7 @@ export {
   type ArgStrategy,
   type ArgStrategyInput,
   type FanOutStrategy,
+  type KeySource,
   type LeafArgStrategy,
 } from './schema/arg-strategy.js';
 export { paginationParams, type Pagination, type PaginationInput } from './schema/pagination.js';

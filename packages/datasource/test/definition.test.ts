@@ -192,6 +192,22 @@ describe('parseDataSource: every bad input names the source and the path', () =>
       ['sync.freshness: expected a duration such as "30m", "12h" or "1d", got "daily"'],
     ],
     [
+      'a coverage field that is not one',
+      {
+        coverage: {
+          dateField: 'day',
+          keyField: 'ts_code',
+          keys: { source: 'tushare.stock_basic', field: 'ts_code' },
+        },
+      },
+      ['coverage.dateField: "day" is not one of the fields'],
+    ],
+    [
+      'a coverage key field without keys',
+      { coverage: { dateField: 'trade_date', keyField: 'ts_code' } },
+      ['coverage.keys: a keyField needs keys: where the expected keys come from'],
+    ],
+    [
       'a dependency on itself',
       { dependsOn: ['custom.fund_daily'] },
       ['dependsOn[0]: a source cannot depend on itself'],

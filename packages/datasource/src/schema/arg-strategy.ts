@@ -67,7 +67,7 @@ const leafStrategies = [
 export const leafArgStrategySchema = z.discriminatedUnion('kind', [...leafStrategies]);
 
 /** Where fan-out keys come from: a field of another source's stored table. */
-const keySourceSchema = z.strictObject({
+export const keySourceSchema = z.strictObject({
   source: sourceIdSchema,
   field: identifierSchema,
   /** A date field of the key source: no requests for dates before it (e.g. `list_date`). */
@@ -100,6 +100,7 @@ export type ArgStrategyInput = z.input<typeof argStrategySchema>;
 export type ArgStrategy = z.output<typeof argStrategySchema>;
 export type LeafArgStrategy = z.output<typeof leafArgStrategySchema>;
 export type FanOutStrategy = Extract<ArgStrategy, { kind: 'fan-out' }>;
+export type KeySource = z.output<typeof keySourceSchema>;
 
 /** The parameters a strategy sets on every request it yields. */
 export function strategyParams(strategy: ArgStrategy): string[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROVIDER_PROFILES, PROVIDERS } from '../providers.js';
-import { argStrategySchema, strategyParams } from './arg-strategy.js';
+import { argStrategySchema, keySourceSchema, strategyParams } from './arg-strategy.js';
 import { fieldSchema } from './field.js';
 import { paginationParams, paginationSchema, type Pagination } from './pagination.js';
 import { paramSpecSchema, templatePlaceholders } from './params.js';
@@ -46,6 +46,17 @@ export const syncPolicySchema = z.strictObject({
   availableAfter: timeOfDaySchema.optional(),
 });
 
+/**
+ * The grid a complete table fills, for gap audits: one row per day (or report period) of
+ * `dateField`, times one per key of `keyField` listed that day. Keys come from `keys`, or
+ * from the fan-out's key source.
+ */
+export const coverageSchema = z.strictObject({
+  dateField: identifierSchema,
+  keyField: identifierSchema.optional(),
+  keys: keySourceSchema.optional(),
+});
+
 /** Per-source limits that override the account's. */
 export const sourceLimitsSchema = z.strictObject({
   perMinute: z.int().min(1).optional(),
@@ -78,6 +89,8 @@ const dataSourceObjectSchema = z.strictObject({
   /** @default {} */
   sync: syncPolicySchema.default({}),
   limits: sourceLimitsSchema.optional(),
+  /** What a complete table holds, for gap audits. */
+  coverage: coverageSchema.optional(),
   /** Sources that must be synced first, besides those the arg strategy reads. @default [] */
   dependsOn: z.array(sourceIdSchema).default([]),
   /** Bumped when the stored shape changes incompatibly; travels with every batch. @default 1 */
@@ -165,6 +178,21 @@ function checkConsistency(source: ParsedObject, ctx: z.RefinementCtx): void {
   ) {
     issue(['args', 'rowsPerDay'], 'sizing windows by rowsPerDay needs the source to have a rowCap');
   }
+  const { coverage } = source;
+  if (coverage !== undefined) {
+    for (const key of ['dateField', 'keyField'] as const) {
+      const name = coverage[key];
+      if (name !== undefined && !fieldNames.has(name))
+        issue(['coverage', key], `"${name}" is not one of the fields`);
+    }
+    if (
+      coverage.keyField !== undefined &&
+      coverage.keys === undefined &&
+      source.args.kind !== 'fan-out'
+    ) {
+      issue(['coverage', 'keys'], 'a keyField needs keys: where the expected keys come from');
+    }
+  }
   source.dependsOn.forEach((dep, i) => {
     if (dep === source.id) issue(['dependsOn', i], 'a source cannot depend on itself');
   });
@@ -209,3 +237,4 @@ export type DataSource = z.output<typeof dataSourceSchema>;
 export type StorageTarget = DataSource['storage'];
 export type SyncPolicy = DataSource['sync'];
 export type SourceLimits = z.output<typeof sourceLimitsSchema>;
+export type Coverage = z.output<typeof coverageSchema>;

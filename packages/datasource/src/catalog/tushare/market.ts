@@ -69,6 +69,18 @@ export const tushareStockBasic = {
 
 const byTradeDate = { kind: 'trade-calendar', param: 'trade_date' } as const;
 
+/** A complete market-wide daily table: every stock listed on each open day (suspensions aside). */
+const EVERY_LISTED_STOCK = {
+  dateField: 'trade_date',
+  keyField: 'ts_code',
+  keys: {
+    source: 'tushare.stock_basic',
+    field: 'ts_code',
+    listedFrom: 'list_date',
+    listedUntil: 'delist_date',
+  },
+} as const;
+
 export const tushareDaily = {
   id: 'tushare.daily',
   provider: 'tushare',
@@ -79,6 +91,7 @@ export const tushareDaily = {
   fields: BAR_FIELDS,
   primaryKey: ['ts_code', 'trade_date'],
   args: byTradeDate,
+  coverage: EVERY_LISTED_STOCK,
   rowCap: 6000,
   sync: DAILY_SYNC,
 } satisfies DataSourceInput;
@@ -131,6 +144,7 @@ export const tushareAdjFactor = {
   fields: [key('ts_code'), key('trade_date', 'date'), ...perShare('adj_factor')],
   primaryKey: ['ts_code', 'trade_date'],
   args: byTradeDate,
+  coverage: EVERY_LISTED_STOCK,
   // No cap is documented; users page at 6,000 and one day is about 5,400 rows.
   rowCap: 6000,
   sync: DAILY_SYNC,
@@ -163,6 +177,7 @@ export const tushareDailyBasic = {
   ],
   primaryKey: ['ts_code', 'trade_date'],
   args: byTradeDate,
+  coverage: EVERY_LISTED_STOCK,
   rowCap: 6000,
   sync: DAILY_SYNC,
 } satisfies DataSourceInput;

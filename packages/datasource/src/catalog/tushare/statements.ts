@@ -74,6 +74,8 @@ const STATEMENT_COMMON = {
   args: ARGS,
   storage: { writeMode: 'upsert' },
   sync: SYNC,
+  // A complete table: every listed stock's statement for each period due.
+  coverage: { dateField: 'end_date', keyField: 'ts_code' },
 } as const;
 
 export const tushareIncome = {
