@@ -14,8 +14,13 @@ const toTime = (iso: string, what: string): number => {
 
 const fromTime = (time: number): string => new Date(time).toISOString().slice(0, 10);
 
+const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
+
 /** Writes an ISO date the way a provider's parameters expect it. */
 export function formatDate(iso: string, format: DateFormat): string {
+  // The fast path: dates arg generation made itself are already ISO; this runs once per request.
+  if (ISO_SHAPE.test(iso))
+    return format === 'YYYYMMDD' ? `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8)}` : iso;
   const normal = fromTime(toTime(iso, 'formatDate'));
   return format === 'YYYYMMDD' ? normal.replaceAll('-', '') : normal;
 }
