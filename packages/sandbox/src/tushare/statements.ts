@@ -16,6 +16,14 @@ export type StatementApi = (typeof STATEMENT_APIS)[number];
 
 const QUARTER_ENDS = ['03-31', '06-30', '09-30', '12-31'];
 
+/** Days after the quarter end a first announcement falls within, per quarter end. */
+const ANNOUNCEMENT_DAYS: Readonly<Record<string, readonly [number, number]>> = {
+  '03-31': [20, 30],
+  '06-30': [20, 62],
+  '09-30': [15, 31],
+  '12-31': [60, 120],
+};
+
 export interface StatementVersion {
   readonly period: string;
   /** ISO announcement date. */
@@ -32,13 +40,10 @@ export function statementVersions(
   period: string,
 ): StatementVersion[] {
   const { seed } = market;
-  const q4 = period.endsWith('12-31');
-  const annDate = addDays(
-    period,
-    q4
-      ? intBetween(seed, 60, 115, 'ann', stock.index, period)
-      : intBetween(seed, 20, 60, 'ann', stock.index, period),
-  );
+  // Companies announce by the statutory deadline: Q1 by Apr 30, the half year by Aug 31,
+  // Q3 by Oct 31, the annual report by Apr 30 of the next year.
+  const [earliest, latest] = ANNOUNCEMENT_DAYS[period.slice(5)] ?? [20, 30];
+  const annDate = addDays(period, intBetween(seed, earliest, latest, 'ann', stock.index, period));
   const inRange = (iso: string) =>
     iso <= market.options.end && (stock.delistDate === undefined || iso < stock.delistDate);
   // Statements start with the first quarter end after listing (a prospectus's older figures are not served).
