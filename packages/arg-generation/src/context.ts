@@ -1,59 +1,14 @@
-import type { KeySource } from '@dsync/datasource';
+import type { ArgContext, KeyRow, StoredCalendar, StoredCell } from '@dsync/datasource';
 
-/**
- * What arg generation reads from local storage: the stored trade calendar and the keys of
- * another source's table. Storage adapters implement it over their tables;
- * `createMemoryContext` implements it over arrays, for tests and small tools.
- */
-export interface ArgContext {
-  /** The stored calendar of an exchange, or undefined when nothing is stored for it. */
-  tradeCalendar(calendarSource: string, exchange: string): Promise<StoredCalendar | undefined>;
-  /**
-   * The stored keys of a fan-out, in a stable order, each with its listed range; undefined
-   * when the key source has nothing stored.
-   */
-  keyRows(keys: KeySource): Promise<AsyncIterable<KeyRow> | undefined>;
-  /**
-   * For gap audits: the (date, key) cells a source has stored within a range, sorted by
-   * date then key (dates ISO; `key` absent when the grid has no key axis).
-   */
-  storedCells(
-    sourceId: string,
-    fields: CellFields,
-    range: { start: string; end: string },
-  ): AsyncIterable<StoredCell>;
-}
-
-export type { KeySource };
-
-/** Which stored fields make a cell: the date, and the key when the grid has one. */
-export interface CellFields {
-  readonly dateField: string;
-  readonly keyField?: string;
-}
-
-export interface StoredCell {
-  readonly date: string;
-  readonly key?: string;
-}
-
-/** One fan-out key and the dates it was listed (ISO; open-ended when absent). */
-export interface KeyRow {
-  readonly key: string;
-  /** First listed day. */
-  readonly from?: string;
-  /** The delisting day: the key has no data on or after it. */
-  readonly until?: string;
-}
-
-/** A stored calendar: which days are open, and which span it covers. */
-export interface StoredCalendar {
-  /** First and last day the stored calendar covers, ISO. */
-  readonly first: string;
-  readonly last: string;
-  /** Open days within `[start, end]`, oldest first. */
-  openDays(start: string, end: string): readonly string[];
-}
+// The port lives with the other ports in @dsync/datasource; re-exported here, where it is used.
+export type {
+  ArgContext,
+  CellFields,
+  KeyRow,
+  KeySource,
+  StoredCalendar,
+  StoredCell,
+} from '@dsync/datasource';
 
 /** A calendar over a sorted list of open days. */
 export function calendarFromDays(

@@ -102,3 +102,10 @@ export {
 } from './ports/ledger.js';
 export type { Sink, TaskCompletion, TransactionalSink } from './ports/sink.js';
 export type { CheckpointStore, TaskUpdate } from './ports/checkpoint-store.js';
+export type {
+  ArgContext,
+  CellFields,
+  KeyRow,
+  StoredCalendar,
+  StoredCell,
+} from './ports/stored-data.js';

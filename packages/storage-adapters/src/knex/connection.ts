@@ -1,0 +1,78 @@
+import { DsyncError } from '@dsync/datasource';
+import knex, { type Knex } from 'knex';
+import { redactUrl } from '../redact.js';
+import { DIALECTS, type Dialect } from './dialect.js';
+
+/** A Knex connection with what dsync needs to know of it. */
+export interface Connection {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  /** The URL without its password, for names and errors. */
+  readonly target: string;
+  /** Whether dsync opened the Knex instance (and so closes it). */
+  readonly owned: boolean;
+}
+
+// node-postgres turns DATE into a local-time JS Date (a day off east of UTC) and INT8 into a
+// string: keep dates as their text and parse 64-bit integers, per connection, not globally.
+const PG_DATE = 1082;
+const PG_INT8 = 20;
+
+async function pgTypes(): Promise<{ getTypeParser: (oid: number, format?: string) => unknown }> {
+  const pg = (await import('pg')).default;
+  return {
+    getTypeParser(oid: number, format?: string) {
+      if (oid === PG_DATE) return (text: string) => text;
+      if (oid === PG_INT8) return (text: string) => Number(text);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
+
+function dialectOf(url: string): Dialect {
+  const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'sqlite':
+    case 'file':
+      return DIALECTS.sqlite;
+    case 'postgres':
+    case 'postgresql':
+      return DIALECTS.postgres;
+    case 'mysql':
+    case 'mariadb':
+      return DIALECTS.mysql;
+    default:
+      throw new DsyncError(
+        'E_STORAGE_URL',
+        `Unknown storage URL "${redactUrl(url)}": expected sqlite:<file>, postgres://… or mysql://… (mariadb://…)`,
+      );
+  }
+}
+
+/** `sqlite:./data.db`, `sqlite::memory:`, `postgres://…`, `mysql://…`: a Knex instance for it. */
+export async function openConnection(url: string): Promise<Connection> {
+  const dialect = dialectOf(url);
+  const target = redactUrl(url);
+  let config: Knex.Config;
+  if (dialect.name === 'sqlite') {
+    const filename = url.replace(/^(sqlite|file):(\/\/)?/i, '') || ':memory:';
+    config = { client: dialect.client, connection: { filename }, useNullAsDefault: true };
+  } else if (dialect.name === 'postgres') {
+    config = { client: dialect.client, connection: { connectionString: url, types: await pgTypes() } as Knex.PgConnectionConfig };
+  } else {
+    const mysqlUrl = url.replace(/^mariadb:/i, 'mysql:');
+    config = {
+      client: dialect.client,
+      connection: { uri: mysqlUrl, dateStrings: true, supportBigNumbers: true, charset: 'utf8mb4' } as unknown as Knex.MySql2ConnectionConfig,
+    };
+  }
+  return { knex: knex(config), dialect, target, owned: true };
+}
+
+/** Wraps an existing Knex instance (the caller keeps owning it). */
+export function wrapConnection(instance: Knex): Connection {
+  const client = String(instance.client.config.client ?? '');
+  const dialect = /sqlite/.test(client) ? DIALECTS.sqlite : /pg|postgres/.test(client) ? DIALECTS.postgres : /mysql/.test(client) ? DIALECTS.mysql : undefined;
+  if (dialect === undefined) throw new DsyncError('E_STORAGE_URL', `Unsupported Knex client "${client}": dsync speaks better-sqlite3, pg and mysql2`);
+  return { knex: instance, dialect, target: `knex:${client}`, owned: false };
+}

@@ -1,0 +1,41 @@
+import type { DataSource, RecordBatch } from '@dsync/datasource';
+import type { Knex } from 'knex';
+import type { StoredRow } from '../values.js';
+import type { Dialect } from './dialect.js';
+
+/**
+ * Writes a batch's rows in one transaction, by the source's write mode, in multi-row
+ * statements no larger than the dialect allows:
+ * - `upsert`: insert, or update every non-key column of a row with the same primary key;
+ * - `append`: insert;
+ * - `replace-window`: on the first page of a request, delete the rows of its window first.
+ *   Scoped by the window only, so it suits requests that cover every key of their window.
+ */
+export async function writeRows(
+  trx: Knex.Transaction,
+  dialect: Dialect,
+  source: DataSource,
+  batch: RecordBatch,
+  rows: readonly StoredRow[],
+): Promise<void> {
+  const { table, writeMode, windowField } = source.storage;
+  if (writeMode === 'replace-window' && batch.page === 0 && batch.window !== undefined && windowField !== undefined) {
+    await trx(table).whereBetween(windowField, [batch.window.start, batch.window.end]).delete();
+  }
+  if (rows.length === 0) return;
+  const chunk = dialect.rowsPerStatement(source.fields.length);
+  const keys = [...source.primaryKey];
+  for (let i = 0; i < rows.length; i += chunk) {
+    const slice = rows.slice(i, i + chunk);
+    const insert = trx(table).insert(slice);
+    await (writeMode === 'upsert' ? insert.onConflict(keys).merge() : insert);
+  }
+}
+
+/** Rows of one batch that share a primary key: the last one wins, as it would row by row. */
+export function lastPerKey(rows: readonly StoredRow[], source: DataSource): StoredRow[] {
+  if (source.storage.writeMode === 'append') return [...rows];
+  const byKey = new Map<string, StoredRow>();
+  for (const row of rows) byKey.set(JSON.stringify(source.primaryKey.map((k) => row[k])), row);
+  return [...byKey.values()];
+}
