@@ -6,3 +6,8 @@
  * consumer, the checkpoint store and the contract suite come with their own issue.
  */
 export { createMemorySink, type MemorySink } from './memory-sink.js';
+export { createStorage, type KnexStorage, type StorageOptions } from './knex/knex-storage.js';
+export type { DialectName } from './knex/dialect.js';
+export type { ReadOptions, ReadRow } from './knex/read.js';
+export { BatchRejectedError, StorageError } from './errors.js';
+export { toStoredRows, type StoredRow, type StoredValue } from './values.js';

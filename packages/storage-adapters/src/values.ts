@@ -24,43 +24,62 @@ const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 
 function toDate(value: unknown): string {
   const m = typeof value === 'string' ? DATE.exec(value) : null;
-  if (m === null) throw new Misfit(`expected a date (YYYYMMDD or YYYY-MM-DD), got ${JSON.stringify(value)}`);
+  if (m === null)
+    throw new Misfit(`expected a date (YYYYMMDD or YYYY-MM-DD), got ${JSON.stringify(value)}`);
   const iso = `${m[1]}-${m[2]}-${m[3]}`;
   const check = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== iso) throw new Misfit(`no such date: ${JSON.stringify(value)}`);
+  if (Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== iso)
+    throw new Misfit(`no such date: ${JSON.stringify(value)}`);
   return iso;
 }
 
 function toDatetime(value: unknown): string {
   const text = typeof value === 'string' ? value.replace(' ', 'T') : undefined;
-  const time = text === undefined ? NaN : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(time)) throw new Misfit(`expected a date and time, got ${JSON.stringify(value)}`);
+  const time =
+    text === undefined ? NaN : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  if (Number.isNaN(time))
+    throw new Misfit(`expected a date and time, got ${JSON.stringify(value)}`);
   return new Date(time).toISOString();
 }
 
 function toDecimal(value: unknown, field: Field): string {
-  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const text =
+    typeof value === 'number' && Number.isFinite(value)
+      ? String(value)
+      : typeof value === 'string'
+        ? value.trim()
+        : '';
   // Floats print in exponent form below 1e-6 and above 1e21: expand them so the dialect parses them exactly.
   const plain = /e/i.test(text) ? Number(text).toFixed(field.scale ?? 4) : text;
   const m = /^-?(\d+)(?:\.(\d+))?$/.exec(plain);
   if (m === null) throw new Misfit(`expected a decimal number, got ${JSON.stringify(value)}`);
   const intDigits = (m[1] ?? '').replace(/^0+(?=\d)/, '').length;
   if (intDigits > (field.precision ?? 20) - (field.scale ?? 4)) {
-    throw new Misfit(`${plain} has more digits than decimal(${field.precision}, ${field.scale}) holds`);
+    throw new Misfit(
+      `${plain} has more digits than decimal(${field.precision}, ${field.scale}) holds`,
+    );
   }
   return plain;
 }
 
 function toNumber(value: unknown, integer: boolean): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : NaN;
   if (!Number.isFinite(n)) throw new Misfit(`expected a number, got ${JSON.stringify(value)}`);
-  if (integer && !Number.isSafeInteger(n)) throw new Misfit(`expected a whole number, got ${JSON.stringify(value)}`);
+  if (integer && !Number.isSafeInteger(n))
+    throw new Misfit(`expected a whole number, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function toBool(value: unknown): boolean {
-  if (value === true || value === 1 || value === '1' || value === 'Y' || value === 'true') return true;
-  if (value === false || value === 0 || value === '0' || value === 'N' || value === 'false') return false;
+  if (value === true || value === 1 || value === '1' || value === 'Y' || value === 'true')
+    return true;
+  if (value === false || value === 0 || value === '0' || value === 'N' || value === 'false')
+    return false;
   throw new Misfit(`expected a boolean, got ${JSON.stringify(value)}`);
 }
 
@@ -88,7 +107,8 @@ const CONVERTERS: Readonly<Record<Field['type'], Converter>> = {
 export function toStoredRows(batch: RecordBatch, source: DataSource): StoredRow[] {
   const fields = new Map(source.fields.map((f) => [f.name, f]));
   const unknown = batch.columns.find((c) => !fields.has(c));
-  if (unknown !== undefined) throw new BatchRejectedError(source.id, 0, unknown, 'not a field of the source');
+  if (unknown !== undefined)
+    throw new BatchRejectedError(source.id, 0, unknown, 'not a field of the source');
   const keys = new Set(source.primaryKey);
   return batch.rows.map((cells, index) => {
     const row: StoredRow = {};
@@ -97,18 +117,21 @@ export function toStoredRows(batch: RecordBatch, source: DataSource): StoredRow[
       const field = fields.get(column) as Field;
       const value = cells[i];
       if (value === null || value === undefined || (value === '' && field.type !== 'string')) {
-        if (keys.has(column) || !field.nullable) throw new BatchRejectedError(source.id, index, column, 'missing, but required');
+        if (keys.has(column) || !field.nullable)
+          throw new BatchRejectedError(source.id, index, column, 'missing, but required');
         return;
       }
       try {
         row[column] = CONVERTERS[field.type](value, field);
       } catch (error) {
-        if (error instanceof Misfit) throw new BatchRejectedError(source.id, index, column, error.message);
+        if (error instanceof Misfit)
+          throw new BatchRejectedError(source.id, index, column, error.message);
         throw error;
       }
     });
     for (const key of source.primaryKey) {
-      if (row[key] === null) throw new BatchRejectedError(source.id, index, key, 'primary key value missing');
+      if (row[key] === null)
+        throw new BatchRejectedError(source.id, index, key, 'primary key value missing');
     }
     return row;
   });

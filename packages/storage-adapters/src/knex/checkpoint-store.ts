@@ -35,6 +35,18 @@ interface TaskRow {
   updated_at: string;
 }
 
+interface SourceRow {
+  source_id: string;
+  cursor: string | null;
+  last_synced_at: string | null;
+}
+
+interface QuotaRow {
+  scope: string;
+  day: string;
+  used: number | string;
+}
+
 interface RunRow {
   id: string;
   source_ids: string;
@@ -54,7 +66,9 @@ const toTask = (row: TaskRow): TaskRecord => ({
   status: row.status,
   attempts: Number(row.attempts),
   rows: Number(row.rows),
-  ...(row.last_error_code === null ? {} : { lastError: { code: row.last_error_code, message: row.last_error_message ?? '' } }),
+  ...(row.last_error_code === null
+    ? {}
+    : { lastError: { code: row.last_error_code, message: row.last_error_message ?? '' } }),
   ...(row.worker === null ? {} : { worker: row.worker }),
   updatedAt: row.updated_at,
 });
@@ -65,7 +79,9 @@ const toRun = (row: RunRow): RunRecord => ({
   status: row.status,
   startedAt: row.started_at,
   ...(row.ended_at === null ? {} : { endedAt: row.ended_at }),
-  ...(row.reason_code === null ? {} : { reason: { code: row.reason_code, message: row.reason_message ?? '' } }),
+  ...(row.reason_code === null
+    ? {}
+    : { reason: { code: row.reason_code, message: row.reason_message ?? '' } }),
   ...(row.resume_after === null ? {} : { resumeAfter: row.resume_after }),
 });
 
@@ -77,22 +93,23 @@ export function taskColumns(update: TaskUpdate): Record<string, unknown> {
     ...(update.attempts === undefined ? {} : { attempts: update.attempts }),
     ...(update.rows === undefined ? {} : { rows: update.rows }),
     ...(update.worker === undefined ? {} : { worker: update.worker }),
-    ...(update.lastError === undefined ? {} : { last_error_code: update.lastError.code, last_error_message: update.lastError.message }),
+    ...(update.lastError === undefined
+      ? {}
+      : { last_error_code: update.lastError.code, last_error_message: update.lastError.message }),
   };
 }
 
 /** The checkpoint store over dsync's tables on a Knex connection (created by `migrateLedger`). */
 export class KnexCheckpointStore implements CheckpointStore {
-  readonly #knex: Knex;
-  readonly #ready: () => Promise<void>;
+  /** The storage's connection, opened (and migrated) on first use. */
+  readonly #db: () => Promise<Knex>;
 
-  constructor(knex: Knex, ready: () => Promise<void>) {
-    this.#knex = knex;
-    this.#ready = ready;
+  constructor(db: () => Promise<Knex>) {
+    this.#db = db;
   }
 
-  ready(): Promise<void> {
-    return this.#ready();
+  async ready(): Promise<void> {
+    await this.#db();
   }
 
   /** The connection belongs to the storage, which closes it. */
@@ -101,27 +118,50 @@ export class KnexCheckpointStore implements CheckpointStore {
   }
 
   async startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt'>): Promise<void> {
-    await this.#knex('dsync_runs').insert({ id: run.id, source_ids: JSON.stringify(run.sourceIds), status: 'running', started_at: run.startedAt });
+    const db = await this.#db();
+    await db('dsync_runs').insert({
+      id: run.id,
+      source_ids: JSON.stringify(run.sourceIds),
+      status: 'running',
+      started_at: run.startedAt,
+    });
   }
 
-  async finishRun(id: string, status: Exclude<RunStatus, 'running'>, reason?: LedgerError, resumeAfter?: string): Promise<void> {
-    await this.#knex('dsync_runs')
+  async finishRun(
+    id: string,
+    status: Exclude<RunStatus, 'running'>,
+    reason?: LedgerError,
+    resumeAfter?: string,
+  ): Promise<void> {
+    const db = await this.#db();
+    await db('dsync_runs')
       .where({ id })
-      .update({ status, ended_at: now(), reason_code: reason?.code ?? null, reason_message: reason?.message ?? null, resume_after: resumeAfter ?? null });
+      .update({
+        status,
+        ended_at: now(),
+        reason_code: reason?.code ?? null,
+        reason_message: reason?.message ?? null,
+        resume_after: resumeAfter ?? null,
+      });
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = (await this.#knex('dsync_runs').where({ id }).first()) as RunRow | undefined;
+    const db = await this.#db();
+    const row = await db<RunRow>('dsync_runs').where({ id }).first();
     return row === undefined ? undefined : toRun(row);
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
-    const rows = (await this.#knex('dsync_runs').orderBy('started_at', 'desc').limit(options.limit ?? 50)) as RunRow[];
+    const db = await this.#db();
+    const rows = await db<RunRow>('dsync_runs')
+      .orderBy('started_at', 'desc')
+      .limit(options.limit ?? 50);
     return rows.map(toRun);
   }
 
   async addTasks(tasks: readonly TaskRecord[]): Promise<void> {
     if (tasks.length === 0) return;
+    const db = await this.#db();
     const rows = tasks.map((t) => ({
       source_id: t.sourceId,
       key: ledgerKey(t.key),
@@ -135,77 +175,101 @@ export class KnexCheckpointStore implements CheckpointStore {
       updated_at: t.updatedAt,
     }));
     for (let i = 0; i < rows.length; i += 200) {
-      await this.#knex('dsync_tasks').insert(rows.slice(i, i + 200)).onConflict(['source_id', 'key']).ignore();
+      await db('dsync_tasks')
+        .insert(rows.slice(i, i + 200))
+        .onConflict(['source_id', 'key'])
+        .ignore();
     }
   }
 
   async updateTask(sourceId: string, key: string, update: TaskUpdate): Promise<void> {
-    await this.#knex('dsync_tasks').where({ source_id: sourceId, key: ledgerKey(key) }).update(taskColumns(update));
+    const db = await this.#db();
+    await db('dsync_tasks')
+      .where({ source_id: sourceId, key: ledgerKey(key) })
+      .update(taskColumns(update));
   }
 
   async isSettled(sourceId: string, key: string): Promise<boolean> {
-    const row = (await this.#knex('dsync_tasks').where({ source_id: sourceId, key: ledgerKey(key) }).first('status')) as { status: TaskStatus } | undefined;
+    const db = await this.#db();
+    const row = await db<TaskRow>('dsync_tasks')
+      .where({ source_id: sourceId, key: ledgerKey(key) })
+      .first();
     return row !== undefined && SETTLED.includes(row.status);
   }
 
   async unfinishedTasks(sourceId: string, options: { limit?: number } = {}): Promise<TaskRecord[]> {
-    const rows = (await this.#knex('dsync_tasks')
+    const db = await this.#db();
+    const rows = await db<TaskRow>('dsync_tasks')
       .where({ source_id: sourceId })
       .whereNotIn('status', SETTLED)
       .orderBy([{ column: 'created_at' }, { column: 'key' }])
-      .limit(options.limit ?? 10_000)) as TaskRow[];
+      .limit(options.limit ?? 10_000);
     return rows.map(toTask);
   }
 
-  async listTasks(filter: { runId?: string; sourceId?: string; status?: TaskStatus; limit?: number } = {}): Promise<TaskRecord[]> {
-    let query = this.#knex('dsync_tasks');
+  async listTasks(
+    filter: { runId?: string; sourceId?: string; status?: TaskStatus; limit?: number } = {},
+  ): Promise<TaskRecord[]> {
+    const db = await this.#db();
+    let query = db<TaskRow>('dsync_tasks');
     if (filter.runId !== undefined) query = query.where('run_id', filter.runId);
     if (filter.sourceId !== undefined) query = query.where('source_id', filter.sourceId);
     if (filter.status !== undefined) query = query.where('status', filter.status);
-    const rows = (await query.orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'key' }]).limit(filter.limit ?? 100)) as TaskRow[];
+    const rows = await query
+      .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'key' }])
+      .limit(filter.limit ?? 100);
     return rows.map(toTask);
   }
 
   async getSourceState(sourceId: string): Promise<SourceState> {
-    const source = (await this.#knex('dsync_sources').where({ source_id: sourceId }).first()) as
-      | { cursor: string | null; last_synced_at: string | null }
-      | undefined;
-    const pending = (await this.#knex('dsync_tasks').where({ source_id: sourceId }).whereNotIn('status', SETTLED).count({ n: '*' }).first()) as
-      | { n: number | string }
-      | undefined;
+    const db = await this.#db();
+    const source = await db<SourceRow>('dsync_sources').where({ source_id: sourceId }).first();
+    const pending = await db('dsync_tasks')
+      .where({ source_id: sourceId })
+      .whereNotIn('status', SETTLED)
+      .count<{ n: number | string }[]>({ n: '*' });
     return {
       sourceId,
-      pendingTasks: Number(pending?.n ?? 0),
+      pendingTasks: Number(pending[0]?.n ?? 0),
       ...(source?.cursor == null ? {} : { cursor: source.cursor }),
       ...(source?.last_synced_at == null ? {} : { lastSyncedAt: source.last_synced_at }),
     };
   }
 
   async advanceCursor(sourceId: string, cursor: string, syncedAt: string): Promise<void> {
-    await this.#knex.transaction(async (trx) => {
-      const current = (await trx('dsync_sources').where({ source_id: sourceId }).first('cursor')) as { cursor: string | null } | undefined;
+    const db = await this.#db();
+    await db.transaction(async (trx) => {
+      const current = await trx<SourceRow>('dsync_sources').where({ source_id: sourceId }).first();
       if (current === undefined) {
-        await trx('dsync_sources').insert({ source_id: sourceId, cursor, last_synced_at: syncedAt });
+        await trx('dsync_sources').insert({
+          source_id: sourceId,
+          cursor,
+          last_synced_at: syncedAt,
+        });
       } else {
         const next = current.cursor !== null && current.cursor > cursor ? current.cursor : cursor;
-        await trx('dsync_sources').where({ source_id: sourceId }).update({ cursor: next, last_synced_at: syncedAt });
+        await trx('dsync_sources')
+          .where({ source_id: sourceId })
+          .update({ cursor: next, last_synced_at: syncedAt });
       }
     });
   }
 
   async getQuotaUsage(scope: string, day: string): Promise<QuotaUsage> {
-    const row = (await this.#knex('dsync_quota').where({ scope, day }).first('used')) as { used: number | string } | undefined;
+    const db = await this.#db();
+    const row = await db<QuotaRow>('dsync_quota').where({ scope, day }).first();
     return { scope, day, used: Number(row?.used ?? 0) };
   }
 
   async addQuotaUsage(scope: string, day: string, calls: number): Promise<number> {
-    return this.#knex.transaction(async (trx) => {
+    const db = await this.#db();
+    return db.transaction(async (trx) => {
       await trx('dsync_quota')
         .insert({ scope, day, used: calls })
         .onConflict(['scope', 'day'])
         .merge({ used: trx.raw('?? + ?', ['dsync_quota.used', calls]) });
-      const row = (await trx('dsync_quota').where({ scope, day }).first('used')) as { used: number | string };
-      return Number(row.used);
+      const row = await trx<QuotaRow>('dsync_quota').where({ scope, day }).first();
+      return Number(row?.used ?? 0);
     });
   }
 }

@@ -24,12 +24,13 @@ async function pgTypes(): Promise<{ getTypeParser: (oid: number, format?: string
     getTypeParser(oid: number, format?: string) {
       if (oid === PG_DATE) return (text: string) => text;
       if (oid === PG_INT8) return (text: string) => Number(text);
-      return pg.types.getTypeParser(oid, format as 'text');
+      return pg.types.getTypeParser(oid, format as 'text') as unknown;
     },
   };
 }
 
-function dialectOf(url: string): Dialect {
+/** The dialect a storage URL names. */
+export function dialectOf(url: string): Dialect {
   const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'sqlite':
@@ -58,12 +59,20 @@ export async function openConnection(url: string): Promise<Connection> {
     const filename = url.replace(/^(sqlite|file):(\/\/)?/i, '') || ':memory:';
     config = { client: dialect.client, connection: { filename }, useNullAsDefault: true };
   } else if (dialect.name === 'postgres') {
-    config = { client: dialect.client, connection: { connectionString: url, types: await pgTypes() } as Knex.PgConnectionConfig };
+    config = {
+      client: dialect.client,
+      connection: { connectionString: url, types: await pgTypes() },
+    };
   } else {
     const mysqlUrl = url.replace(/^mariadb:/i, 'mysql:');
     config = {
       client: dialect.client,
-      connection: { uri: mysqlUrl, dateStrings: true, supportBigNumbers: true, charset: 'utf8mb4' } as unknown as Knex.MySql2ConnectionConfig,
+      connection: {
+        uri: mysqlUrl,
+        dateStrings: true,
+        supportBigNumbers: true,
+        charset: 'utf8mb4',
+      },
     };
   }
   return { knex: knex(config), dialect, target, owned: true };
@@ -71,8 +80,19 @@ export async function openConnection(url: string): Promise<Connection> {
 
 /** Wraps an existing Knex instance (the caller keeps owning it). */
 export function wrapConnection(instance: Knex): Connection {
-  const client = String(instance.client.config.client ?? '');
-  const dialect = /sqlite/.test(client) ? DIALECTS.sqlite : /pg|postgres/.test(client) ? DIALECTS.postgres : /mysql/.test(client) ? DIALECTS.mysql : undefined;
-  if (dialect === undefined) throw new DsyncError('E_STORAGE_URL', `Unsupported Knex client "${client}": dsync speaks better-sqlite3, pg and mysql2`);
+  const config = (instance.client as { config: { client?: unknown } }).config;
+  const client = typeof config.client === 'string' ? config.client : '';
+  const dialect = /sqlite/.test(client)
+    ? DIALECTS.sqlite
+    : /pg|postgres/.test(client)
+      ? DIALECTS.postgres
+      : /mysql/.test(client)
+        ? DIALECTS.mysql
+        : undefined;
+  if (dialect === undefined)
+    throw new DsyncError(
+      'E_STORAGE_URL',
+      `Unsupported Knex client "${client}": dsync speaks better-sqlite3, pg and mysql2`,
+    );
   return { knex: instance, dialect, target: `knex:${client}`, owned: false };
 }

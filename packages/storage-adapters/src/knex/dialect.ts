@@ -15,10 +15,17 @@ export interface Dialect {
   rowsPerStatement(columns: number): number;
   /** Adds a column for a field; `key` when it is part of the primary key. */
   column(table: Knex.CreateTableBuilder, field: Field, key: boolean): Knex.ColumnBuilder;
+  /** A datetime (ISO 8601 UTC) as the dialect's column accepts it. */
+  datetime(iso: string): string;
 }
 
+const asIs = (iso: string) => iso;
+
 /** Types with a real equivalent in the dialect; SQLite has no exact decimal or date type, so those stay exact as text. */
-function sharedColumn(table: Knex.CreateTableBuilder, field: Field): Knex.ColumnBuilder | undefined {
+function sharedColumn(
+  table: Knex.CreateTableBuilder,
+  field: Field,
+): Knex.ColumnBuilder | undefined {
   switch (field.type) {
     case 'int':
       return table.bigInteger(field.name);
@@ -37,6 +44,7 @@ const SQLITE: Dialect = {
   // SQLITE_MAX_COMPOUND_SELECT (500 rows) and SQLITE_MAX_VARIABLE_NUMBER (32,766).
   rowsPerStatement: (columns) => Math.max(1, Math.min(500, Math.floor(32766 / columns))),
   column: (table, field) => sharedColumn(table, field) ?? table.text(field.name),
+  datetime: asIs,
 };
 
 const POSTGRES: Dialect = {
@@ -58,6 +66,7 @@ const POSTGRES: Dialect = {
         return sharedColumn(table, field) ?? table.text(field.name);
     }
   },
+  datetime: asIs,
 };
 
 const MYSQL: Dialect = {
@@ -82,6 +91,12 @@ const MYSQL: Dialect = {
         return sharedColumn(table, field) ?? table.text(field.name);
     }
   },
+  // DATETIME takes no zone designator: the value is UTC, written without the T and Z.
+  datetime: (iso) => iso.replace('T', ' ').replace(/Z$/, ''),
 };
 
-export const DIALECTS: Readonly<Record<DialectName, Dialect>> = Object.freeze({ sqlite: SQLITE, postgres: POSTGRES, mysql: MYSQL });
+export const DIALECTS: Readonly<Record<DialectName, Dialect>> = Object.freeze({
+  sqlite: SQLITE,
+  postgres: POSTGRES,
+  mysql: MYSQL,
+});

@@ -48,7 +48,8 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       });
     },
     async down(knex) {
-      for (const table of ['dsync_quota', 'dsync_sources', 'dsync_tasks', 'dsync_runs']) await knex.schema.dropTableIfExists(table);
+      for (const table of ['dsync_quota', 'dsync_sources', 'dsync_tasks', 'dsync_runs'])
+        await knex.schema.dropTableIfExists(table);
     },
   },
 };
@@ -67,5 +68,8 @@ class InCodeMigrations implements Knex.MigrationSource<string> {
 
 /** Brings dsync's tables to the latest version. */
 export async function migrateLedger(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource: new InCodeMigrations(), tableName: 'dsync_migrations' });
+  await knex.migrate.latest({
+    migrationSource: new InCodeMigrations(),
+    tableName: 'dsync_migrations',
+  });
 }

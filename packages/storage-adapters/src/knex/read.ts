@@ -9,17 +9,30 @@ export type ReadRow = Record<string, unknown>;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** A driver value as text: drivers return strings, numbers or bigints for these columns. */
+const text = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      ? String(value)
+      : JSON.stringify(value);
+
 function readValue(value: unknown, field: Field): unknown {
   if (value === null || value === undefined) return null;
   switch (field.type) {
     case 'date':
-      if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
-      return String(value as string).slice(0, 10);
+      if (value instanceof Date)
+        return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
+      return text(value).slice(0, 10);
     case 'datetime':
-      return new Date(value instanceof Date ? value : `${String(value as string).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(value as string)) ? '' : 'Z'}`).toISOString();
+      return new Date(
+        value instanceof Date
+          ? value
+          : `${text(value).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(text(value)) ? '' : 'Z'}`,
+      ).toISOString();
     case 'decimal': {
-      const text = String(value as string | number);
-      return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+      const digits = text(value);
+      return digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits;
     }
     case 'int':
     case 'float':
@@ -29,7 +42,7 @@ function readValue(value: unknown, field: Field): unknown {
     case 'json':
       return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
     default:
-      return String(value as string);
+      return text(value);
   }
 }
 
@@ -41,10 +54,18 @@ export interface ReadOptions {
 }
 
 /** A page of a source's stored table, ordered by its primary key. */
-export async function readRows(knex: Knex, source: DataSource, options: ReadOptions = {}): Promise<ReadRow[]> {
-  let query = knex(source.storage.table).select(source.fields.map((f) => f.name)).orderBy([...source.primaryKey]);
+export async function readRows(
+  knex: Knex,
+  source: DataSource,
+  options: ReadOptions = {},
+): Promise<ReadRow[]> {
+  let query = knex(source.storage.table)
+    .select(source.fields.map((f) => f.name))
+    .orderBy([...source.primaryKey]);
   if (options.limit !== undefined) query = query.limit(options.limit);
   if (options.offset !== undefined) query = query.offset(options.offset);
   const rows = (await query) as Record<string, unknown>[];
-  return rows.map((row) => Object.fromEntries(source.fields.map((f) => [f.name, readValue(row[f.name], f)])));
+  return rows.map((row) =>
+    Object.fromEntries(source.fields.map((f) => [f.name, readValue(row[f.name], f)])),
+  );
 }

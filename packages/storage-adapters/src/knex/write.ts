@@ -16,13 +16,28 @@ export async function writeRows(
   dialect: Dialect,
   source: DataSource,
   batch: RecordBatch,
-  rows: readonly StoredRow[],
+  stored: readonly StoredRow[],
 ): Promise<void> {
+  let rows = stored;
   const { table, writeMode, windowField } = source.storage;
-  if (writeMode === 'replace-window' && batch.page === 0 && batch.window !== undefined && windowField !== undefined) {
+  if (
+    writeMode === 'replace-window' &&
+    batch.page === 0 &&
+    batch.window !== undefined &&
+    windowField !== undefined
+  ) {
     await trx(table).whereBetween(windowField, [batch.window.start, batch.window.end]).delete();
   }
   if (rows.length === 0) return;
+  const datetimes = source.fields.filter((f) => f.type === 'datetime').map((f) => f.name);
+  if (datetimes.length > 0) {
+    rows = rows.map((row) => {
+      const out = { ...row };
+      for (const name of datetimes)
+        if (typeof out[name] === 'string') out[name] = dialect.datetime(out[name]);
+      return out;
+    });
+  }
   const chunk = dialect.rowsPerStatement(source.fields.length);
   const keys = [...source.primaryKey];
   for (let i = 0; i < rows.length; i += chunk) {

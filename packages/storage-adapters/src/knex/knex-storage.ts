@@ -1,0 +1,154 @@
+import type {
+  ArgContext,
+  CheckpointStore,
+  DataSource,
+  RecordBatch,
+  TaskCompletion,
+  TransactionalSink,
+} from '@dsync/datasource';
+import { DsyncError } from '@dsync/datasource';
+import type { Knex } from 'knex';
+import { BatchRejectedError, StorageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { toStoredRows } from '../values.js';
+import { knexArgContext } from './arg-context.js';
+import { KnexCheckpointStore, ledgerKey, taskColumns } from './checkpoint-store.js';
+import { dialectOf, openConnection, wrapConnection, type Connection } from './connection.js';
+import type { DialectName } from './dialect.js';
+import { migrateLedger } from './migrations.js';
+import { readRows, type ReadOptions, type ReadRow } from './read.js';
+import { ensureTable } from './table-schema.js';
+import { lastPerKey, writeRows } from './write.js';
+
+export interface StorageOptions {
+  /**
+   * Where data and ledger live: `sqlite:./dsync.db` (the default: one file), `sqlite::memory:`,
+   * `postgres://user:pass@host:5432/db`, `mysql://…` or `mariadb://…`.
+   * @default "sqlite:dsync.db"
+   */
+  readonly url?: string;
+  /** An existing Knex instance instead of a URL; the caller keeps owning (and closing) it. */
+  readonly knex?: Knex;
+}
+
+/**
+ * SQL storage through Knex: source tables derived from definitions, the three write modes,
+ * and the ledger on the same connection, so a batch and its task's "done" commit together.
+ */
+export interface KnexStorage extends TransactionalSink {
+  readonly dialect: DialectName;
+  readonly knex: Knex;
+  /** The runs, task ledger, cursors and quota counts, on this storage's connection. */
+  readonly checkpoints: CheckpointStore;
+  /** Creates or widens a source's table (done by `write` too, once per source). */
+  ensureTable(source: DataSource): Promise<void>;
+  /** A page of a source's stored table, ordered by primary key, values in one form for every dialect. */
+  readRows(source: DataSource, options?: ReadOptions): Promise<ReadRow[]>;
+  /** What arg generation reads from this storage; `sourceOf` finds the definitions of the tables it reads. */
+  argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
+}
+
+export function createStorage(options: StorageOptions = {}): KnexStorage {
+  let connection: Connection | undefined =
+    options.knex === undefined ? undefined : wrapConnection(options.knex);
+  let opening: Promise<Connection> | undefined;
+  let closed = false;
+  const ensured = new Map<string, Promise<void>>();
+  const url = options.url ?? 'sqlite:dsync.db';
+
+  const connect = async (): Promise<Connection> => {
+    if (closed) throw new DsyncError('E_SINK_CLOSED', 'storage: used after close');
+    if (connection !== undefined) return connection;
+    opening ??= (async () => {
+      const opened = await openConnection(url);
+      try {
+        await migrateLedger(opened.knex);
+      } catch (error) {
+        await opened.knex.destroy();
+        opening = undefined;
+        throw new StorageError(
+          opened.target,
+          `cannot open the storage: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      connection = opened;
+      return opened;
+    })();
+    return opening;
+  };
+
+  /** Database errors as StorageError (the task stays pending); refusals of the batch pass through. */
+  const guard = async <T>(run: (c: Connection) => Promise<T>): Promise<T> => {
+    const c = await connect();
+    try {
+      return await run(c);
+    } catch (error) {
+      if (error instanceof BatchRejectedError || error instanceof DsyncError) throw error;
+      throw new StorageError(c.target, (error as Error).message, { cause: error });
+    }
+  };
+
+  const tableReady = (c: Connection, source: DataSource): Promise<void> => {
+    const key = `${source.id}@${source.schemaVersion}:${source.fields.map((f) => f.name).join(',')}`;
+    let ready = ensured.get(key);
+    if (ready === undefined) {
+      ready = ensureTable(c, source).catch((error: unknown) => {
+        ensured.delete(key);
+        throw error;
+      });
+      ensured.set(key, ready);
+    }
+    return ready;
+  };
+
+  const store = async (
+    batch: RecordBatch,
+    source: DataSource,
+    completion?: TaskCompletion,
+  ): Promise<void> => {
+    const rows = lastPerKey(toStoredRows(batch, source), source);
+    await guard(async (c) => {
+      await tableReady(c, source);
+      await c.knex.transaction(async (trx) => {
+        await writeRows(trx, c.dialect, source, batch, rows);
+        if (completion !== undefined) {
+          await trx('dsync_tasks')
+            .where({ source_id: batch.sourceId, key: ledgerKey(completion.key) })
+            .update(taskColumns({ status: 'done', rows: completion.rows }));
+        }
+      });
+    });
+  };
+
+  const storage: KnexStorage = {
+    name: connection?.target ?? redactUrl(url),
+    dialect: (connection?.dialect ?? dialectOf(url)).name,
+    get knex() {
+      if (connection === undefined)
+        throw new DsyncError('E_NOT_READY', 'storage: call ready() before using knex');
+      return connection.knex;
+    },
+    checkpoints: new KnexCheckpointStore(async () => (await connect()).knex),
+    ready: async () => void (await connect()),
+    write: (batch, source) => store(batch, source),
+    writeAndComplete: (batch, source, completion) => store(batch, source, completion),
+    ensureTable: (source) => guard((c) => tableReady(c, source)),
+    readRows: (source, readOptions) =>
+      guard(async (c) =>
+        (await c.knex.schema.hasTable(source.storage.table))
+          ? readRows(c.knex, source, readOptions)
+          : [],
+      ),
+    argContext: (sourceOf) => {
+      if (connection === undefined)
+        throw new DsyncError('E_NOT_READY', 'storage: call ready() before argContext()');
+      return knexArgContext(connection.knex, sourceOf);
+    },
+    async close() {
+      closed = true;
+      if (connection?.owned) await connection.knex.destroy();
+    },
+  };
+  return storage;
+}
