@@ -11,3 +11,14 @@ export type { DialectName } from './knex/dialect.js';
 export type { ReadOptions, ReadRow } from './knex/read.js';
 export { BatchRejectedError, StorageError } from './errors.js';
 export { toStoredRows, type StoredRow, type StoredValue } from './values.js';
+export {
+  CONTRACT_SOURCE,
+  contractText,
+  sinkContract,
+  type ContractCase,
+  type SinkUnderTest,
+} from './contract/sink-contract.js';
+export {
+  checkpointStoreContract,
+  type CheckpointStoreUnderTest,
+} from './contract/checkpoint-contract.js';

@@ -5,24 +5,22 @@ import {
   type RecordBatch,
   type Sink,
 } from '@dsync/datasource';
+import { primaryKeyOf, toStoredRows, type StoredRow } from './values.js';
 
 /**
- * An in-memory sink: rows kept per source, keyed by primary key (upsert) or appended once
- * per batch (append). For tests, examples and the contract a custom adapter meets; nothing
- * survives the process.
+ * An in-memory sink: rows checked and converted as every adapter does (dates ISO, decimals
+ * exact strings), kept per source by primary key (upsert) or appended once per batch. For
+ * tests, examples and the contract a custom adapter meets; nothing survives the process.
  */
 export interface MemorySink extends Sink {
   /** The stored rows of a source as objects, in insertion order (an upsert keeps a row's place). */
-  rows(sourceId: string): Record<string, unknown>[];
+  rows(sourceId: string): StoredRow[];
 }
 
 interface SourceRows {
-  readonly byKey: Map<string, Record<string, unknown>>;
+  readonly byKey: Map<string, StoredRow>;
   readonly seenBatches: Set<string>;
 }
-
-const rowKey = (record: Record<string, unknown>, primaryKey: readonly string[]): string =>
-  JSON.stringify(primaryKey.map((field) => record[field] ?? null));
 
 export function createMemorySink(): MemorySink {
   const stores = new Map<string, SourceRows>();
@@ -51,14 +49,20 @@ export function createMemorySink(): MemorySink {
       // Append mode has no key to dedupe rows by, so a redelivered batch is recognised as a whole.
       if (source.storage.writeMode === 'append' && store.seenBatches.has(batchKey))
         return Promise.resolve();
+      let rows: StoredRow[];
+      try {
+        // Checked whole before any row is kept: a bad batch leaves nothing behind.
+        rows = toStoredRows(batch, source);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
       store.seenBatches.add(batchKey);
-      for (const cells of batch.rows) {
-        const record = Object.fromEntries(batch.columns.map((column, i) => [column, cells[i]]));
+      for (const row of rows) {
         const key =
           source.storage.writeMode === 'append'
             ? `append:${appended++}`
-            : rowKey(record, source.primaryKey);
-        store.byKey.set(key, record);
+            : primaryKeyOf(row, source);
+        store.byKey.set(key, row);
       }
       return Promise.resolve();
     },

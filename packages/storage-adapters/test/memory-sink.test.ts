@@ -44,8 +44,8 @@ describe('createMemorySink', () => {
     );
     await sink.write(batch(1, [['000001.SZ', '20240102', 9.6]]), source);
     expect(sink.rows('test.bars')).toEqual([
-      { ts_code: '000001.SZ', trade_date: '20240102', close: 9.6 },
-      { ts_code: '000002.SZ', trade_date: '20240102', close: 7.1 },
+      { ts_code: '000001.SZ', trade_date: '2024-01-02', close: '9.6' },
+      { ts_code: '000002.SZ', trade_date: '2024-01-02', close: '7.1' },
     ]);
   });
 
