@@ -8,7 +8,10 @@ export class BatchRejectedError extends DsyncError {
   readonly field: string | undefined;
 
   constructor(sourceId: string, row: number, field: string | undefined, reason: string) {
-    super('E_BAD_ROW', `Batch of "${sourceId}" rejected: row ${row}${field === undefined ? '' : `, field ${field}`}: ${reason}`);
+    super(
+      'E_BAD_ROW',
+      `Batch of "${sourceId}" rejected: row ${row}${field === undefined ? '' : `, field ${field}`}: ${reason}`,
+    );
     this.sourceId = sourceId;
     this.row = row;
     this.field = field;

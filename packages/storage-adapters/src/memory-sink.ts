@@ -54,7 +54,7 @@ export function createMemorySink(): MemorySink {
         // Checked whole before any row is kept: a bad batch leaves nothing behind.
         rows = toStoredRows(batch, source);
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(error);
       }
       store.seenBatches.add(batchKey);
       for (const row of rows) {

@@ -1,0 +1,115 @@
+import { BatchRejectedError } from '../errors.js';
+import { batchIdempotencyKey, DsyncError, type RecordBatch } from '@dsync/datasource';
+import type { Options } from 'amqplib';
+
+export const CONTENT_TYPE = 'application/json';
+/** The source id of the batch. */
+export const HEADER_SOURCE = 'x-dsync-source';
+/** The source definition's schemaVersion when the batch was fetched. */
+export const HEADER_SCHEMA_VERSION = 'x-dsync-schema-version';
+/** Why a batch was dead-lettered. */
+export const HEADER_ERROR = 'x-dsync-error';
+/** How often the consumer tried to write a dead-lettered batch. */
+export const HEADER_ATTEMPTS = 'x-dsync-attempts';
+
+/** Bumped if the body's shape changes, so a consumer can tell old messages from new. */
+const FORMAT = 1;
+
+/** The message body: the batch as it is, rows as arrays in the order of `columns`. */
+interface WireBatch extends RecordBatch {
+  readonly format: typeof FORMAT;
+}
+
+/**
+ * The batch as a JSON message body.
+ * @throws BatchRejectedError when a cell is not JSON-serialisable (a bigint): retrying
+ *   cannot help, the batch itself is wrong
+ */
+export function encodeBatch(batch: RecordBatch): Buffer {
+  const wire: WireBatch = {
+    format: FORMAT,
+    sourceId: batch.sourceId,
+    argsKey: batch.argsKey,
+    page: batch.page,
+    columns: batch.columns,
+    rows: batch.rows,
+    schemaVersion: batch.schemaVersion,
+    fetchedAt: batch.fetchedAt,
+    ...(batch.window === undefined ? {} : { window: batch.window }),
+  };
+  try {
+    return Buffer.from(JSON.stringify(wire), 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BatchRejectedError(
+      batch.sourceId,
+      0,
+      undefined,
+      `not serialisable as JSON: ${reason}`,
+    );
+  }
+}
+
+/** Persistent, with the idempotency key as message id, so a consumer can dedupe by it. */
+export function publishOptions(batch: RecordBatch): Options.Publish {
+  return {
+    persistent: true,
+    mandatory: true,
+    contentType: CONTENT_TYPE,
+    messageId: batchIdempotencyKey(batch),
+    timestamp: Math.floor(Date.now() / 1000),
+    headers: {
+      [HEADER_SOURCE]: batch.sourceId,
+      [HEADER_SCHEMA_VERSION]: batch.schemaVersion,
+    },
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isIndex = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+function problemOf(wire: Record<string, unknown>): string | undefined {
+  if (wire.format !== FORMAT) return `unknown format ${JSON.stringify(wire.format)}`;
+  if (typeof wire.sourceId !== 'string' || wire.sourceId === '') return 'no sourceId';
+  if (typeof wire.argsKey !== 'string') return 'no argsKey';
+  if (!isIndex(wire.page)) return 'page is not a whole number';
+  if (!Array.isArray(wire.columns) || !wire.columns.every((c) => typeof c === 'string'))
+    return 'columns is not a list of names';
+  if (!Array.isArray(wire.rows) || !wire.rows.every((row) => Array.isArray(row)))
+    return 'rows is not a list of arrays';
+  if (!isIndex(wire.schemaVersion)) return 'schemaVersion is not a whole number';
+  if (typeof wire.fetchedAt !== 'string') return 'no fetchedAt';
+  const { window } = wire;
+  if (
+    window !== undefined &&
+    !(isObject(window) && typeof window.start === 'string' && typeof window.end === 'string')
+  )
+    return 'window is not { start, end }';
+  return undefined;
+}
+
+/**
+ * A message body back as a batch.
+ * @throws DsyncError `E_BAD_MESSAGE` when it is not a batch this code wrote: a permanent
+ *   failure, the consumer dead-letters it
+ */
+export function decodeBatch(content: Buffer, contentType?: unknown): RecordBatch {
+  const fail = (why: string): DsyncError =>
+    new DsyncError('E_BAD_MESSAGE', `undecodable batch message: ${why}`);
+  if (contentType !== undefined && contentType !== CONTENT_TYPE)
+    throw fail(`content type ${JSON.stringify(contentType)}, expected ${CONTENT_TYPE}`);
+  let wire: unknown;
+  try {
+    wire = JSON.parse(content.toString('utf8'));
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : 'not JSON');
+  }
+  if (!isObject(wire)) throw fail('not a JSON object');
+  const problem = problemOf(wire);
+  if (problem !== undefined) throw fail(problem);
+  const { format: _format, ...batch } = wire as unknown as WireBatch;
+  return batch;
+}

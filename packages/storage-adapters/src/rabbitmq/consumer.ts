@@ -1,0 +1,238 @@
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { DsyncError, type DataSource, type Sink } from '@dsync/datasource';
+import { StorageError } from '../errors.js';
+import { HEADER_SOURCE } from './codec.js';
+import { confirmedPublisher, type ConfirmedPublisher } from './confirm.js';
+import {
+  closeQuietly,
+  connectWithRetry,
+  DEFAULT_RECONNECT_TIMEOUT_MS,
+  sleep,
+} from './connection.js';
+import { AttemptCounter, deliveryActions, handleDelivery, type Outcome } from './delivery.js';
+import { createEmitter } from './events.js';
+import { describeError, redactUrl } from './redact.js';
+import { assertQueues, deadLetterName, DEFAULT_QUEUE } from './topology.js';
+
+export interface ConsumerOptions {
+  /** `amqp://user:pass@host:5672/vhost`; the password never appears in errors. */
+  readonly url: string;
+  /** @default 'dsync.batches' */
+  readonly queue?: string;
+  /** Unacked batches the broker hands over at a time. @default 16 */
+  readonly prefetch?: number;
+  /** Where batches are written; the consumer does not close it. */
+  readonly sink: Sink;
+  /** The definition of a source id; `undefined` dead-letters the batch. */
+  readonly sources: (id: string) => DataSource | undefined;
+  /** Failed writes of one batch before it is dead-lettered. @default 5 */
+  readonly maxAttempts?: number;
+  /** Pause before a failed batch is requeued. @default 1000 */
+  readonly retryDelayMs?: number;
+  /** How long `ready` tries to connect; after a lost connection it retries until `close`. @default 30000 */
+  readonly reconnectTimeoutMs?: number;
+  /** How long `close` waits for writes in progress to finish and be acked. @default 10000 */
+  readonly closeTimeoutMs?: number;
+}
+
+export interface ConsumerStats {
+  /** Deliveries received, redeliveries included. */
+  readonly consumed: number;
+  readonly acked: number;
+  readonly deadLettered: number;
+  /** Failed writes requeued for another attempt. */
+  readonly retried: number;
+}
+
+export interface ConsumerEvents {
+  acked: [id: string];
+  retried: [id: string, attempt: number, error: unknown];
+  'dead-lettered': [id: string, reason: string];
+  /** The connection was lost; the consumer is reconnecting. */
+  disconnected: [error: Error];
+  reconnected: [];
+  /** A reconnection round failed; the consumer keeps trying until `close`. */
+  error: [error: Error];
+}
+
+export interface Consumer {
+  /** Connects and starts consuming; idempotent. */
+  ready(): Promise<void>;
+  /** Stops consuming, waits (bounded) for writes in progress, disconnects; unacked batches return to the queue. */
+  close(): Promise<void>;
+  stats(): ConsumerStats;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof ConsumerEvents>(
+    event: E,
+    listener: (...args: ConsumerEvents[E]) => void,
+  ): () => void;
+}
+
+interface Link {
+  readonly model: ChannelModel;
+  readonly channel: ConfirmChannel;
+  readonly publisher: ConfirmedPublisher;
+  alive: boolean;
+  consumerTag?: string;
+}
+
+/**
+ * Takes batches off the queue and writes them to `sink`, acking each only after the write
+ * resolved, so a crash anywhere before leaves the batch in the queue. Batches of one source
+ * are written in delivery order, one at a time; different sources proceed side by side.
+ */
+export function consume(options: ConsumerOptions): Consumer {
+  const { url, sink, sources } = options;
+  const queue = options.queue ?? DEFAULT_QUEUE;
+  const prefetch = options.prefetch ?? 16;
+  const reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+  const target = redactUrl(url);
+  const closing = new AbortController();
+  const events = createEmitter<ConsumerEvents>();
+  const counts = { consumed: 0, acked: 0, deadLettered: 0, retried: 0 };
+  const chains = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
+  const context = {
+    sink,
+    sources,
+    maxAttempts: options.maxAttempts ?? 5,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    attempts: new AttemptCounter(),
+    signal: closing.signal,
+    describe: (error: unknown) => describeError(error, url),
+  };
+  let link: Link | undefined;
+  let starting: Promise<void> | undefined;
+  let reconnecting: Promise<void> | undefined;
+
+  function lost(dead: Link, error: Error): void {
+    if (!dead.alive) return;
+    dead.alive = false;
+    if (link === dead) link = undefined;
+    void closeQuietly(dead.model);
+    if (closing.signal.aborted) return;
+    events.emit('disconnected', error);
+    reconnecting ??= reconnect().finally(() => (reconnecting = undefined));
+  }
+
+  async function reconnect(): Promise<void> {
+    while (!closing.signal.aborted) {
+      try {
+        link = await open();
+        events.emit('reconnected');
+        return;
+      } catch (error) {
+        if (closing.signal.aborted) return;
+        events.emit('error', error instanceof Error ? error : new Error(String(error)));
+        await sleep(1_000, closing.signal);
+      }
+    }
+  }
+
+  function record(outcome: Outcome): void {
+    switch (outcome.kind) {
+      case 'acked':
+        counts.acked += 1;
+        return events.emit('acked', outcome.id);
+      case 'retried':
+        counts.retried += 1;
+        return events.emit('retried', outcome.id, outcome.attempt, outcome.error);
+      case 'dead-lettered':
+        counts.deadLettered += 1;
+        return events.emit('dead-lettered', outcome.id, outcome.reason);
+      case 'abandoned':
+        return;
+    }
+  }
+
+  function onMessage(active: Link, message: ConsumeMessage | null): void {
+    // null: the broker cancelled the consumer (queue deleted); reconnecting redeclares it.
+    if (message === null)
+      return lost(active, new Error(`consumer of "${queue}" cancelled by the broker`));
+    counts.consumed += 1;
+    const header: unknown = message.properties.headers?.[HEADER_SOURCE];
+    const key = typeof header === 'string' ? header : message.fields.routingKey;
+    const run = async (): Promise<void> => {
+      // Queued behind a batch whose channel died: the broker redelivers this one too.
+      if (!active.alive) return;
+      record(
+        await handleDelivery(
+          message,
+          context,
+          deliveryActions(active, message, deadLetterName(queue)),
+        ),
+      );
+    };
+    const next = (chains.get(key) ?? Promise.resolve()).then(run).catch((error: unknown) => {
+      events.emit('error', error instanceof Error ? error : new Error(String(error)));
+    });
+    chains.set(key, next);
+    inFlight.add(next);
+    void next.finally(() => {
+      inFlight.delete(next);
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  }
+
+  async function open(): Promise<Link> {
+    const model = await connectWithRetry({
+      url,
+      timeoutMs: reconnectTimeoutMs,
+      signal: closing.signal,
+    });
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.on('error', () => undefined);
+      await assertQueues(channel, queue);
+      await channel.prefetch(prefetch);
+      const opened: Link = { model, channel, publisher: confirmedPublisher(channel), alive: true };
+      channel.on('close', () => lost(opened, new Error('channel closed')));
+      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
+      if (closing.signal.aborted)
+        throw new StorageError(target, 'consumer closed while connecting');
+      const { consumerTag } = await channel.consume(queue, (message) => onMessage(opened, message));
+      opened.consumerTag = consumerTag;
+      return opened;
+    } catch (error) {
+      await closeQuietly(model);
+      if (error instanceof StorageError) throw error;
+      throw new StorageError(target, `cannot consume "${queue}": ${describeError(error, url)}`);
+    }
+  }
+
+  return {
+    ready() {
+      if (closing.signal.aborted)
+        return Promise.reject(new DsyncError('E_CLOSED', 'consumer: closed'));
+      starting ??= (async () => {
+        await sink.ready();
+        link = await open();
+      })().catch((error: unknown) => {
+        starting = undefined; // let a later ready() try again
+        throw error;
+      });
+      return starting;
+    },
+    async close() {
+      if (closing.signal.aborted) return;
+      closing.abort();
+      const active = link;
+      if (active?.consumerTag !== undefined && active.alive)
+        await active.channel.cancel(active.consumerTag).catch(() => undefined);
+      const timeout = new AbortController();
+      await Promise.race([Promise.allSettled(inFlight), sleep(closeTimeoutMs, timeout.signal)]);
+      timeout.abort();
+      await starting?.catch(() => undefined);
+      await reconnecting;
+      for (const open of [active, link]) {
+        if (open === undefined) continue;
+        open.alive = false; // late writes must not ack on a closing channel
+        await closeQuietly(open.model);
+      }
+      link = undefined;
+    },
+    stats: () => ({ ...counts }),
+    on: (event, listener) => events.on(event, listener),
+  };
+}

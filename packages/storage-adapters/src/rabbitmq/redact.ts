@@ -1,0 +1,48 @@
+/** `scheme://user:secret@` anywhere in a text, e.g. in an error a library built from the URL. */
+const CREDENTIALS = /([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@]*@/gi;
+
+/**
+ * The URL with its password replaced by `***` (`amqp://guest:***@host:5672`), for names,
+ * logs and errors. The password is found the way amqplib finds it (WHATWG URL), so what is
+ * hidden is exactly what is sent.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    const redacted = url.replace(CREDENTIALS, '$1:***@');
+    // An unparseable URL may hide its secret anywhere: show nothing rather than guess.
+    return redacted !== url || !url.includes('@') ? redacted : '<unparseable RabbitMQ URL>';
+  }
+}
+
+function passwordsOf(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    if (password === '') return [];
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // a malformed escape: the raw form is the only one that can appear
+    }
+    return decoded === password ? [password] : [password, decoded];
+  } catch {
+    return [];
+  }
+}
+
+/** A text (an error message) with credentials in URLs, and the URL's password itself, hidden. */
+export function redactText(text: string, url: string): string {
+  let out = text.replace(CREDENTIALS, '$1:***@');
+  for (const password of passwordsOf(url)) out = out.split(password).join('***');
+  return out;
+}
+
+/** The message of anything thrown, redacted. */
+export function describeError(error: unknown, url: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return redactText(message, url);
+}

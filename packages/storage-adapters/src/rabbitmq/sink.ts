@@ -1,0 +1,158 @@
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import { DsyncError, type DataSource, type RecordBatch, type Sink } from '@dsync/datasource';
+import { StorageError } from '../errors.js';
+import { toStoredRows } from '../values.js';
+import { encodeBatch, publishOptions } from './codec.js';
+import {
+  confirmedPublisher,
+  DEFAULT_CONFIRM_TIMEOUT_MS,
+  type ConfirmedPublisher,
+} from './confirm.js';
+import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
+import { describeError, redactUrl } from './redact.js';
+import { assertTopology, DEFAULT_EXCHANGE, DEFAULT_QUEUE } from './topology.js';
+
+export interface RabbitSinkOptions {
+  /** `amqp://user:pass@host:5672/vhost`; the password never appears in `name` or errors. */
+  readonly url: string;
+  /** The durable direct exchange batches are published to. @default 'dsync.batches' */
+  readonly exchange?: string;
+  /** The durable queue bound to the exchange; its dead letters go to `{queue}.dead`. @default 'dsync.batches' */
+  readonly queue?: string;
+  /** The routing key of a batch (the queue is bound to each key used). @default the source id */
+  readonly routingKey?: (batch: RecordBatch, source: DataSource) => string;
+  /** How long `ready`, or a `write` after a lost connection, tries to connect. @default 30000 */
+  readonly reconnectTimeoutMs?: number;
+  /** How long a publish waits for the broker's confirm. @default 30000 */
+  readonly confirmTimeoutMs?: number;
+}
+
+/** A `Sink` that hands batches to RabbitMQ: `write` resolves once the broker confirmed. */
+export interface RabbitSink extends Sink {
+  /** The exchange and queue it publishes to. */
+  readonly exchange: string;
+  readonly queue: string;
+}
+
+/** One connection with its confirm channel; replaced as a whole when either dies. */
+interface Link {
+  readonly model: ChannelModel;
+  readonly channel: ConfirmChannel;
+  readonly publisher: ConfirmedPublisher;
+  /** Routing keys the queue is bound to (bindings are durable; this just saves round trips). */
+  readonly bound: Set<string>;
+}
+
+/**
+ * Publishes each batch as one persistent JSON message (id: the batch's idempotency key) and
+ * resolves `write` only on the broker's confirm, so the synchronizer marks a task done only
+ * once its batch is on disk in RabbitMQ. A write in flight when the connection dies rejects
+ * with a `StorageError`; the next write reconnects (bounded by `reconnectTimeoutMs`).
+ */
+export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
+  const { url } = options;
+  const exchange = options.exchange ?? DEFAULT_EXCHANGE;
+  const queue = options.queue ?? DEFAULT_QUEUE;
+  const routingKeyOf = options.routingKey ?? ((_batch, source) => source.id);
+  const reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
+  const confirmTimeoutMs = options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+  const target = redactUrl(url);
+  const closing = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let link: Link | undefined;
+  let opening: Promise<Link> | undefined;
+
+  const storageError = (what: string, error: unknown): StorageError =>
+    error instanceof StorageError
+      ? error
+      : new StorageError(target, `${what}: ${describeError(error, url)}`);
+
+  const drop = (dead: Link): void => {
+    if (link === dead) link = undefined;
+    void closeQuietly(dead.model);
+  };
+
+  async function open(): Promise<Link> {
+    const model = await connectWithRetry({
+      url,
+      timeoutMs: reconnectTimeoutMs,
+      signal: closing.signal,
+    });
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.on('error', () => undefined);
+      await assertTopology(channel, { exchange, queue });
+      const opened: Link = {
+        model,
+        channel,
+        publisher: confirmedPublisher(channel, confirmTimeoutMs),
+        bound: new Set(),
+      };
+      // A channel error (e.g. a deleted exchange) closes only the channel: start afresh.
+      channel.on('close', () => drop(opened));
+      model.on('close', () => drop(opened));
+      if (closing.signal.aborted) throw new StorageError(target, 'sink closed while connecting');
+      return opened;
+    } catch (error) {
+      await closeQuietly(model);
+      throw storageError(`cannot set up exchange "${exchange}" and queue "${queue}"`, error);
+    }
+  }
+
+  function current(): Promise<Link> {
+    if (link !== undefined) return Promise.resolve(link);
+    // Concurrent writes after a drop share one reconnection.
+    opening ??= open()
+      .then((opened) => (link = opened))
+      .finally(() => (opening = undefined));
+    return opening;
+  }
+
+  async function publish(batch: RecordBatch, source: DataSource): Promise<void> {
+    // Checked here as every adapter checks: a bad batch is refused to the synchronizer at
+    // once (BatchRejectedError), instead of surfacing later in a consumer's dead-letter queue.
+    toStoredRows(batch, source);
+    const content = encodeBatch(batch);
+    const properties = publishOptions(batch);
+    const routingKey = routingKeyOf(batch, source);
+    const active = await current();
+    try {
+      if (!active.bound.has(routingKey)) {
+        await active.channel.bindQueue(queue, exchange, routingKey);
+        active.bound.add(routingKey);
+      }
+      await active.publisher.publish(exchange, routingKey, content, properties);
+    } catch (error) {
+      throw storageError(`batch ${properties.messageId} not confirmed by RabbitMQ`, error);
+    }
+  }
+
+  return {
+    name: `rabbitmq:${target}#${exchange}`,
+    exchange,
+    queue,
+    async ready() {
+      if (closing.signal.aborted) throw closedError();
+      await current();
+    },
+    write(batch, source) {
+      if (closing.signal.aborted) return Promise.reject(closedError());
+      const written = publish(batch, source);
+      const tracked = written.catch(() => undefined).finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      return written;
+    },
+    async close() {
+      if (closing.signal.aborted) return;
+      closing.abort();
+      // Writes already handed over still get their confirms (or their errors).
+      await Promise.all(inFlight);
+      await opening?.catch(() => undefined);
+      const last = link;
+      link = undefined;
+      await closeQuietly(last?.model);
+    },
+  };
+}
+
+const closedError = (): DsyncError => new DsyncError('E_SINK_CLOSED', 'rabbitmq sink: closed');
