@@ -22,3 +22,12 @@ export {
   checkpointStoreContract,
   type CheckpointStoreUnderTest,
 } from './contract/checkpoint-contract.js';
+export {
+  createFileSink,
+  FILE_FORMATS,
+  FILE_PARTITIONS,
+  type FileFormat,
+  type FilePartition,
+  type FileSink,
+  type FileSinkOptions,
+} from './files/index.js';

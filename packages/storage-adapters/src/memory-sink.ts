@@ -54,7 +54,7 @@ export function createMemorySink(): MemorySink {
         // Checked whole before any row is kept: a bad batch leaves nothing behind.
         rows = toStoredRows(batch, source);
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
       store.seenBatches.add(batchKey);
       for (const row of rows) {
