@@ -42,6 +42,18 @@ function toDatetime(value: unknown): string {
   return new Date(time).toISOString();
 }
 
+/** Rounds a plain decimal string to `scale` places, half away from zero, as the SQL dialects do. */
+function roundDecimal(plain: string, scale: number): string {
+  const negative = plain.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? plain.slice(1) : plain).split('.');
+  if (fraction.length <= scale) return plain;
+  const kept =
+    BigInt(`${whole}${fraction.slice(0, scale)}`) + (Number(fraction[scale]) >= 5 ? 1n : 0n);
+  const digits = kept.toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative && kept !== 0n ? `-${text}` : text;
+}
+
 function toDecimal(value: unknown, field: Field): string {
   const text =
     typeof value === 'number' && Number.isFinite(value)
@@ -49,8 +61,7 @@ function toDecimal(value: unknown, field: Field): string {
       : typeof value === 'string'
         ? value.trim()
         : '';
-  // Floats print in exponent form below 1e-6 and above 1e21: expand them so the dialect parses them exactly.
-  const plain = /e/i.test(text) ? Number(text).toFixed(field.scale ?? 4) : text;
+  const plain = expandExponent(text);
   const m = /^-?(\d+)(?:\.(\d+))?$/.exec(plain);
   if (m === null) throw new Misfit(`expected a decimal number, got ${JSON.stringify(value)}`);
   const intDigits = (m[1] ?? '').replace(/^0+(?=\d)/, '').length;
@@ -59,7 +70,23 @@ function toDecimal(value: unknown, field: Field): string {
       `${plain} has more digits than decimal(${field.precision}, ${field.scale}) holds`,
     );
   }
-  return plain;
+  // Every adapter keeps the same value: a database column would round to its scale anyway.
+  return roundDecimal(plain, field.scale ?? 4);
+}
+
+/**
+ * `1.5e-7` → `0.00000015`, by moving the point in the digits: numbers print in exponent form
+ * below 1e-6 and from 1e21, and going through a float again would lose digits.
+ */
+function expandExponent(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]?\d+)$/i.exec(text);
+  if (m === null) return text;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  const digits = `${whole}${fraction}`;
+  const point = whole.length + Number(exponent);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 function toNumber(value: unknown, integer: boolean): number {

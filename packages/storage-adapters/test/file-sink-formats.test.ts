@@ -100,7 +100,7 @@ describe('createFileSink (JSON Lines)', () => {
         ts_code: '000002.SZ',
         trade_date: '2024-01-02',
         close: '1234567890123456.9999',
-        small: '-0.015',
+        small: '-0.02', // rounded to the field's scale (2), as every adapter stores it
         medium: null,
         vol: null,
         trades: null,
