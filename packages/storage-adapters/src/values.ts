@@ -22,7 +22,12 @@ class Misfit extends Error {}
 
 const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 
+// A batch repeats the same few dates thousands of times: remember the ones already checked.
+const checkedDates = new Map<string, string>();
+
 function toDate(value: unknown): string {
+  const known = typeof value === 'string' ? checkedDates.get(value) : undefined;
+  if (known !== undefined) return known;
   const m = typeof value === 'string' ? DATE.exec(value) : null;
   if (m === null)
     throw new Misfit(`expected a date (YYYYMMDD or YYYY-MM-DD), got ${JSON.stringify(value)}`);
@@ -30,6 +35,8 @@ function toDate(value: unknown): string {
   const check = new Date(`${iso}T00:00:00Z`);
   if (Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== iso)
     throw new Misfit(`no such date: ${JSON.stringify(value)}`);
+  if (checkedDates.size > 100_000) checkedDates.clear();
+  checkedDates.set(value as string, iso);
   return iso;
 }
 
@@ -44,6 +51,8 @@ function toDatetime(value: unknown): string {
 
 /** Rounds a plain decimal string to `scale` places, half away from zero, as the SQL dialects do. */
 function roundDecimal(plain: string, scale: number): string {
+  const dot = plain.indexOf('.');
+  if (dot === -1 || plain.length - dot - 1 <= scale) return plain;
   const negative = plain.startsWith('-');
   const [whole = '0', fraction = ''] = (negative ? plain.slice(1) : plain).split('.');
   if (fraction.length <= scale) return plain;
@@ -55,6 +64,19 @@ function roundDecimal(plain: string, scale: number): string {
 }
 
 function toDecimal(value: unknown, field: Field): string {
+  const scale = field.scale ?? 4;
+  // The common case, a float from JSON: checked by magnitude, no parsing.
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const text = String(value);
+    if (!text.includes('e')) {
+      if (Math.abs(value) >= 10 ** ((field.precision ?? 20) - scale)) {
+        throw new Misfit(
+          `${text} has more digits than decimal(${field.precision}, ${field.scale}) holds`,
+        );
+      }
+      return roundDecimal(text, scale);
+    }
+  }
   const text =
     typeof value === 'number' && Number.isFinite(value)
       ? String(value)

@@ -17,6 +17,7 @@ import { dialectOf, openConnection, wrapConnection, type Connection } from './co
 import type { DialectName } from './dialect.js';
 import { migrateLedger } from './migrations.js';
 import { readRows, type ReadOptions, type ReadRow } from './read.js';
+import { writeSqlite } from './sqlite-fast-path.js';
 import { ensureTable } from './table-schema.js';
 import { lastPerKey, writeRows } from './write.js';
 
@@ -110,6 +111,7 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
     const rows = lastPerKey(toStoredRows(batch, source), source);
     await guard(async (c) => {
       await tableReady(c, source);
+      if (c.dialect.name === 'sqlite') return writeSqlite(c.knex, source, batch, rows, completion);
       await c.knex.transaction(async (trx) => {
         await writeRows(trx, c.dialect, source, batch, rows);
         if (completion !== undefined) {

@@ -51,6 +51,7 @@ export async function writeRows(
 export function lastPerKey(rows: readonly StoredRow[], source: DataSource): StoredRow[] {
   if (source.storage.writeMode === 'append') return [...rows];
   const byKey = new Map<string, StoredRow>();
-  for (const row of rows) byKey.set(JSON.stringify(source.primaryKey.map((k) => row[k])), row);
+  for (const row of rows)
+    byKey.set(source.primaryKey.map((k) => String(row[k])).join('\u0000'), row);
   return [...byKey.values()];
 }

@@ -116,6 +116,12 @@ export class AttemptCounter {
   }
 }
 
+// By code as well as class: a sink built against another copy of this package throws
+// an equal error of a different class.
+const isRejection = (error: unknown): boolean =>
+  error instanceof BatchRejectedError ||
+  (error instanceof Error && (error as { code?: unknown }).code === 'E_BAD_ROW');
+
 const reasonOf = (prefix: string, error: unknown, ctx: DeliveryContext): string =>
   `${prefix}${ctx.describe(error)}`.slice(0, MAX_REASON_LENGTH);
 
@@ -154,14 +160,16 @@ export async function handleDelivery(
     return deadLetter(fallbackId, reasonOf('', error, ctx), 1, actions);
   }
   const id = batchIdempotencyKey(batch);
-  const source = ctx.sources(batch.sourceId);
-  if (source === undefined) return deadLetter(id, `unknown source "${batch.sourceId}"`, 1, actions);
-
   try {
+    // Inside the try: a registry lookup that throws is retried like a failed write, and
+    // never leaves the message unsettled.
+    const source = ctx.sources(batch.sourceId);
+    if (source === undefined)
+      return await deadLetter(id, `unknown source "${batch.sourceId}"`, 1, actions);
     await ctx.sink.write(batch, source);
   } catch (error) {
     const attempt = ctx.attempts.fail(id, message);
-    if (error instanceof BatchRejectedError) {
+    if (isRejection(error)) {
       ctx.attempts.forget(id);
       return deadLetter(id, reasonOf('', error, ctx), attempt, actions);
     }
