@@ -25,7 +25,7 @@ const cache = new WeakMap<BetterSqlite3.Database, Map<string, Statements>>();
 
 function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSource): Statements {
   let bySource = cache.get(db);
-  if (bySource === undefined) cache.set(db, (bySource = new Map()));
+  if (bySource === undefined) cache.set(db, (bySource = new Map<string, Statements>()));
   const cacheKey = `${source.id}|${source.storage.table}|${source.storage.writeMode}|${source.fields.map((f) => f.name).join(',')}`;
   let statements = bySource.get(cacheKey);
   if (statements !== undefined) return statements;

@@ -186,13 +186,15 @@ export function consume(options: ConsumerOptions): Consumer {
       channel.on('error', () => undefined);
       await assertQueues(channel, queue);
       await channel.prefetch(prefetch);
-      const opened: Link = { model, channel, publisher: confirmedPublisher(channel), alive: true };
-      channel.on('close', () => lost(opened, new Error('channel closed')));
-      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
       if (closing.signal.aborted)
         throw new StorageError(target, 'consumer closed while connecting');
+      const opened: Link = { model, channel, publisher: confirmedPublisher(channel), alive: true };
       const { consumerTag } = await channel.consume(queue, (message) => onMessage(opened, message));
       opened.consumerTag = consumerTag;
+      // Only now: a channel that dies during setup fails this open (and the caller's retry
+      // loop), rather than starting a second reconnection of its own.
+      channel.on('close', () => lost(opened, new Error('channel closed')));
+      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
       return opened;
     } catch (error) {
       await closeQuietly(model);
