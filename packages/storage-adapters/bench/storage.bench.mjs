@@ -21,14 +21,37 @@ const columns = daily.fields.map((f) => f.name);
 
 /** Tushare-shaped rows: 5,000 stocks a day, as the API sends them. */
 function page(index) {
-  const day = new Date(Date.UTC(2020, 0, 1) + index * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const day = new Date(Date.UTC(2020, 0, 1) + index * 86_400_000)
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '');
   return Array.from({ length: BATCH }, (_, i) => {
     const close = 10 + ((i * 7 + index) % 1000) / 100;
-    return [`${String(i).padStart(6, '0')}.SZ`, day, close, close + 0.5, close - 0.5, close, close - 0.1, 0.1, 1.01, 12345.67 + i, 9876543.21 + i];
+    return [
+      `${String(i).padStart(6, '0')}.SZ`,
+      day,
+      close,
+      close + 0.5,
+      close - 0.5,
+      close,
+      close - 0.1,
+      0.1,
+      1.01,
+      12345.67 + i,
+      9876543.21 + i,
+    ];
   });
 }
 const pages = Array.from({ length: TOTAL / BATCH }, (_, i) => page(i));
-const batches = pages.map((rows, i) => ({ sourceId: daily.id, argsKey: `daily?p=${i}`, page: 0, columns, rows, schemaVersion: 1, fetchedAt: new Date().toISOString() }));
+const batches = pages.map((rows, i) => ({
+  sourceId: daily.id,
+  argsKey: `daily?p=${i}`,
+  page: 0,
+  columns,
+  rows,
+  schemaVersion: 1,
+  fetchedAt: new Date().toISOString(),
+}));
 const isoOf = (d) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
 
 async function timed(run) {
@@ -50,12 +73,20 @@ async function adapter(url) {
 
 async function rawSqlite(file) {
   const db = new Database(file);
-  db.exec('create table if not exists raw_daily (ts_code text not null, trade_date text not null, open text, high text, low text, close text, pre_close text, change text, pct_chg real, vol text, amount text, primary key (ts_code, trade_date))');
-  const insert = db.prepare(`insert into raw_daily values (${columns.map(() => '?').join(', ')}) on conflict (ts_code, trade_date) do update set ${columns.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}`);
+  db.exec(
+    'create table if not exists raw_daily (ts_code text not null, trade_date text not null, open text, high text, low text, close text, pre_close text, change text, pct_chg real, vol text, amount text, primary key (ts_code, trade_date))',
+  );
+  const insert = db.prepare(
+    `insert into raw_daily values (${columns.map(() => '?').join(', ')}) on conflict (ts_code, trade_date) do update set ${columns
+      .slice(2)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}`,
+  );
   const rate = await timed(async () => {
     for (const rows of pages) {
       db.transaction(() => {
-        for (const r of rows) insert.run(r[0], isoOf(r[1]), ...r.slice(2).map((v, i) => (i === 6 ? v : String(v))));
+        for (const r of rows)
+          insert.run(r[0], isoOf(r[1]), ...r.slice(2).map((v, i) => (i === 6 ? v : String(v))));
       })();
     }
   });
@@ -66,7 +97,9 @@ async function rawSqlite(file) {
 async function rawPostgres(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query('create table raw_daily (ts_code text not null, trade_date date not null, open numeric(20,4), high numeric(20,4), low numeric(20,4), close numeric(20,4), pre_close numeric(20,4), change numeric(20,4), pct_chg double precision, vol numeric(24,4), amount numeric(24,4), primary key (ts_code, trade_date))');
+  await client.query(
+    'create table raw_daily (ts_code text not null, trade_date date not null, open numeric(20,4), high numeric(20,4), low numeric(20,4), close numeric(20,4), pre_close numeric(20,4), change numeric(20,4), pct_chg double precision, vol numeric(24,4), amount numeric(24,4), primary key (ts_code, trade_date))',
+  );
   const chunk = Math.min(2000, Math.floor(65535 / columns.length));
   const rate = await timed(async () => {
     for (const rows of pages) {
@@ -79,7 +112,10 @@ async function rawPostgres(url) {
           return `(${columns.map((_, k) => `$${j * columns.length + k + 1}`).join(', ')})`;
         });
         await client.query(
-          `insert into raw_daily values ${tuples.join(', ')} on conflict (ts_code, trade_date) do update set ${columns.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}`,
+          `insert into raw_daily values ${tuples.join(', ')} on conflict (ts_code, trade_date) do update set ${columns
+            .slice(2)
+            .map((c) => `${c} = excluded.${c}`)
+            .join(', ')}`,
           values,
         );
       }
@@ -92,7 +128,10 @@ async function rawPostgres(url) {
 
 async function withPostgresDatabase(run) {
   const name = `dsync_bench_${process.pid}`;
-  const admin = knexFactory({ client: 'pg', connection: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
   await admin.raw(`create database ${name}`);
   try {
     return await run(`postgres://postgres@127.0.0.1:5432/${name}`);
@@ -107,7 +146,12 @@ const results = [];
 try {
   const sqliteRaw = await rawSqlite(join(dir, 'raw.db'));
   const sqliteAdapter = await adapter(`sqlite:${join(dir, 'adapter.db')}`);
-  results.push(['SQLite', 'raw better-sqlite3 prepared upsert, one transaction per page', sqliteRaw, sqliteAdapter]);
+  results.push([
+    'SQLite',
+    'raw better-sqlite3 prepared upsert, one transaction per page',
+    sqliteRaw,
+    sqliteAdapter,
+  ]);
   const pgRaw = await withPostgresDatabase(rawPostgres);
   const pgAdapter = await withPostgresDatabase(adapter);
   results.push(['PostgreSQL', 'raw multi-row upsert through pg, same chunks', pgRaw, pgAdapter]);
@@ -115,9 +159,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`storage benchmark${quick ? ' (quick)' : ''}: ${TOTAL.toLocaleString('en')} rows of tushare.daily in pages of ${BATCH.toLocaleString('en')}, upsert`);
+console.log(
+  `storage benchmark${quick ? ' (quick)' : ''}: ${TOTAL.toLocaleString('en')} rows of tushare.daily in pages of ${BATCH.toLocaleString('en')}, upsert`,
+);
 console.log('| target | baseline | baseline rows/s | adapter rows/s | adapter / baseline |');
 console.log('| --- | --- | ---: | ---: | ---: |');
 for (const [target, baseline, raw, ours] of results) {
-  console.log(`| ${target} | ${baseline} | ${Math.round(raw).toLocaleString('en')} | ${Math.round(ours).toLocaleString('en')} | ${(ours / raw).toFixed(2)} |`);
+  console.log(
+    `| ${target} | ${baseline} | ${Math.round(raw).toLocaleString('en')} | ${Math.round(ours).toLocaleString('en')} | ${(ours / raw).toFixed(2)} |`,
+  );
 }

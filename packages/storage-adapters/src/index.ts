@@ -31,3 +31,18 @@ export {
   type FileSink,
   type FileSinkOptions,
 } from './files/index.js';
+export { createRabbitSink, type RabbitSink, type RabbitSinkOptions } from './rabbitmq/sink.js';
+export {
+  consume,
+  type Consumer,
+  type ConsumerEvents,
+  type ConsumerOptions,
+  type ConsumerStats,
+} from './rabbitmq/consumer.js';
+export {
+  createQueueSink,
+  type QueueSink,
+  type QueueSinkOptions,
+  type QueueSinkStats,
+} from './queue/queue-sink.js';
+export { redactUrl } from './redact.js';

@@ -1,4 +1,11 @@
-/** A connection URL with its password (and any token-like query value) hidden: safe for logs, names and errors. */
+/** `scheme://user:secret@` anywhere in a text, e.g. in an error a library built from the URL. */
+const CREDENTIALS = /([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@]*@/gi;
+
+/**
+ * The URL with its password (and any token-like query value) replaced by `***`
+ * (`amqp://guest:***@host:5672`), for names, logs and errors. The password is found the way
+ * the drivers find it (WHATWG URL), so what is hidden is exactly what is sent.
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
@@ -8,7 +15,37 @@ export function redactUrl(url: string): string {
     }
     return parsed.toString();
   } catch {
-    // Not a URL (a file path, say): hide anything that looks like user:password@.
-    return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+    const redacted = url.replace(CREDENTIALS, '$1:***@');
+    // An unparseable URL may hide its secret anywhere: show nothing rather than guess.
+    return redacted !== url || !url.includes('@') ? redacted : '<unparseable URL>';
   }
+}
+
+function passwordsOf(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    if (password === '') return [];
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // a malformed escape: the raw form is the only one that can appear
+    }
+    return decoded === password ? [password] : [password, decoded];
+  } catch {
+    return [];
+  }
+}
+
+/** A text (an error message) with credentials in URLs, and the URL's password itself, hidden. */
+export function redactText(text: string, url: string): string {
+  let out = text.replace(CREDENTIALS, '$1:***@');
+  for (const password of passwordsOf(url)) out = out.split(password).join('***');
+  return out;
+}
+
+/** The message of anything thrown, redacted. */
+export function describeError(error: unknown, url: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return redactText(message, url);
 }

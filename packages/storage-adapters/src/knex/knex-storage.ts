@@ -9,7 +9,7 @@ import type {
 import { DsyncError } from '@dsync/datasource';
 import type { Knex } from 'knex';
 import { BatchRejectedError, StorageError } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { redactText, redactUrl } from '../redact.js';
 import { toStoredRows } from '../values.js';
 import { knexArgContext } from './arg-context.js';
 import { KnexCheckpointStore, ledgerKey, taskColumns } from './checkpoint-store.js';
@@ -69,7 +69,7 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
         opening = undefined;
         throw new StorageError(
           opened.target,
-          `cannot open the storage: ${(error as Error).message}`,
+          `cannot open the storage: ${redactText((error as Error).message, url)}`,
           { cause: error },
         );
       }
@@ -86,7 +86,7 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
       return await run(c);
     } catch (error) {
       if (error instanceof BatchRejectedError || error instanceof DsyncError) throw error;
-      throw new StorageError(c.target, (error as Error).message, { cause: error });
+      throw new StorageError(c.target, redactText((error as Error).message, url), { cause: error });
     }
   };
 

@@ -1,6 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { StorageError } from '../errors.js';
-import { describeError, redactUrl } from './redact.js';
+import { describeError, redactUrl } from '../redact.js';
 
 /** How long `ready`, and a `write` after a lost connection, keep trying to connect. */
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;

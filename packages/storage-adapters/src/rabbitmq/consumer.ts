@@ -11,7 +11,7 @@ import {
 } from './connection.js';
 import { AttemptCounter, deliveryActions, handleDelivery, type Outcome } from './delivery.js';
 import { createEmitter } from './events.js';
-import { describeError, redactUrl } from './redact.js';
+import { describeError, redactUrl } from '../redact.js';
 import { assertQueues, deadLetterName, DEFAULT_QUEUE } from './topology.js';
 
 export interface ConsumerOptions {
@@ -109,9 +109,10 @@ export function consume(options: ConsumerOptions): Consumer {
   function lost(dead: Link, error: Error): void {
     if (!dead.alive) return;
     dead.alive = false;
-    if (link === dead) link = undefined;
     void closeQuietly(dead.model);
-    if (closing.signal.aborted) return;
+    // A link still being set up fails its own open(); only the installed one reconnects.
+    if (link !== dead || closing.signal.aborted) return;
+    link = undefined;
     events.emit('disconnected', error);
     reconnecting ??= reconnect().finally(() => (reconnecting = undefined));
   }
@@ -181,22 +182,25 @@ export function consume(options: ConsumerOptions): Consumer {
       timeoutMs: reconnectTimeoutMs,
       signal: closing.signal,
     });
+    let setup: Link | undefined;
     try {
       const channel = await model.createConfirmChannel();
+      const opened: Link = { model, channel, publisher: confirmedPublisher(channel), alive: true };
+      setup = opened;
+      // Listening from the start: amqplib may emit `close` before an RPC's continuation runs.
       channel.on('error', () => undefined);
+      channel.on('close', () => lost(opened, new Error('channel closed')));
+      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
       await assertQueues(channel, queue);
       await channel.prefetch(prefetch);
       if (closing.signal.aborted)
         throw new StorageError(target, 'consumer closed while connecting');
-      const opened: Link = { model, channel, publisher: confirmedPublisher(channel), alive: true };
       const { consumerTag } = await channel.consume(queue, (message) => onMessage(opened, message));
       opened.consumerTag = consumerTag;
-      // Only now: a channel that dies during setup fails this open (and the caller's retry
-      // loop), rather than starting a second reconnection of its own.
-      channel.on('close', () => lost(opened, new Error('channel closed')));
-      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
+      if (!opened.alive) throw new Error('connection lost while setting up');
       return opened;
     } catch (error) {
+      if (setup !== undefined) setup.alive = false;
       await closeQuietly(model);
       if (error instanceof StorageError) throw error;
       throw new StorageError(target, `cannot consume "${queue}": ${describeError(error, url)}`);

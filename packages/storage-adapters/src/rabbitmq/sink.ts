@@ -9,7 +9,7 @@ import {
   type ConfirmedPublisher,
 } from './confirm.js';
 import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
-import { describeError, redactUrl } from './redact.js';
+import { describeError, redactUrl } from '../redact.js';
 import { assertTopology, DEFAULT_EXCHANGE, DEFAULT_QUEUE } from './topology.js';
 
 export interface RabbitSinkOptions {
@@ -41,6 +41,7 @@ interface Link {
   readonly publisher: ConfirmedPublisher;
   /** Routing keys the queue is bound to (bindings are durable; this just saves round trips). */
   readonly bound: Set<string>;
+  alive: boolean;
 }
 
 /**
@@ -68,6 +69,7 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
       : new StorageError(target, `${what}: ${describeError(error, url)}`);
 
   const drop = (dead: Link): void => {
+    dead.alive = false;
     if (link === dead) link = undefined;
     void closeQuietly(dead.model);
   };
@@ -80,18 +82,16 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
     });
     try {
       const channel = await model.createConfirmChannel();
-      channel.on('error', () => undefined);
-      await assertTopology(channel, { exchange, queue });
-      const opened: Link = {
-        model,
-        channel,
-        publisher: confirmedPublisher(channel, confirmTimeoutMs),
-        bound: new Set(),
-      };
+      const publisher = confirmedPublisher(channel, confirmTimeoutMs);
+      const opened: Link = { model, channel, publisher, bound: new Set(), alive: true };
+      // Listening from the start: amqplib may emit `close` before an RPC's continuation runs.
       // A channel error (e.g. a deleted exchange) closes only the channel: start afresh.
+      channel.on('error', () => undefined);
       channel.on('close', () => drop(opened));
       model.on('close', () => drop(opened));
+      await assertTopology(channel, { exchange, queue });
       if (closing.signal.aborted) throw new StorageError(target, 'sink closed while connecting');
+      if (!opened.alive) throw new Error('connection lost while setting up');
       return opened;
     } catch (error) {
       await closeQuietly(model);

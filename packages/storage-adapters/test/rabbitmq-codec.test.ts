@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { BatchRejectedError } from '../src/errors.js';
+import { decodeBatch, encodeBatch, publishOptions } from '../src/rabbitmq/codec.js';
+import { redactText, redactUrl } from '../src/redact.js';
+import { dailyBatch } from './services.js';
+
+describe('the batch message codec', () => {
+  it('round-trips a batch, window included, and names it by its idempotency key', () => {
+    const batch = { ...dailyBatch(3), window: { start: '2024-01-05', end: '2024-01-05' } };
+    expect(decodeBatch(encodeBatch(batch), 'application/json')).toEqual(batch);
+    expect(publishOptions(batch)).toMatchObject({
+      persistent: true,
+      messageId: 'tushare.daily|daily?trade_date=20240105|0',
+      headers: { 'x-dsync-source': 'tushare.daily', 'x-dsync-schema-version': 1 },
+    });
+  });
+
+  it('refuses what it did not write, saying why', () => {
+    const decode = (text: string, type?: string) => () => decodeBatch(Buffer.from(text), type);
+    expect(decode('nope')).toThrow(/undecodable batch message/);
+    expect(decode('[]')).toThrow(/not a JSON object/);
+    expect(decode('{"format":2}')).toThrow(/unknown format 2/);
+    const wire = JSON.parse(encodeBatch(dailyBatch(0)).toString()) as Record<string, unknown>;
+    expect(decode(JSON.stringify({ ...wire, page: -1 }))).toThrow(/page/);
+    expect(decode(JSON.stringify({ ...wire, rows: [1] }))).toThrow(/rows/);
+    expect(decode(JSON.stringify(wire), 'text/csv')).toThrow(/content type "text\/csv"/);
+  });
+
+  it('rejects a batch that JSON cannot carry as a bad batch, not a broker failure', () => {
+    const batch = { ...dailyBatch(0), rows: [[10n]] };
+    expect(() => encodeBatch(batch)).toThrow(BatchRejectedError);
+  });
+});
+
+describe('redaction', () => {
+  it('hides the password of a URL and wherever it turns up in a text', () => {
+    const url = 'amqp://dsync:p%40ss-w0rd@mq.example:5672/prod';
+    expect(redactUrl(url)).toBe('amqp://dsync:***@mq.example:5672/prod');
+    expect(redactUrl('amqp://mq.example')).toBe('amqp://mq.example');
+    expect(redactText(`failed at ${url}; password p@ss-w0rd; other amqp://a:b@c`, url)).toBe(
+      'failed at amqp://dsync:***@mq.example:5672/prod; password ***; other amqp://a:***@c',
+    );
+  });
+});
