@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import pg from 'pg';
+import { connect } from 'amqplib';
 import { builtInCatalog } from '@dsync/datasource';
-import { createStorage } from '@dsync/storage-adapters';
+import { consume, createRabbitSink, createStorage } from '@dsync/storage-adapters';
 
 const quick = process.argv.includes('--quick');
 const TOTAL = quick ? 20_000 : 100_000;
@@ -141,6 +142,38 @@ async function withPostgresDatabase(run) {
   }
 }
 
+/** End to end: the RabbitMQ sink publishes every page (confirmed), a consumer upserts them into PostgreSQL. */
+async function throughRabbit(url) {
+  const queue = `dsync.bench.${process.pid}`;
+  const amqp = 'amqp://guest:guest@127.0.0.1:5672';
+  const storage = createStorage({ url });
+  await storage.ready();
+  await storage.ensureTable(daily);
+  const sink = createRabbitSink({ url: amqp, exchange: queue, queue });
+  const consumer = consume({
+    url: amqp,
+    queue,
+    sink: storage,
+    sources: (id) => (id === daily.id ? daily : undefined),
+    prefetch: 4,
+  });
+  await sink.ready();
+  await consumer.ready();
+  const rate = await timed(async () => {
+    for (const batch of batches) await sink.write(batch, daily);
+    while (consumer.stats().acked < batches.length) await new Promise((r) => setTimeout(r, 20));
+  });
+  await consumer.close();
+  await sink.close();
+  await storage.close();
+  const broker = await connect(amqp);
+  const channel = await broker.createChannel();
+  for (const q of [queue, `${queue}.dead`]) await channel.deleteQueue(q);
+  for (const e of [queue, `${queue}.dead`]) await channel.deleteExchange(e);
+  await broker.close();
+  return rate;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'dsync-bench-'));
 const results = [];
 try {
@@ -155,6 +188,13 @@ try {
   const pgRaw = await withPostgresDatabase(rawPostgres);
   const pgAdapter = await withPostgresDatabase(adapter);
   results.push(['PostgreSQL', 'raw multi-row upsert through pg, same chunks', pgRaw, pgAdapter]);
+  const rabbit = await withPostgresDatabase(throughRabbit);
+  results.push([
+    'RabbitMQ → PostgreSQL (sink, broker, consumer)',
+    'the PostgreSQL adapter alone',
+    pgAdapter,
+    rabbit,
+  ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
