@@ -1,9 +1,8 @@
 /**
- * @dsync/synchronizer: the RemoteDataSynchronization domain.
- *
- * Built so far: the outcome vocabulary provider clients classify answers into, and the
- * error policy that decides what the engine does with each. The provider clients, the
- * engine with its limiters and the Sync Controller come with their own issue.
+ * @dsync/synchronizer: the RemoteDataSynchronization domain. Provider clients that classify
+ * every answer into a typed outcome, the engine that runs a source's requests within the
+ * account's limits and routes each outcome through the error policy, and the Sync
+ * Controller that both presentations call.
  */
 export type { Outcome, OutcomeKind } from './outcome.js';
 export {
@@ -13,3 +12,44 @@ export {
   type ErrorPolicyOptions,
   type PolicyContext,
 } from './error-policy.js';
+export {
+  SyncController,
+  type ControllerStorage,
+  type RunResult,
+  type SourcePlan,
+  type SyncControllerOptions,
+  type SyncOptions,
+} from './controller/sync-controller.js';
+export { DEFAULT_LIMITS, type AccountConfig } from './controller/accounts.js';
+export {
+  AccountLimiter,
+  QuotaExhaustedError,
+  type AccountLimits,
+  type RateWindow,
+} from './limits/account-limiter.js';
+export {
+  SyncEvents,
+  type SyncEvent,
+  type SyncEventType,
+  type SyncListener,
+} from './engine/events.js';
+export { syncSource, type SourceResult, type SyncSourceOptions } from './engine/sync-source.js';
+export {
+  CancelledError,
+  classifyNdlAnswer,
+  classifyNdlError,
+  classifyTushareAnswer,
+  classifyTushareError,
+  createNdlClient,
+  createTushareClient,
+  DEFAULT_TIMEOUT_MS,
+  NDL_BASE_URL,
+  parseNdlCsvError,
+  TUSHARE_BASE_URL,
+  type ClientOptions,
+  type FetchOptions,
+  type FetchResult,
+  type NdlClientOptions,
+  type ProviderClient,
+  type TushareClientOptions,
+} from './clients/index.js';

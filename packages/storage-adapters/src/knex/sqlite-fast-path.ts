@@ -61,11 +61,6 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
 
 const bindable = (value: StoredRow[string]) => (value === true ? 1 : value === false ? 0 : value);
 
-interface PoolClient {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<void>;
-}
-
 /** Writes a batch (and its task's completion) in one SQLite transaction. */
 export async function writeSqlite(
   knex: Knex,
@@ -74,26 +69,26 @@ export async function writeSqlite(
   rows: readonly StoredRow[],
   completion?: TaskCompletion,
 ): Promise<void> {
-  const client = knex.client as PoolClient;
-  const db = (await client.acquireConnection()) as BetterSqlite3.Database;
-  try {
+  // Inside a Knex transaction, its client hands out the transaction's own connection: the
+  // statements run in that transaction, and the pool hands the connection on at once after
+  // (acquiring it outside Knex's transaction made waiting writers sleep on the pool's timer).
+  await knex.transaction(async (trx) => {
+    const db = (await (
+      trx.client as { acquireConnection(): Promise<unknown> }
+    ).acquireConnection()) as BetterSqlite3.Database;
     const s = statementsFor(knex, db, source);
-    db.transaction(() => {
-      if (s.deleteWindow !== undefined && batch.page === 0 && batch.window !== undefined) {
-        s.deleteWindow.run(batch.window.start, batch.window.end);
-      }
-      for (const row of rows) s.insert.run(...s.columns.map((c) => bindable(row[c] ?? null)));
-      if (completion !== undefined) {
-        s.complete.run(
-          'done',
-          completion.rows,
-          new Date().toISOString(),
-          batch.sourceId,
-          ledgerKey(completion.key),
-        );
-      }
-    })();
-  } finally {
-    await client.releaseConnection(db);
-  }
+    if (s.deleteWindow !== undefined && batch.page === 0 && batch.window !== undefined) {
+      s.deleteWindow.run(batch.window.start, batch.window.end);
+    }
+    for (const row of rows) s.insert.run(...s.columns.map((c) => bindable(row[c] ?? null)));
+    if (completion !== undefined) {
+      s.complete.run(
+        'done',
+        completion.rows,
+        new Date().toISOString(),
+        batch.sourceId,
+        ledgerKey(completion.key),
+      );
+    }
+  });
 }

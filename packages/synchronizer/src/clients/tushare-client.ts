@@ -1,0 +1,52 @@
+import { toFetchResult } from './classified.js';
+import { remoteNames } from './columns.js';
+import { baseUrlOf, exchange, transportOf } from './http-exchange.js';
+import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
+import { redactResult } from './redact.js';
+import { classifyTushareAnswer } from './tushare-classify.js';
+
+/** The documented HTTP endpoint (doc_id=130); the SDK's `http://api.waditu.com/dataapi` also works. */
+export const TUSHARE_BASE_URL = 'http://api.tushare.pro';
+
+export interface TushareClientOptions extends ClientOptions {
+  /** The account's token; it travels in the request body and nowhere else. */
+  readonly token: string;
+}
+
+/**
+ * A Tushare Pro client: POST `{ api_name, token, params, fields }` as JSON to the base URL.
+ * The source's fields are requested by name, because many columns only come back when named.
+ */
+export function createTushareClient(options: TushareClientOptions): ProviderClient {
+  const url = baseUrlOf(options.baseUrl ?? TUSHARE_BASE_URL);
+  const secrets = [options.token];
+  const transport = transportOf(options, secrets);
+  const now = options.now ?? (() => new Date());
+  return {
+    async fetch(args, source, fetchOptions = {}) {
+      assertProvider(source, 'tushare');
+      const exchanged = await exchange(
+        {
+          method: 'POST',
+          url,
+          json: {
+            api_name: args.api,
+            token: options.token,
+            params: args.params,
+            fields: remoteNames(source.fields).join(','),
+          },
+        },
+        transport,
+        fetchOptions.signal,
+      );
+      if (exchanged.kind === 'failed') {
+        return redactResult({ outcome: exchanged.outcome, detail: exchanged.detail }, secrets);
+      }
+      const { answer } = exchanged;
+      return redactResult(
+        toFetchResult(classifyTushareAnswer(answer, now()), source, answer.status),
+        secrets,
+      );
+    },
+  };
+}

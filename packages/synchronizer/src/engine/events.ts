@@ -1,0 +1,105 @@
+import type { LedgerError, RunStatus } from '@dsync/datasource';
+
+/**
+ * Every step of a run, as one typed stream: the CLI's progress, the web UI, logs and
+ * metrics all read it. Events carry ids, counts and reasons, never a token.
+ */
+export type SyncEvent =
+  | { readonly type: 'run-started'; readonly runId: string; readonly sourceIds: readonly string[] }
+  | {
+      readonly type: 'source-started';
+      readonly runId: string;
+      readonly sourceId: string;
+      readonly resumed: number;
+    }
+  | {
+      readonly type: 'task-started';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'rows-delivered';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly rows: number;
+      readonly page: number;
+    }
+  | {
+      readonly type: 'task-done';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly rows: number;
+    }
+  | {
+      readonly type: 'retried';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly reason: LedgerError;
+    }
+  | {
+      readonly type: 'cooled-down';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly delayMs: number;
+      readonly reason: LedgerError;
+    }
+  | {
+      readonly type: 'dropped';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly reason: LedgerError;
+    }
+  | {
+      readonly type: 'quota';
+      readonly scope: string;
+      readonly used: number;
+      readonly left: number | undefined;
+    }
+  | {
+      readonly type: 'source-finished';
+      readonly runId: string;
+      readonly sourceId: string;
+      readonly status: RunStatus;
+      readonly rows: number;
+      readonly requests: number;
+      readonly reason?: LedgerError;
+    }
+  | {
+      readonly type: 'run-finished';
+      readonly runId: string;
+      readonly status: RunStatus;
+      readonly reason?: LedgerError;
+      readonly resumeAfter?: string;
+    };
+
+export type SyncEventType = SyncEvent['type'];
+export type SyncListener = (event: SyncEvent) => void;
+
+/** A listener that throws is reported to `onListenerError` and never stops the engine. */
+export class SyncEvents {
+  readonly #listeners = new Set<SyncListener>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = () => undefined) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Subscribes; returns the unsubscribe. */
+  on(listener: SyncListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: SyncEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+}

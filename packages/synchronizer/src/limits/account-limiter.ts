@@ -1,0 +1,189 @@
+import { DsyncError, type CheckpointStore } from '@dsync/datasource';
+import Bottleneck from 'bottleneck';
+import { nextMidnight } from '../clients/reset-time.js';
+
+/**
+ * An account's limits as Bottleneck limiters: per rate window, a reservoir that refills
+ * every window and a minimum spacing of window / limit, so that no span of one window
+ * ever holds more than the limit (the providers may count in sliding windows); per day, a
+ * reservoir loaded from the checkpoint store, so the count survives restarts. Tushare
+ * limits each interface on its own: `perInterface` gives each api its own set.
+ */
+export interface RateWindow {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export interface AccountLimits {
+  /** Rate windows: Tushare one minute; NDL 10 s and 10 min. */
+  readonly windows: readonly RateWindow[];
+  /** Calls per day (per interface when `perInterface`). @default unlimited */
+  readonly perDay?: number;
+  /** Requests in flight at once. @default 4 */
+  readonly maxConcurrent?: number;
+  /** Whether limits count per interface (Tushare) or per account (NDL). @default false */
+  readonly perInterface?: boolean;
+}
+
+export interface AccountLimiterOptions {
+  /** The account's label: the quota scope in the checkpoint store (never its token). */
+  readonly account: string;
+  readonly limits: AccountLimits;
+  readonly checkpoints: CheckpointStore;
+  /** The time zone the quota day starts in. */
+  readonly timezone: string;
+  /**
+   * Spacing slack: requests start at least `(windowMs × (1 + safety) + marginMs) / limit`
+   * apart, so that jitter (a busy event loop, the network) never lands more than the limit
+   * in one window of the server's. @default 0.01
+   */
+  readonly safety?: number;
+  /** Absolute slack per window, for short windows where 1% is a few milliseconds. @default 100 */
+  readonly marginMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** The day's quota is spent; `resetsAt` is the next midnight in the provider's time zone. */
+export class QuotaExhaustedError extends DsyncError {
+  readonly scope: string;
+  readonly resetsAt: string;
+
+  constructor(scope: string, limit: number, resetsAt: string) {
+    super(
+      'E_DAILY_LIMIT',
+      `The daily quota of ${scope} (${limit} calls) is spent; it resets at ${resetsAt}.`,
+    );
+    this.scope = scope;
+    this.resetsAt = resetsAt;
+  }
+}
+
+const dayIn = (time: number, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(time);
+
+interface Lane {
+  readonly scope: string;
+  readonly rate: Bottleneck;
+  readonly day: Bottleneck | undefined;
+  readonly dayKey: string;
+}
+
+export interface QuotaSnapshot {
+  readonly scope: string;
+  readonly day: string;
+  /** Calls made today (persisted). */
+  readonly used: number;
+  /** Calls left today; undefined without a daily limit. */
+  readonly left: number | undefined;
+}
+
+export class AccountLimiter {
+  readonly #options: AccountLimiterOptions;
+  readonly #lanes = new Map<string, Promise<Lane>>();
+  readonly #used = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(options: AccountLimiterOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Runs `task` once every limit has room, counting it against the day.
+   * @throws QuotaExhaustedError when the day's quota is spent (the task is not run)
+   */
+  async schedule<T>(api: string, task: () => Promise<T>): Promise<T> {
+    const lane = await this.#lane(api);
+    const { perDay } = this.#options.limits;
+    if (lane.day !== undefined && perDay !== undefined) {
+      const left = (await lane.day.currentReservoir()) ?? 0;
+      if (left <= 0)
+        throw new QuotaExhaustedError(
+          lane.scope,
+          perDay,
+          nextMidnight(this.#options.timezone, new Date(this.#now())).toISOString(),
+        );
+    }
+    const counted = async () => {
+      const day = dayIn(this.#now(), this.#options.timezone);
+      const used = await this.#options.checkpoints.addQuotaUsage(lane.scope, day, 1);
+      this.#used.set(lane.scope, used);
+      return task();
+    };
+    const run = () => lane.rate.schedule(counted);
+    return lane.day === undefined ? run() : lane.day.schedule(run);
+  }
+
+  /** Today's use per scope, as persisted. */
+  snapshot(): QuotaSnapshot[] {
+    const day = dayIn(this.#now(), this.#options.timezone);
+    const { perDay } = this.#options.limits;
+    return [...this.#used].map(([scope, used]) => ({
+      scope,
+      day,
+      used,
+      left: perDay === undefined ? undefined : Math.max(0, perDay - used),
+    }));
+  }
+
+  /** Stops every limiter; queued tasks are dropped (their promises reject). */
+  async stop(): Promise<void> {
+    const lanes = await Promise.all(this.#lanes.values());
+    const limiters = lanes.flatMap((l) => (l.day === undefined ? [l.rate] : [l.rate, l.day]));
+    await Promise.all(limiters.map((b) => b.stop({ dropWaitingJobs: true })));
+  }
+
+  #lane(api: string): Promise<Lane> {
+    const { limits, account } = this.#options;
+    const scope = limits.perInterface ? `${account}:${api}` : account;
+    let lane = this.#lanes.get(scope);
+    if (lane === undefined) {
+      lane = this.#createLane(scope);
+      this.#lanes.set(scope, lane);
+    }
+    return lane;
+  }
+
+  async #createLane(scope: string): Promise<Lane> {
+    const { limits, timezone, checkpoints } = this.#options;
+    const safety = this.#options.safety ?? 0.01;
+    // The strictest window sets the spacing; the others cap bursts through their reservoirs.
+    const spacing = Math.max(
+      0,
+      ...limits.windows.map((w) => (w.windowMs / w.limit) * (1 + safety)),
+    );
+    const windows = limits.windows.map(
+      (w) =>
+        new Bottleneck({
+          reservoir: w.limit,
+          reservoirRefreshAmount: w.limit,
+          reservoirRefreshInterval: w.windowMs,
+          // Refills are checked on the heartbeat: keep it well under the window.
+          heartbeatInterval: Math.max(10, Math.min(250, Math.floor(w.windowMs / 20))),
+        }),
+    );
+    const rate = new Bottleneck({
+      maxConcurrent: limits.maxConcurrent ?? 4,
+      minTime: Math.ceil(spacing),
+    });
+    let tail = rate;
+    for (const w of windows) {
+      tail.chain(w);
+      tail = w;
+    }
+    const dayKey = dayIn(this.#now(), timezone);
+    let day: Bottleneck | undefined;
+    if (limits.perDay !== undefined) {
+      const { used } = await checkpoints.getQuotaUsage(scope, dayKey);
+      this.#used.set(scope, used);
+      day = new Bottleneck({ reservoir: Math.max(0, limits.perDay - used) });
+    }
+    return { scope, rate, day, dayKey };
+  }
+}

@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { SyncEvent } from '../src/index.js';
+import { harness, type Harness } from './harness.js';
+
+jest.setTimeout(60_000);
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const RANGE = { since: '2024-01-01', until: '2024-02-29' };
+const DAILY = { start_date: '20240101', end_date: '20240229' };
+
+describe('SyncController against the Tushare replica', () => {
+  it('syncs daily and its calendar in dependency order, and stores exactly the ground truth', async () => {
+    h = await harness(['tushare.daily']);
+    const events: SyncEvent[] = [];
+    h.controller.events.on((e) => events.push(e));
+    const result = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(result.status).toBe('done');
+    expect(result.sources.map((s) => [s.sourceId, s.status])).toEqual([
+      ['tushare.trade_cal', 'done'],
+      ['tushare.daily', 'done'],
+    ]);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+    const daily = result.sources[1];
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    expect([daily?.requests, daily?.done, daily?.dropped]).toEqual([openDays, openDays, 0]);
+    expect(h.sandbox.counters().total).toEqual({
+      served: openDays + 1,
+      throttled: 0,
+      rejected: 0,
+      faulted: 0,
+    });
+    expect((await h.storage.checkpoints.getSourceState('tushare.daily')).cursor).toBe('2024-02-29');
+    expect(events[0]?.type).toBe('run-started');
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'done' });
+    expect(events.filter((e) => e.type === 'rows-delivered')).toHaveLength(openDays + 1);
+  });
+
+  it('spends a rate limit without a single throttle', async () => {
+    h = await harness(['tushare.daily'], {
+      sandbox: {
+        // A 2-second "minute" of 10 calls: the run spans several windows.
+        accounts: [{ token: 'engine-test-token-0123456789', tier: { perMinute: 10, apis: 'all' } }],
+        windowMs: 2000,
+      },
+      controller: {
+        accounts: {
+          tushare: {
+            limits: {
+              windows: [{ limit: 10, windowMs: 2000 }],
+              perInterface: true,
+              maxConcurrent: 4,
+            },
+          },
+        },
+      },
+    });
+    const result = await h.controller.sync({
+      ids: ['tushare.daily'],
+      since: '2024-01-01',
+      until: '2024-01-31',
+    });
+    expect(result.status).toBe('done');
+    expect(h.sandbox.counters().total.throttled).toBe(0);
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240131' }),
+    );
+  });
+
+  it('stops at the daily limit, and the next day’s run finishes without fetching done tasks again', async () => {
+    let day = Date.parse('2024-03-04T04:00:00Z');
+    h = await harness(['tushare.daily'], {
+      sandbox: {
+        accounts: [
+          {
+            token: 'engine-test-token-0123456789',
+            tier: { perMinute: 1000, perDay: 30, apis: 'all' },
+          },
+        ],
+        now: () => day,
+      },
+    });
+    const first = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(first.status).toBe('stopped');
+    expect(first.reason?.code).toBe('E_DAILY_LIMIT');
+    expect(first.resumeAfter).toMatch(/^\d{4}-\d\d-\d\dT16:00:00.000Z$/); // midnight in Shanghai
+    const servedFirst = h.sandbox.counters().byApi['daily']?.served ?? 0;
+    expect(servedFirst).toBe(30);
+    day += 86_400_000;
+    const second = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(second.status).toBe('done');
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    // Every open day fetched exactly once over both runs.
+    expect(h.sandbox.counters().byApi['daily']?.served).toBe(openDays);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+  });
+
+  it('drops a task with a bad argument and lets the others go on', async () => {
+    const days = {
+      kind: 'enumerate',
+      param: 'trade_date',
+      values: ['20240102', '2024-01-03', '20240104'],
+    } as const;
+    h = await harness([
+      { extends: 'tushare.daily', id: 'test.some_days', args: days, coverage: undefined },
+    ]);
+    const result = await h.controller.sync({ ids: ['test.some_days'], until: '2024-01-10' });
+    expect(result.status).toBe('done');
+    expect([result.sources[0]?.done, result.sources[0]?.dropped]).toEqual([2, 1]);
+    const dropped = await h.storage.checkpoints.listTasks({ status: 'dropped' });
+    expect(dropped.map((t) => [t.args.params['trade_date'], t.lastError?.code])).toEqual([
+      ['2024-01-03', 'E_BAD_ARGUMENT'],
+    ]);
+    const stored = (await h.rows('test.some_days')).map((r) => r['trade_date']);
+    expect([...new Set(stored)]).toEqual(['2024-01-02', '2024-01-04']);
+  });
+
+  it('retries timeouts, then stops with the task pending', async () => {
+    h = await harness(['tushare.trade_cal'], {
+      sandbox: { faults: { rate: 1, kinds: ['hang'] } },
+      controller: { policy: { maxAttempts: 3, retryBaseMs: 10 } },
+      timeoutMs: 150,
+    });
+    const result = await h.controller.sync({
+      ids: ['tushare.trade_cal'],
+      since: '2024-01-01',
+      until: '2024-01-31',
+    });
+    expect([result.status, result.reason?.code]).toEqual(['stopped', 'E_TIMEOUT']);
+    const [task] = await h.storage.checkpoints.unfinishedTasks('tushare.trade_cal');
+    expect([task?.status, task?.attempts, task?.lastError?.code]).toEqual([
+      'pending',
+      3,
+      'E_TIMEOUT',
+    ]);
+    expect(h.sandbox.counters().total.faulted).toBe(3);
+  });
+
+  it('stores the ground truth through 30% faulty answers', async () => {
+    h = await harness(['tushare.daily'], {
+      sandbox: {
+        faults: {
+          rate: 0.3,
+          kinds: [
+            'html-5xx',
+            'non-json-403',
+            'reset',
+            'malformed-json',
+            'truncated-json',
+            'leading-whitespace',
+            'busy',
+          ],
+          seed: 3,
+        },
+      },
+      controller: { policy: { maxAttempts: 12, retryBaseMs: 5, retryMaxMs: 20 } },
+    });
+    const result = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(result.status).toBe('done');
+    expect(h.sandbox.counters().total.faulted).toBeGreaterThan(5);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+  });
+
+  it('resumes an aborted run to the same table as an uninterrupted one', async () => {
+    h = await harness(['tushare.daily']);
+    const abort = new AbortController();
+    let delivered = 0;
+    const off = h.controller.events.on((e) => {
+      if (e.type === 'rows-delivered' && e.sourceId === 'tushare.daily' && ++delivered === 10)
+        abort.abort();
+    });
+    const first = await h.controller.sync({
+      ids: ['tushare.daily'],
+      ...RANGE,
+      signal: abort.signal,
+    });
+    off();
+    expect(first.status).toBe('cancelled');
+    const servedFirst = h.sandbox.counters().byApi['daily']?.served ?? 0;
+    const second = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(second.status).toBe('done');
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    // At most the requests in flight at the abort are made twice.
+    expect((h.sandbox.counters().byApi['daily']?.served ?? 0) - openDays).toBeLessThanOrEqual(4);
+    expect(servedFirst).toBeGreaterThanOrEqual(10);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+  });
+
+  it('plans a sync: requests, time at the limits, days against the quota', async () => {
+    h = await harness(['tushare.daily'], { controller: { accounts: {} } });
+    await h.controller.sync({
+      ids: ['tushare.trade_cal'],
+      since: '2024-01-01',
+      until: '2024-03-29',
+    });
+    const plan = await h.controller.plan({ ids: ['tushare.daily'], ...RANGE });
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    expect(plan.find((p) => p.sourceId === 'tushare.daily')).toEqual({
+      sourceId: 'tushare.daily',
+      api: 'daily',
+      requests: openDays,
+      etaMs: Math.ceil(openDays / (200 / 60_000)),
+      days: 1,
+    });
+  });
+});
