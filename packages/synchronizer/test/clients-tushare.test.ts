@@ -192,3 +192,11 @@ describe('Tushare client: the token never leaks', () => {
     for (const secret of SECRETS) expect(JSON.stringify(seen)).not.toContain(secret);
   });
 });
+
+describe('createTushareClient: credentials', () => {
+  it('refuses a token too short to be real, since answers are masked for it', () => {
+    expect(() => createTushareClient({ token: 't', baseUrl: 'http://127.0.0.1:1' })).toThrow(
+      'The token or API key is 1 characters long; real ones have at least 12.',
+    );
+  });
+});

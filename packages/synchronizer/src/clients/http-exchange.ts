@@ -39,8 +39,20 @@ export function transportOf(options: ClientOptions, secrets: readonly string[]):
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new RangeError(`timeoutMs must be a positive number of ms, got ${timeoutMs}`);
   }
+  // Answers are masked for the credential before they are read (see `exchange`): a credential
+  // of a few characters would mask ordinary data too, and no real token or key is that short.
+  for (const secret of secrets) {
+    if (secret.length > 0 && secret.length < MIN_SECRET_LENGTH) {
+      throw new TypeError(
+        `The token or API key is ${secret.length} characters long; real ones have at least ${MIN_SECRET_LENGTH}.`,
+      );
+    }
+  }
   return { timeoutMs, agent: options.agent ?? {}, secrets };
 }
+
+/** The shortest credential accepted: Tushare tokens have 56 characters, NDL keys 20. */
+export const MIN_SECRET_LENGTH = 12;
 
 /** A base URL without its trailing slashes, checked once so a typo fails at creation. */
 export function baseUrlOf(url: string): string {
