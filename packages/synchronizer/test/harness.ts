@@ -40,6 +40,8 @@ export async function harness(
     sandbox?: Omit<TushareSandboxOptions, 'market'>;
     controller?: Partial<SyncControllerOptions>;
     timeoutMs?: number;
+    /** The sandbox's compressed "minute", for the client's cool-downs. */
+    rateWindowMs?: number;
   } = {},
 ): Promise<Harness> {
   const market = new Market(MARKET);
@@ -52,6 +54,7 @@ export async function harness(
     token: sandbox.token,
     baseUrl: sandbox.url,
     timeoutMs: options.timeoutMs ?? 5_000,
+    ...(options.rateWindowMs === undefined ? {} : { rateWindowMs: options.rateWindowMs }),
   });
   const controller = new SyncController({
     registry,

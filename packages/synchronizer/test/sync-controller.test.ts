@@ -70,6 +70,55 @@ describe('SyncController against the Tushare replica', () => {
     );
   });
 
+  // A sandbox that allows 5 calls a (1-second) minute, and a client told it may make 1,000.
+  const TIGHT = {
+    sandbox: {
+      accounts: [
+        { token: 'engine-test-token-0123456789', tier: { perMinute: 5, apis: 'all' as const } },
+      ],
+      windowMs: 1000,
+    },
+    rateWindowMs: 1000,
+  };
+  const JANUARY = { since: '2024-01-01', until: '2024-01-31' };
+  const JANUARY_DAILY = { start_date: '20240101', end_date: '20240131' };
+
+  it('cools a throttled task down and finishes when the wait fits under the maximum', async () => {
+    h = await harness(['tushare.daily'], {
+      ...TIGHT,
+      controller: { policy: { maxWaitMs: 5_000 } },
+    });
+    const cooled: SyncEvent[] = [];
+    h.controller.events.on((e) => {
+      if (e.type === 'cooled-down') cooled.push(e);
+    });
+    const result = await h.controller.sync({ ids: ['tushare.daily'], ...JANUARY });
+    expect(result.status).toBe('done');
+    expect(cooled.length).toBeGreaterThan(0);
+    expect(cooled[0]).toMatchObject({ delayMs: 1000, reason: { code: 'E_TOO_FREQUENT' } });
+    expect(h.sandbox.counters().total.throttled).toBe(cooled.length);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', JANUARY_DAILY));
+  });
+
+  it('stops when the wait exceeds the maximum, and a later run finishes the rest', async () => {
+    h = await harness(['tushare.daily'], { ...TIGHT, controller: { policy: { maxWaitMs: 500 } } });
+    const first = await h.controller.sync({ ids: ['tushare.daily'], ...JANUARY });
+    expect([first.status, first.reason?.code]).toEqual(['stopped', 'E_TOO_FREQUENT']);
+    const pending = await h.storage.checkpoints.unfinishedTasks('tushare.daily');
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.some((t) => t.lastError?.code === 'E_TOO_FREQUENT')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await h.controller.sync({ ids: ['tushare.daily'], ...JANUARY });
+    // The second run may be throttled too: run until done, as a user would.
+    let last = second;
+    for (let i = 0; i < 10 && last.status !== 'done'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      last = await h.controller.sync({ ids: ['tushare.daily'], ...JANUARY });
+    }
+    expect(last.status).toBe('done');
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', JANUARY_DAILY));
+  });
+
   it('stops at the daily limit, and the next day’s run finishes without fetching done tasks again', async () => {
     let day = Date.parse('2024-03-04T04:00:00Z');
     h = await harness(['tushare.daily'], {

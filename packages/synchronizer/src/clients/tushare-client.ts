@@ -3,7 +3,8 @@ import { remoteNames } from './columns.js';
 import { baseUrlOf, exchange, transportOf } from './http-exchange.js';
 import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
 import { redactResult } from './redact.js';
-import { classifyTushareAnswer } from './tushare-classify.js';
+import type { Classified } from './classified.js';
+import { classifyTushareAnswer, TUSHARE_MINUTE_MS } from './tushare-classify.js';
 
 /** The documented HTTP endpoint (doc_id=130); the SDK's `http://api.waditu.com/dataapi` also works. */
 export const TUSHARE_BASE_URL = 'http://api.tushare.pro';
@@ -11,6 +12,24 @@ export const TUSHARE_BASE_URL = 'http://api.tushare.pro';
 export interface TushareClientOptions extends ClientOptions {
   /** The account's token; it travels in the request body and nowhere else. */
   readonly token: string;
+  /**
+   * The length of Tushare's rate window, which its "per minute" messages imply: the wait a
+   * too-frequent answer asks for. A sandbox with a compressed window says its own.
+   * @default 60000
+   */
+  readonly rateWindowMs?: number;
+}
+
+/** A too-frequent answer's wait, in this deployment's window. */
+function inWindow(classified: Classified, windowMs: number | undefined): Classified {
+  const { outcome } = classified;
+  if (
+    windowMs === undefined ||
+    outcome.kind !== 'too-frequent' ||
+    outcome.retryAfterMs !== TUSHARE_MINUTE_MS
+  )
+    return classified;
+  return { ...classified, outcome: { ...outcome, retryAfterMs: windowMs } };
 }
 
 /**
@@ -44,7 +63,11 @@ export function createTushareClient(options: TushareClientOptions): ProviderClie
       }
       const { answer } = exchanged;
       return redactResult(
-        toFetchResult(classifyTushareAnswer(answer, now()), source, answer.status),
+        toFetchResult(
+          inWindow(classifyTushareAnswer(answer, now()), options.rateWindowMs),
+          source,
+          answer.status,
+        ),
         secrets,
       );
     },
