@@ -59,19 +59,31 @@ export class QuotaExhaustedError extends DsyncError {
   }
 }
 
-const dayIn = (time: number, timeZone: string) =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(time);
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar day of a time in a zone, `YYYY-MM-DD` (formatters are costly to build: one per zone). */
+function dayIn(time: number, timeZone: string): string {
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(time);
+}
 
 interface Lane {
   readonly scope: string;
+  /** The strictest window's reservoir, with the spacing and the concurrency. */
   readonly rate: Bottleneck;
-  readonly day: Bottleneck | undefined;
-  readonly dayKey: string;
+  /** The other windows' reservoirs, chained after it (NDL's 10 minutes). */
+  readonly others: readonly Bottleneck[];
+  /** The quota day the count in `#used` belongs to. */
+  day: string;
 }
 
 export interface QuotaSnapshot {
@@ -82,6 +94,14 @@ export interface QuotaSnapshot {
   /** Calls left today; undefined without a daily limit. */
   readonly left: number | undefined;
 }
+
+/** A window's reservoir as Bottleneck options. Refills are checked on the heartbeat: keep it well under the window. */
+const reservoirOf = (w: RateWindow) => ({
+  reservoir: w.limit,
+  reservoirRefreshAmount: w.limit,
+  reservoirRefreshInterval: w.windowMs,
+  heartbeatInterval: Math.max(10, Math.min(250, Math.floor(w.windowMs / 20))),
+});
 
 export class AccountLimiter {
   readonly #options: AccountLimiterOptions;
@@ -101,26 +121,31 @@ export class AccountLimiter {
   async schedule<T>(api: string, task: () => Promise<T>): Promise<T> {
     const lane = await this.#lane(api);
     const { perDay } = this.#options.limits;
-    if (lane.day !== undefined && perDay !== undefined) {
-      const left = (await lane.day.currentReservoir()) ?? 0;
-      if (left <= 0)
-        throw new QuotaExhaustedError(
-          lane.scope,
-          perDay,
-          nextMidnight(this.#options.timezone, new Date(this.#now())).toISOString(),
-        );
+    const { timezone, checkpoints } = this.#options;
+    const today = dayIn(this.#now(), timezone);
+    if (today !== lane.day) {
+      // A run that crosses midnight starts the new day's count.
+      lane.day = today;
+      this.#used.set(lane.scope, (await checkpoints.getQuotaUsage(lane.scope, today)).used);
     }
-    const counted = async () => {
-      const day = dayIn(this.#now(), this.#options.timezone);
-      const used = await this.#options.checkpoints.addQuotaUsage(lane.scope, day, 1);
-      this.#used.set(lane.scope, used);
+    // The day is counted here, in memory and in the store, so no Bottleneck is needed for it:
+    // each Bottleneck a job passes through costs a turn of the event loop.
+    const used = this.#used.get(lane.scope) ?? 0;
+    if (perDay !== undefined && used >= perDay) {
+      throw new QuotaExhaustedError(
+        lane.scope,
+        perDay,
+        nextMidnight(timezone, new Date(this.#now())).toISOString(),
+      );
+    }
+    this.#used.set(lane.scope, used + 1);
+    return lane.rate.schedule(async () => {
+      await checkpoints.addQuotaUsage(lane.scope, lane.day, 1);
       return task();
-    };
-    const run = () => lane.rate.schedule(counted);
-    return lane.day === undefined ? run() : lane.day.schedule(run);
+    });
   }
 
-  /** Today's use per scope, as persisted. */
+  /** Today's use per scope. */
   snapshot(): QuotaSnapshot[] {
     const day = dayIn(this.#now(), this.#options.timezone);
     const { perDay } = this.#options.limits;
@@ -135,7 +160,7 @@ export class AccountLimiter {
   /** Stops every limiter; queued tasks are dropped (their promises reject). */
   async stop(): Promise<void> {
     const lanes = await Promise.all(this.#lanes.values());
-    const limiters = lanes.flatMap((l) => (l.day === undefined ? [l.rate] : [l.rate, l.day]));
+    const limiters = lanes.flatMap((l) => [l.rate, ...l.others]);
     await Promise.all(limiters.map((b) => b.stop({ dropWaitingJobs: true })));
   }
 
@@ -153,37 +178,24 @@ export class AccountLimiter {
   async #createLane(scope: string): Promise<Lane> {
     const { limits, timezone, checkpoints } = this.#options;
     const safety = this.#options.safety ?? 0.01;
-    // The strictest window sets the spacing; the others cap bursts through their reservoirs.
-    const spacing = Math.max(
-      0,
-      ...limits.windows.map((w) => (w.windowMs / w.limit) * (1 + safety)),
-    );
-    const windows = limits.windows.map(
-      (w) =>
-        new Bottleneck({
-          reservoir: w.limit,
-          reservoirRefreshAmount: w.limit,
-          reservoirRefreshInterval: w.windowMs,
-          // Refills are checked on the heartbeat: keep it well under the window.
-          heartbeatInterval: Math.max(10, Math.min(250, Math.floor(w.windowMs / 20))),
-        }),
-    );
+    const margin = this.#options.marginMs ?? 100;
+    const spacingOf = (w: RateWindow) => (w.windowMs * (1 + safety) + margin) / w.limit;
+    // The window that needs the widest spacing sets the pace; the others cap bursts through their reservoirs.
+    const [strictest, ...others] = [...limits.windows].sort((a, b) => spacingOf(b) - spacingOf(a));
     const rate = new Bottleneck({
       maxConcurrent: limits.maxConcurrent ?? 4,
-      minTime: Math.ceil(spacing),
+      ...(strictest === undefined
+        ? {}
+        : { minTime: Math.ceil(spacingOf(strictest)), ...reservoirOf(strictest) }),
     });
+    const chained = others.map((w) => new Bottleneck(reservoirOf(w)));
     let tail = rate;
-    for (const w of windows) {
-      tail.chain(w);
-      tail = w;
+    for (const next of chained) {
+      tail.chain(next);
+      tail = next;
     }
-    const dayKey = dayIn(this.#now(), timezone);
-    let day: Bottleneck | undefined;
-    if (limits.perDay !== undefined) {
-      const { used } = await checkpoints.getQuotaUsage(scope, dayKey);
-      this.#used.set(scope, used);
-      day = new Bottleneck({ reservoir: Math.max(0, limits.perDay - used) });
-    }
-    return { scope, rate, day, dayKey };
+    const day = dayIn(this.#now(), timezone);
+    this.#used.set(scope, (await checkpoints.getQuotaUsage(scope, day)).used);
+    return { scope, rate, others: chained, day };
   }
 }
