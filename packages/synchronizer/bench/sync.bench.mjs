@@ -88,7 +88,8 @@ async function quotaUse() {
     until: days.at(-1),
     signal: abort.signal,
   });
-  if (starts.length < limit * windows + 1) throw new Error(`quota run ended early: ${JSON.stringify(run.reason ?? run.status)}`);
+  if (starts.length < limit * windows + 1)
+    throw new Error(`quota run ended early: ${JSON.stringify(run.reason ?? run.status)}`);
   const measured = starts.slice(0, limit * windows + 1);
   const elapsed = measured.at(-1) - measured[0];
   const achieved = ((measured.length - 1) / elapsed) * windowMs;
