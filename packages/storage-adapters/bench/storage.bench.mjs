@@ -74,6 +74,9 @@ async function adapter(url) {
 
 async function rawSqlite(file) {
   const db = new Database(file);
+  // The same settings the adapter uses, so the comparison is of the write path alone.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
   db.exec(
     'create table if not exists raw_daily (ts_code text not null, trade_date text not null, open text, high text, low text, close text, pre_close text, change text, pct_chg real, vol text, amount text, primary key (ts_code, trade_date))',
   );
