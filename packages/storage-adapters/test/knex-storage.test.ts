@@ -155,6 +155,7 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
       i,
     ]);
     await storage.write(batch('test.bars', ['ts_code', 'trade_date', 'close', 'vol'], rows), BARS);
+    expect(await storage.countRows(BARS)).toBeGreaterThanOrEqual(3210);
     const count = (await storage
       .knex('test_bars')
       .where('trade_date', '2024-01-05')

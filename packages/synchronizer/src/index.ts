@@ -17,6 +17,7 @@ export {
   type ControllerStorage,
   type RunResult,
   type SourcePlan,
+  type SourceStatus,
   type SyncControllerOptions,
   type SyncOptions,
 } from './controller/sync-controller.js';

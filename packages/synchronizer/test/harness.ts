@@ -62,6 +62,7 @@ export async function harness(
       sink: storage,
       checkpoints: storage.checkpoints,
       argContext: (f) => storage.argContext(f),
+      countRows: (s) => storage.countRows(s),
     },
     clients: { tushare: client },
     // Fast limits unless a test sets its own: the documented 200 a minute would make every test slow.

@@ -34,6 +34,14 @@ describe('SyncController against the Tushare replica', () => {
       faulted: 0,
     });
     expect((await h.storage.checkpoints.getSourceState('tushare.daily')).cursor).toBe('2024-02-29');
+    const status = (await h.controller.status()).find((s) => s.sourceId === 'tushare.daily');
+    expect(status).toMatchObject({
+      cursor: '2024-02-29',
+      pendingTasks: 0,
+      failedTasks: 0,
+      rows: h.truth('tushare.daily', DAILY).length,
+      quotaUsedToday: openDays,
+    });
     expect(events[0]?.type).toBe('run-started');
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'done' });
     expect(events.filter((e) => e.type === 'rows-delivered')).toHaveLength(openDays + 1);

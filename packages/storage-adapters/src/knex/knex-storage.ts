@@ -45,6 +45,8 @@ export interface KnexStorage extends TransactionalSink {
   ensureTable(source: DataSource): Promise<void>;
   /** A page of a source's stored table, ordered by primary key, values in one form for every dialect. */
   readRows(source: DataSource, options?: ReadOptions): Promise<ReadRow[]>;
+  /** How many rows a source's table holds (0 before its first write). */
+  countRows(source: DataSource): Promise<number>;
   /** What arg generation reads from this storage; `sourceOf` finds the definitions of the tables it reads. */
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
 }
@@ -142,6 +144,14 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
           ? readRows(c.knex, source, readOptions)
           : [],
       ),
+    countRows: (source) =>
+      guard(async (c) => {
+        if (!(await c.knex.schema.hasTable(source.storage.table))) return 0;
+        const [row] = await c
+          .knex(source.storage.table)
+          .count<{ n: number | string }[]>({ n: '*' });
+        return Number(row?.n ?? 0);
+      }),
     argContext: (sourceOf) => {
       if (connection === undefined)
         throw new DsyncError('E_NOT_READY', 'storage: call ready() before argContext()');

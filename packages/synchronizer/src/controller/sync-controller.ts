@@ -25,6 +25,18 @@ export interface ControllerStorage {
   readonly sink: Sink;
   readonly checkpoints: CheckpointStore;
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
+  /** Rows stored for a source, for status; a storage that cannot count leaves it out. */
+  countRows?(source: DataSource): Promise<number>;
+}
+
+/** Where one source stands. */
+export interface SourceStatus extends SourceState {
+  /** Tasks that failed for good (auth, permission, unknown answers). */
+  readonly failedTasks: number;
+  /** Rows stored, when the storage can count them. */
+  readonly rows?: number;
+  /** Calls made today against the quota the source spends (its account's, or its interface's). */
+  readonly quotaUsedToday: number;
 }
 
 export interface SyncControllerOptions {
@@ -184,10 +196,10 @@ export class SyncController {
     return plans;
   }
 
-  /** Per source: where it stands (cursor, last sync), what is pending or failed. */
-  async status(): Promise<(SourceState & { failedTasks: number })[]> {
+  /** Per source: where it stands (cursor, last sync), rows stored, what is pending or failed, quota used today. */
+  async status(now: Date = new Date()): Promise<SourceStatus[]> {
     const { storage, registry } = this.#options;
-    const out = [];
+    const out: SourceStatus[] = [];
     for (const source of registry.list()) {
       const state = await storage.checkpoints.getSourceState(source.id);
       const failed = await storage.checkpoints.listTasks({
@@ -195,9 +207,28 @@ export class SyncController {
         status: 'failed',
         limit: 10_000,
       });
-      out.push({ ...state, failedTasks: failed.length });
+      const day = new Intl.DateTimeFormat('en-CA', {
+        timeZone: PROVIDER_PROFILES[source.provider].timezone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      }).format(now);
+      const quota = await storage.checkpoints.getQuotaUsage(this.#quotaScope(source), day);
+      const rows = storage.countRows === undefined ? undefined : await storage.countRows(source);
+      out.push({
+        ...state,
+        failedTasks: failed.length,
+        quotaUsedToday: quota.used,
+        ...(rows === undefined ? {} : { rows }),
+      });
     }
     return out;
+  }
+
+  /** The quota scope a source's calls count in, as the limiter names it. */
+  #quotaScope(source: DataSource): string {
+    const account = `${source.provider}:${this.#options.accounts?.[source.provider]?.label ?? 'default'}`;
+    return this.#limits(source).perInterface === true ? `${account}:${source.api}` : account;
   }
 
   /** The sources a sync covers, dependencies first. */
@@ -233,7 +264,7 @@ export class SyncController {
     let limiter = this.#limiters.get(source.provider);
     if (limiter === undefined) {
       limiter = new AccountLimiter({
-        account: `${source.provider}:${this.#options.accounts?.[source.provider]?.label ?? 'default'}`,
+        account: `${source.provider}:${this.#options.accounts?.[source.provider]?.label ?? 'default'}`, // as #quotaScope
         limits: this.#limits(source),
         checkpoints: this.#options.storage.checkpoints,
         timezone: PROVIDER_PROFILES[source.provider].timezone,
