@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { defineDataSource, type RecordBatch } from '@dsync/datasource';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { toUnscaledDecimal } from '../src/files/encode-parquet.js';
 import { createFileSink } from '../src/files/index.js';
+import { removeDir, tempDir } from './services.js';
 
 /** Every field type, Tushare-shaped where Tushare has it. */
 const source = defineDataSource({
@@ -55,11 +55,9 @@ const ROWS = [
 
 let base: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'dsync-file-formats-'));
+  base = await tempDir('dsync-file-formats-');
 });
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+afterEach(() => removeDir(base));
 
 async function writeOne(format: 'jsonl' | 'parquet', rows: unknown[][]): Promise<Buffer> {
   const sink = createFileSink({ root: base, format });

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { builtInCatalog, type DataSource, type RecordBatch } from '@dsync/datasource';
 import { createFileSink, type FilePartition } from '../src/files/index.js';
 import { resolveInside, sanitizeSegment } from '../src/files/paths.js';
+import { listFiles, removeDir, tempDir } from './services.js';
 
 const daily: DataSource = (() => {
   const found = builtInCatalog().get('tushare.daily');
@@ -25,23 +25,13 @@ const batch = (argsKey: string, extra: Partial<RecordBatch> = {}): RecordBatch =
 
 const HOSTILE = ['../../etc', 'a/b', 'C:\\x', '\u0000', '..', '.', '/etc/passwd', 'con', ''];
 
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
-}
-
 let base: string;
 let root: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'dsync-file-paths-'));
+  base = await tempDir('dsync-file-paths-');
   root = join(base, 'data');
 });
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+afterEach(() => removeDir(base));
 
 describe('file sink path safety', () => {
   it.each<FilePartition>(['key', 'none'])(

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { defineDataSource, type RecordBatch } from '@dsync/datasource';
 import { createFileSink } from '../src/files/index.js';
+import { listFiles, removeDir, tempDir } from './services.js';
 
 const daily = defineDataSource({
   id: 'tushare.daily',
@@ -53,24 +53,13 @@ const fileOf = (argsKey: string, page: number, ext = 'csv') => {
 };
 const JAN2 = fileOf('daily?trade_date=20240102', 0);
 
-/** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
-}
-
 let base: string;
 let root: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'dsync-file-sink-'));
+  base = await tempDir('dsync-file-sink-');
   root = join(base, 'data');
 });
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+afterEach(() => removeDir(base));
 
 describe('createFileSink (CSV)', () => {
   it('writes a header, then rows with ISO dates, exact decimals and empty nulls', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DataSource, RecordBatch, Sink } from '@dsync/datasource';
 import { BatchRejectedError, StorageError } from '../src/errors.js';
 import { createMemorySink } from '../src/memory-sink.js';
@@ -9,27 +9,18 @@ import {
   dailySource,
   deleteTopology,
   expectedRows,
-  lockBroker,
   RABBITMQ_URL,
-  requireService,
   sortRows,
-  uniqueName,
+  topologyNames,
+  useBroker,
   waitFor,
   withChannel,
 } from './services.js';
 
 const source = dailySource();
 const sources = (id: string): DataSource | undefined => (id === source.id ? source : undefined);
-let release: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  release = await lockBroker();
-  await requireService(RABBITMQ_URL);
-}, 300_000);
-
-afterAll(async () => {
-  await release?.();
-});
+useBroker();
 
 /** A sink that passes writes to `inner`, then does what `after` says. */
 const wrapping = (inner: Sink, after: (batch: RecordBatch) => Promise<void>): Sink => ({
@@ -43,7 +34,7 @@ const wrapping = (inner: Sink, after: (batch: RecordBatch) => Promise<void>): Si
 });
 
 const setup = () => {
-  const names = { exchange: uniqueName('dsync.test.x'), queue: uniqueName('dsync.test.q') };
+  const names = topologyNames();
   const producer = createRabbitSink({ url: RABBITMQ_URL, ...names });
   return {
     names,

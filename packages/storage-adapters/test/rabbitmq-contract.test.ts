@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { describe, it } from '@jest/globals';
 import type { Sink } from '@dsync/datasource';
 import { CONTRACT_SOURCE, contractText, sinkContract } from '../src/contract/sink-contract.js';
 import { createMemorySink } from '../src/memory-sink.js';
 import { consume } from '../src/rabbitmq/consumer.js';
 import { createRabbitSink } from '../src/rabbitmq/sink.js';
-import {
-  deleteTopology,
-  lockBroker,
-  RABBITMQ_URL,
-  requireService,
-  uniqueName,
-  waitFor,
-} from './services.js';
+import { deleteTopology, RABBITMQ_URL, waitFor, topologyNames, useBroker } from './services.js';
 
-let release: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  release = await lockBroker();
-  await requireService(RABBITMQ_URL);
-}, 300_000);
-
-afterAll(async () => {
-  await release?.();
-});
+useBroker();
 
 // The adapter under test is the whole path: RabbitMQ sink → queue → consumer → memory sink.
 describe('the Sink contract: RabbitMQ sink, read back through a consumer', () => {
   for (const c of sinkContract(async () => {
-    const names = { exchange: uniqueName('dsync.test.x'), queue: uniqueName('dsync.test.q') };
+    const names = topologyNames();
     const rabbit = createRabbitSink({ url: RABBITMQ_URL, ...names });
     const memory = createMemorySink();
     const consumer = consume({

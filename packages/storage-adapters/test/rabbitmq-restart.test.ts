@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { RecordBatch } from '@dsync/datasource';
 import { StorageError } from '../src/errors.js';
 import { createMemorySink } from '../src/memory-sink.js';
@@ -9,33 +9,25 @@ import {
   dailySource,
   deleteTopology,
   expectedRows,
-  lockBroker,
   RABBITMQ_URL,
   rabbitmqctl,
   raiseMemoryAlarm,
   requireService,
   sleep,
   sortRows,
-  uniqueName,
+  topologyNames,
+  useBroker,
   waitFor,
   withChannel,
 } from './services.js';
 
 const source = dailySource();
-let release: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  release = await lockBroker();
-  await requireService(RABBITMQ_URL);
-}, 300_000);
-
-afterAll(async () => {
-  await release?.();
-});
+useBroker();
 
 describe('RabbitMQ delivery across a broker restart', () => {
   it('loses nothing and stores nothing twice when the broker restarts mid-stream', async () => {
-    const names = { exchange: uniqueName('dsync.test.x'), queue: uniqueName('dsync.test.q') };
+    const names = topologyNames();
     const memory = createMemorySink();
     const producer = createRabbitSink({ url: RABBITMQ_URL, ...names, reconnectTimeoutMs: 20_000 });
     const consumer = consume({
@@ -109,7 +101,7 @@ describe('RabbitMQ delivery across a broker restart', () => {
   }, 60_000);
 
   it('rejects a write in flight when its connection dies, and the next write reconnects', async () => {
-    const names = { exchange: uniqueName('dsync.test.x'), queue: uniqueName('dsync.test.q') };
+    const names = topologyNames();
     const producer = createRabbitSink({ url: RABBITMQ_URL, ...names });
     let restore: (() => Promise<void>) | undefined;
     try {

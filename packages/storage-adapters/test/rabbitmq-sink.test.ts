@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { batchIdempotencyKey } from '@dsync/datasource';
 import { createMemorySink } from '../src/memory-sink.js';
 import { StorageError } from '../src/errors.js';
@@ -9,30 +9,22 @@ import {
   dailySource,
   deleteTopology,
   expectedRows,
-  lockBroker,
   RABBITMQ_URL,
-  requireService,
   sortRows,
+  topologyNames,
   uniqueName,
+  useBroker,
   waitFor,
   withChannel,
 } from './services.js';
 
 const source = dailySource();
-let release: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  release = await lockBroker();
-  await requireService(RABBITMQ_URL);
-}, 300_000);
-
-afterAll(async () => {
-  await release?.();
-});
+useBroker();
 
 /** A fresh exchange and queue for one test; deleted by `cleanup`. */
 const topology = () => {
-  const names = { exchange: uniqueName('dsync.test.x'), queue: uniqueName('dsync.test.q') };
+  const names = topologyNames();
   return { names, cleanup: () => deleteTopology(RABBITMQ_URL, names) };
 };
 

@@ -3,12 +3,13 @@
  * fixtures they send. Tests never skip: an unreachable broker fails them with a message
  * that says how to start it.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { connect, type Channel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { builtInCatalog, type DataSource, type RecordBatch } from '@dsync/datasource';
 import { redactUrl } from '../src/redact.js';
@@ -154,6 +155,44 @@ export async function lockBroker(timeoutMs = 240_000): Promise<() => Promise<voi
       throw new Error(`RabbitMQ test lock ${LOCK} held too long by ${holder}`);
     await sleep(100);
   }
+}
+
+/**
+ * Holds the broker lock (see `lockBroker`) for the whole test file and fails it early when
+ * RabbitMQ is not reachable; releases the lock after the file's last test.
+ */
+export function useBroker(): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await lockBroker();
+    await requireService(RABBITMQ_URL);
+  }, 300_000);
+  afterAll(async () => {
+    await release?.();
+  });
+}
+
+/** Fresh exchange and queue names for one test. */
+export const topologyNames = (): { exchange: string; queue: string } => ({
+  exchange: uniqueName('dsync.test.x'),
+  queue: uniqueName('dsync.test.q'),
+});
+
+// Files.
+
+/** A new empty folder under the OS temp folder, named `<prefix><random>`. */
+export const tempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), prefix));
+
+/** Removes a folder made by `tempDir`, with everything in it. */
+export const removeDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
+
+/** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
 }
 
 // Fixtures: Tushare daily bars.

@@ -1,15 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HttpAnswer } from '../src/clients/http-exchange.js';
 import { classifyNdlAnswer } from '../src/clients/ndl-classify.js';
+import { http, NOW } from './client-helpers.js';
 
 /** NDL answers without an error envelope, and the success shapes (series, tables, cursor). */
-
-const NOW = new Date('2024-03-06T10:00:00.000Z');
-const http = (body: string, status = 200, headers: HttpAnswer['headers'] = {}): HttpAnswer => ({
-  status,
-  headers,
-  body,
-});
 
 describe('NDL answers without an error envelope', () => {
   const cases: [string, HttpAnswer, string, string][] = [

@@ -6,16 +6,11 @@ import {
   NDL_WINDOW_MS,
   parseNdlCsvError,
 } from '../src/clients/ndl-classify.js';
+import { http, NOW } from './client-helpers.js';
 
-// 05:00 in New York (EST): the quota day ends at 05:00 UTC the next day.
-const NOW = new Date('2024-03-06T10:00:00.000Z');
+// NOW is 05:00 in New York (EST): the quota day ends at 05:00 UTC the next day.
 const NY_MIDNIGHT = '2024-03-07T05:00:00.000Z';
 
-const http = (body: string, status = 200, headers: HttpAnswer['headers'] = {}): HttpAnswer => ({
-  status,
-  headers,
-  body,
-});
 const envelope = (code: string, message = 'm'): string =>
   JSON.stringify({ quandl_error: { code, message } });
 const classify = (code: string, status = 400, headers: HttpAnswer['headers'] = {}) =>

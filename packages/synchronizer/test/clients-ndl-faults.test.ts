@@ -1,80 +1,29 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  builtInCatalog,
-  createRequestArgs,
-  type DataSource,
-  type RequestParams,
-} from '@dsync/datasource';
-import {
-  FAULT_KINDS,
-  startNdlSandbox,
-  type FaultKind,
-  type NdlSandbox,
-  type NdlSandboxOptions,
-} from '@dsync/sandbox';
+import { FAULT_KINDS, type FaultKind, type NdlSandbox } from '@dsync/sandbox';
 import { CancelledError } from '../src/clients/cancelled-error.js';
 import { createNdlClient } from '../src/clients/ndl-client.js';
-import type { FetchResult, ProviderClient } from '../src/clients/provider-client.js';
-
-const MARKET = { seed: 't', symbols: 10, start: '2024-01-01', end: '2024-03-31' };
-const KEY = 'ndl-key-7c2e9a41-SECRET-b5d3f8e6';
-const PREMIUM = 'ndl-premium-SECRET-a9b8c7d6';
-const SECRETS = [KEY, PREMIUM];
-const KEYS = [
-  { key: KEY, label: 'main' },
-  { key: PREMIUM, label: 'premium', tier: 'premium' as const },
-];
-// 05:00 in New York (EST): the quota day ends at 05:00 UTC the next day.
-const NOW = new Date('2024-03-06T10:00:00.000Z');
-
-function sourceOf(id: string): DataSource {
-  const source = builtInCatalog().get(id);
-  if (source === undefined) throw new Error(`no ${id} in the catalog`);
-  return source;
-}
-const gold = sourceOf('ndl.LBMA.GOLD');
-const sep = sourceOf('ndl.SHARADAR.SEP');
-const JANUARY = { order: 'asc', start_date: '2024-01-01', end_date: '2024-01-31' };
+import {
+  clientOf,
+  gold,
+  JANUARY,
+  KEY,
+  leakTexts,
+  ndlFetches,
+  SECRETS,
+  sep,
+  sourceOf,
+  startNdl,
+  withSandbox,
+} from './client-helpers.js';
 
 /** Every result and error of this file, for the leak check at the end. */
-const seen: unknown[] = [];
-async function fetchOnce(
-  client: ProviderClient,
-  source: DataSource,
-  params: RequestParams,
-  options: { api?: string; signal?: AbortSignal } = {},
-): Promise<FetchResult> {
-  const args = createRequestArgs(source.id, options.api ?? source.api, params);
-  const result = await client.fetch(
-    args,
-    source,
-    options.signal === undefined ? {} : { signal: options.signal },
-  );
-  seen.push(result);
-  return result;
-}
-
-const clientOf = (sandbox: NdlSandbox, apiKey = KEY, extra: { timeoutMs?: number } = {}) =>
-  createNdlClient({ baseUrl: `${sandbox.url}/api/v3`, apiKey, now: () => NOW, ...extra });
-
-/** Starts a sandbox for one test and closes it after. */
-async function withSandbox(
-  options: NdlSandboxOptions,
-  body: (sandbox: NdlSandbox) => Promise<void>,
-): Promise<void> {
-  const sandbox = await startNdlSandbox({ market: MARKET, apiKeys: KEYS, ...options });
-  try {
-    await body(sandbox);
-  } finally {
-    await sandbox.close();
-  }
-}
+const { seen, fetchOnce } = ndlFetches();
 
 let sandbox: NdlSandbox;
 beforeAll(async () => {
-  sandbox = await startNdlSandbox({ market: MARKET, apiKeys: KEYS });
+  sandbox = await startNdl();
 });
 afterAll(() => sandbox.close());
 
@@ -170,11 +119,7 @@ describe('NDL client: the key', () => {
 describe('NDL client: the key never leaks', () => {
   it('appears in no result, detail, error message or stack of this file', () => {
     expect(seen.length).toBeGreaterThan(6);
-    const texts = seen.map((item) =>
-      item instanceof Error
-        ? `${item.message}\n${item.stack ?? ''}\n${JSON.stringify(item)}`
-        : JSON.stringify(item),
-    );
+    const texts = leakTexts(seen);
     for (const secret of SECRETS) {
       for (const text of texts) expect(text).not.toContain(secret);
     }

@@ -1,17 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HttpAnswer } from '../src/clients/http-exchange.js';
 import { classifyTushareAnswer } from '../src/clients/tushare-classify.js';
+import { http, NOW, tushareEnvelope as envelope } from './client-helpers.js';
 
 /** Answers that are not Tushare's envelope: proxies, WAFs, cut connections, wrong URLs. */
-
-const NOW = new Date('2024-03-06T10:00:00.000Z');
-const http = (body: string, status = 200, headers: HttpAnswer['headers'] = {}): HttpAnswer => ({
-  status,
-  headers,
-  body,
-});
-const envelope = (code: number, msg: string, data: unknown = null): string =>
-  JSON.stringify({ request_id: 'd7c6cf8c', code, msg, data, detail: '' });
 
 describe('classifyTushareAnswer: bodies that are not the API’s', () => {
   const html502 =

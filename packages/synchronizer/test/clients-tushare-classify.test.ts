@@ -5,20 +5,12 @@ import {
   TUSHARE_HOUR_MS,
   TUSHARE_MINUTE_MS,
 } from '../src/clients/tushare-classify.js';
-import type { HttpAnswer } from '../src/clients/http-exchange.js';
+import { http, NOW, tushareEnvelope as envelope } from './client-helpers.js';
 
-// 18:00 in Shanghai: the quota day ends six hours later, at 16:00 UTC.
-const NOW = new Date('2024-03-06T10:00:00.000Z');
+// NOW is 18:00 in Shanghai: the quota day ends six hours later, at 16:00 UTC.
 const SHANGHAI_MIDNIGHT = '2024-03-06T16:00:00.000Z';
 const DOC = 'https://tushare.pro/document/1?doc_id=108';
 
-const http = (body: string, status = 200, headers: HttpAnswer['headers'] = {}): HttpAnswer => ({
-  status,
-  headers,
-  body,
-});
-const envelope = (code: number, msg: string, data: unknown = null): string =>
-  JSON.stringify({ request_id: 'd7c6cf8c', code, msg, data, detail: '' });
 const classify = (code: number, msg: string) => classifyTushareError({ code, msg }, NOW);
 
 describe('classifyTushareError: the reference error table (§2), row by row', () => {

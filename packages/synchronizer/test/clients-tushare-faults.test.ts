@@ -1,50 +1,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import {
-  builtInCatalog,
-  createRequestArgs,
-  DsyncError,
-  type DataSource,
-  type RequestParams,
-} from '@dsync/datasource';
+import { DsyncError } from '@dsync/datasource';
 import { FAULT_KINDS, startTushareSandbox, type FaultKind } from '@dsync/sandbox';
 import { CancelledError } from '../src/clients/cancelled-error.js';
-import type { FetchResult, ProviderClient } from '../src/clients/provider-client.js';
 import { createTushareClient } from '../src/clients/tushare-client.js';
+import {
+  leakTexts,
+  MARKET,
+  sourceOf,
+  TOKEN,
+  tushareArgs as args,
+  tushareFetches,
+} from './client-helpers.js';
 
 /** Faults, cancellation, misuse and secrets, each against a sandbox or server of its own. */
 
-const MARKET = { seed: 't', symbols: 10, start: '2024-01-01', end: '2024-03-31' };
-// Distinctive, so a leak anywhere shows in a string search.
-const TOKEN = 'tk-9f3a8c1e5b7d4a2c-SECRET-0e1f2a3b4c5d6e7f';
-
-function sourceOf(id: string): DataSource {
-  const source = builtInCatalog().get(id);
-  if (source === undefined) throw new Error(`no ${id} in the catalog`);
-  return source;
-}
 const daily = sourceOf('tushare.daily');
-const args = (api: string, params: RequestParams) =>
-  createRequestArgs('tushare.daily', api, params);
 
 /** Every result and error of this file, for the leak check at the end. */
-const seen: unknown[] = [];
-async function fetchOnce(
-  client: ProviderClient,
-  api: string,
-  params: RequestParams,
-  source: DataSource = daily,
-  signal?: AbortSignal,
-): Promise<FetchResult> {
-  const result = await client.fetch(
-    args(api, params),
-    source,
-    signal === undefined ? {} : { signal },
-  );
-  seen.push(result);
-  return result;
-}
+const { seen, fetchOnce } = tushareFetches(daily);
 
 const FAULT_OUTCOMES: Record<FaultKind, { kind: string; status?: number; detail: RegExp }> = {
   'html-5xx': { kind: 'transient', status: 502, detail: /^HTTP 502: an HTML page/ },
@@ -201,11 +176,7 @@ describe('Tushare client: the token never leaks', () => {
 
   it('appears in no result, detail, error message or stack of this file', () => {
     expect(seen.length).toBeGreaterThan(12);
-    const texts = seen.map((item) =>
-      item instanceof Error
-        ? `${item.message}\n${item.stack ?? ''}\n${JSON.stringify(item)}`
-        : JSON.stringify(item),
-    );
+    const texts = leakTexts(seen);
     for (const text of texts) expect(text).not.toContain(TOKEN);
   });
 });

@@ -1,54 +1,21 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  builtInCatalog,
-  createRequestArgs,
-  defineDataSource,
-  type DataSource,
-  type RequestParams,
-} from '@dsync/datasource';
+import { defineDataSource } from '@dsync/datasource';
 import { groundTruth, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
-import type { FetchResult, ProviderClient } from '../src/clients/provider-client.js';
 import { createTushareClient } from '../src/clients/tushare-client.js';
+import { MARKET, NOW, sourceOf, TOKEN, tushareFetches } from './client-helpers.js';
 
-const MARKET = { seed: 't', symbols: 10, start: '2024-01-01', end: '2024-03-31' };
-// Distinctive, so a leak anywhere shows in a string search.
-const TOKEN = 'tk-9f3a8c1e5b7d4a2c-SECRET-0e1f2a3b4c5d6e7f';
 const LOW = 'tk-low-tier-SECRET-a1b2c3d4e5';
 const THROTTLED = 'tk-throttled-SECRET-f6e5d4c3';
 const HOURLY = 'tk-hourly-SECRET-11223344';
 const DAILY = 'tk-daily-SECRET-55667788';
 const SECRETS = [TOKEN, LOW, THROTTLED, HOURLY, DAILY];
 const WINDOW_MS = 400;
-// 18:00 in Shanghai: the quota day ends at 16:00 UTC.
-const NOW = new Date('2024-03-06T10:00:00.000Z');
 
-function sourceOf(id: string): DataSource {
-  const source = builtInCatalog().get(id);
-  if (source === undefined) throw new Error(`no ${id} in the catalog`);
-  return source;
-}
 const daily = sourceOf('tushare.daily');
-const args = (api: string, params: RequestParams) =>
-  createRequestArgs('tushare.daily', api, params);
 
 /** Every result and error of this file, for the leak check at the end. */
-const seen: unknown[] = [];
-async function fetchOnce(
-  client: ProviderClient,
-  api: string,
-  params: RequestParams,
-  source: DataSource = daily,
-  signal?: AbortSignal,
-): Promise<FetchResult> {
-  const result = await client.fetch(
-    args(api, params),
-    source,
-    signal === undefined ? {} : { signal },
-  );
-  seen.push(result);
-  return result;
-}
+const { seen, fetchOnce } = tushareFetches(daily);
 
 let sandbox: TushareSandbox;
 const agent = new Agent({ keepAlive: true });
