@@ -221,7 +221,9 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
       BARS,
       { runId: 'run-1', key: 'daily?t=1', rows: 1 },
     );
-    expect(await checkpoints.isSettled('test.bars', 'daily?t=1')).toBe(true);
+    expect(await checkpoints.settledKeys('test.bars', ['daily?t=1'])).toEqual(
+      new Set(['daily?t=1']),
+    );
     expect((await checkpoints.listTasks({ runId: 'run-1' }))[0]).toMatchObject({
       status: 'done',
       rows: 1,
@@ -254,7 +256,7 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
         { runId: 'run-1', key: 'k2', rows: 1 },
       ),
     ).rejects.toBeInstanceOf(StorageError);
-    expect(await checkpoints.isSettled('test.broken', 'k2')).toBe(false);
+    expect(await checkpoints.settledKeys('test.broken', ['k2'])).toEqual(new Set());
     expect(await storage.readRows(defineDataSource(minimal('test.broken')))).toEqual([]);
   });
 

@@ -6,6 +6,7 @@
 //   writes and all) against an unthrottled sandbox, divided by a bare got loop making the same
 //   requests at the same concurrency.
 //   node bench/sync.bench.mjs [--quick]
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +19,26 @@ import { createTushareClient, SyncController } from '@dsync/synchronizer';
 const quick = process.argv.includes('--quick');
 const TOKEN = 'bench-token-0123456789';
 
-async function setup({ market, tier, windowMs, limits }) {
-  const sandbox = await startTushareSandbox({
-    market,
-    accounts: [{ token: TOKEN, tier }],
-    windowMs,
-  });
+/** The replica in a child process: what the engine costs shows, not what the server costs. */
+async function forkSandbox({ market, tier, windowMs }) {
+  const child = fork(join(import.meta.dirname, 'serve-sandbox.mjs'), [
+    JSON.stringify({ market: market.options, token: TOKEN, tier, windowMs }),
+  ]);
+  const { url } = await new Promise((resolve) => child.once('message', resolve));
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send('close');
+      }),
+  };
+}
+
+async function setup({ market, tier, windowMs, limits, outOfProcess = false }) {
+  const sandbox = outOfProcess
+    ? await forkSandbox({ market, tier, windowMs })
+    : await startTushareSandbox({ market, accounts: [{ token: TOKEN, tier }], windowMs });
   const dir = mkdtempSync(join(tmpdir(), 'dsync-sync-bench-'));
   // Records when each request really leaves, for the quota measure (task events come before the limiter).
   const sends = [];
@@ -98,29 +113,14 @@ async function quotaUse() {
   return { limit, windowMs, windows, achieved, ratio: achieved / limit, throttled };
 }
 
-async function overhead() {
-  const requests = quick ? 400 : 2_000;
-  const concurrency = 8;
-  const market = new Market({ seed: 'bench', symbols: 3, start: '2000-01-01', end: '2012-12-31' });
-  const s = await setup({
-    market,
-    tier: { perMinute: 1e9, apis: 'all' },
-    windowMs: 60_000,
-    limits: {
-      windows: [{ limit: 1e6, windowMs: 1_000 }],
-      perInterface: true,
-      maxConcurrent: concurrency,
-    },
-  });
-  const days = market.openDays('2000-01-01', '2012-12-31').slice(0, requests);
-  // Baseline: the same requests, a bare got loop with the same concurrency.
+/** A bare got loop: the same requests at the same concurrency, nothing else. */
+async function bareLoop(url, days, concurrency) {
   const queue = days.map((d) => d.replaceAll('-', ''));
-  let t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let day = queue.shift(); day !== undefined; day = queue.shift()) {
         await got
-          .post(s.sandbox.url, {
+          .post(url, {
             json: {
               api_name: 'daily',
               token: TOKEN,
@@ -132,17 +132,55 @@ async function overhead() {
       }
     }),
   );
-  const bare = requests / ((performance.now() - t0) / 1000);
-  s.sandbox.resetCounters();
-  t0 = performance.now();
-  const result = await s.controller.sync({
-    ids: ['tushare.daily'],
-    since: days[0],
-    until: days.at(-1),
+}
+
+/** Wall time and this process's CPU time of `run`. */
+async function timed(run) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await run();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function overhead() {
+  const requests = quick ? 400 : 2_000;
+  const warmup = quick ? 100 : 300;
+  const concurrency = 8;
+  const market = new Market({ seed: 'bench', symbols: 3, start: '2000-01-01', end: '2012-12-31' });
+  const s = await setup({
+    market,
+    tier: { perMinute: 1e9, apis: 'all' },
+    windowMs: 60_000,
+    outOfProcess: true,
+    limits: {
+      windows: [{ limit: 1e6, windowMs: 1_000 }],
+      perInterface: true,
+      maxConcurrent: concurrency,
+    },
   });
-  const engine = result.sources.at(-1).requests / ((performance.now() - t0) / 1000);
+  const open = market.openDays('2000-01-01', '2012-12-31');
+  const sync = (days) =>
+    s.controller.sync({ ids: ['tushare.daily'], since: days[0], until: days.at(-1) });
+  // Both paths warmed up first (the JIT, the sockets, the table), on days not measured.
+  const warm = open.slice(0, warmup);
+  await bareLoop(s.sandbox.url, warm, concurrency);
+  await sync(warm);
+  const days = open.slice(warmup, warmup + requests);
+  const bare = await timed(() => bareLoop(s.sandbox.url, days, concurrency));
+  const engine = await timed(() => sync(days));
+  const result = engine.value;
   await s.close();
-  return { requests, concurrency, bare, engine, ratio: engine / bare, status: result.status };
+  return {
+    requests: result.sources.at(-1).requests,
+    concurrency,
+    status: result.status,
+    bare: requests / (bare.wallMs / 1000),
+    engine: result.sources.at(-1).requests / (engine.wallMs / 1000),
+    bareCpu: bare.cpuMs / requests,
+    engineCpu: engine.cpuMs / result.sources.at(-1).requests,
+  };
 }
 
 const q = await quotaUse();
@@ -154,5 +192,8 @@ console.log(
   `| quota use: calls per ${q.windowMs / 1000} s window over ${q.windows} windows (throttle answers: ${q.throttled}) | ${q.limit} (the limit) | ${q.achieved.toFixed(1)} | ${q.ratio.toFixed(3)} |`,
 );
 console.log(
-  `| engine overhead: requests/s, ${o.requests} requests, concurrency ${o.concurrency} (run ${o.status}) | ${o.bare.toFixed(0)} (bare got loop) | ${o.engine.toFixed(0)} | ${o.ratio.toFixed(2)} |`,
+  `| engine overhead: requests/s, ${o.requests} requests, concurrency ${o.concurrency} (run ${o.status}) | ${o.bare.toFixed(0)} (bare got loop) | ${o.engine.toFixed(0)} | ${(o.engine / o.bare).toFixed(2)} |`,
+);
+console.log(
+  `| client CPU per request, ms (the sandbox runs in its own process) | ${o.bareCpu.toFixed(2)} (bare got loop) | ${o.engineCpu.toFixed(2)} | ${(o.engineCpu / o.bareCpu).toFixed(2)} |`,
 );

@@ -44,8 +44,8 @@ export interface CheckpointStore {
   /** Adds tasks as pending; a key the ledger already has keeps its row. */
   addTasks(tasks: readonly TaskRecord[]): Promise<void>;
   updateTask(sourceId: string, key: string, update: TaskUpdate): Promise<void>;
-  /** Whether a task is done (or dropped), so a resumed run skips it. */
-  isSettled(sourceId: string, key: string): Promise<boolean>;
+  /** Which of these keys are done (or dropped), so a resumed run skips them; one query per batch. */
+  settledKeys(sourceId: string, keys: readonly string[]): Promise<Set<string>>;
   /** Tasks neither done nor dropped, oldest first: what a resumed run does first. */
   unfinishedTasks(sourceId: string, options?: { limit?: number }): Promise<TaskRecord[]>;
   listTasks(filter?: {

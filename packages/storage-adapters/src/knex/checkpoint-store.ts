@@ -189,12 +189,21 @@ export class KnexCheckpointStore implements CheckpointStore {
       .update(taskColumns(update));
   }
 
-  async isSettled(sourceId: string, key: string): Promise<boolean> {
+  async settledKeys(sourceId: string, keys: readonly string[]): Promise<Set<string>> {
     const db = await this.#db();
-    const row = await db<TaskRow>('dsync_tasks')
-      .where({ source_id: sourceId, key: ledgerKey(key) })
-      .first();
-    return row !== undefined && SETTLED.includes(row.status);
+    const byLedgerKey = new Map(keys.map((k) => [ledgerKey(k), k]));
+    const settled = new Set<string>();
+    const ledgerKeys = [...byLedgerKey.keys()];
+    // Chunked: SQLite and MySQL cap the parameters of one statement.
+    for (let i = 0; i < ledgerKeys.length; i += 500) {
+      const rows = await db<TaskRow>('dsync_tasks')
+        .select('key')
+        .where({ source_id: sourceId })
+        .whereIn('key', ledgerKeys.slice(i, i + 500))
+        .whereIn('status', SETTLED);
+      for (const row of rows) settled.add(byLedgerKey.get(row.key) as string);
+    }
+    return settled;
   }
 
   async unfinishedTasks(sourceId: string, options: { limit?: number } = {}): Promise<TaskRecord[]> {

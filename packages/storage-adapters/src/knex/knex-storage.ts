@@ -17,7 +17,8 @@ import { dialectOf, openConnection, wrapConnection, type Connection } from './co
 import type { DialectName } from './dialect.js';
 import { migrateLedger } from './migrations.js';
 import { readRows, type ReadOptions, type ReadRow } from './read.js';
-import { writeSqlite } from './sqlite-fast-path.js';
+import { GroupCommit } from './group-commit.js';
+import { writeSqlite, type PendingWrite } from './sqlite-fast-path.js';
 import { ensureTable } from './table-schema.js';
 import { lastPerKey, writeRows } from './write.js';
 
@@ -105,23 +106,28 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
     return ready;
   };
 
+  /** Every write of one turn in one transaction (see GroupCommit); each batch's rows as before. */
+  const writer = new GroupCommit<PendingWrite, void>((writes) =>
+    guard(async (c) => {
+      for (const w of writes) await tableReady(c, w.source);
+      if (c.dialect.name === 'sqlite') await writeSqlite(c.knex, writes);
+      else await c.knex.transaction((trx) => writeInTransaction(trx, c, writes));
+      return writes.map(() => undefined);
+    }),
+  );
+
   const store = async (
     batch: RecordBatch,
     source: DataSource,
     completion?: TaskCompletion,
   ): Promise<void> => {
+    // Converted before it joins a group: a batch refused for its values fails alone, at once.
     const rows = lastPerKey(toStoredRows(batch, source), source);
-    await guard(async (c) => {
-      await tableReady(c, source);
-      if (c.dialect.name === 'sqlite') return writeSqlite(c.knex, source, batch, rows, completion);
-      await c.knex.transaction(async (trx) => {
-        await writeRows(trx, c.dialect, source, batch, rows);
-        if (completion !== undefined) {
-          await trx('dsync_tasks')
-            .where({ source_id: batch.sourceId, key: ledgerKey(completion.key) })
-            .update(taskColumns({ status: 'done', rows: completion.rows }));
-        }
-      });
+    return writer.submit({
+      source,
+      batch,
+      rows,
+      ...(completion === undefined ? {} : { completion }),
     });
   };
 
@@ -163,4 +169,19 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
     },
   };
   return storage;
+}
+
+async function writeInTransaction(
+  trx: Knex.Transaction,
+  c: Connection,
+  writes: readonly PendingWrite[],
+): Promise<void> {
+  for (const { source, batch, rows, completion } of writes) {
+    await writeRows(trx, c.dialect, source, batch, rows);
+    if (completion !== undefined) {
+      await trx('dsync_tasks')
+        .where({ source_id: batch.sourceId, key: ledgerKey(completion.key) })
+        .update(taskColumns({ status: 'done', rows: completion.rows }));
+    }
+  }
 }

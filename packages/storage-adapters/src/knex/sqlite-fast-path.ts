@@ -61,14 +61,16 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
 
 const bindable = (value: StoredRow[string]) => (value === true ? 1 : value === false ? 0 : value);
 
-/** Writes a batch (and its task's completion) in one SQLite transaction. */
-export async function writeSqlite(
-  knex: Knex,
-  source: DataSource,
-  batch: RecordBatch,
-  rows: readonly StoredRow[],
-  completion?: TaskCompletion,
-): Promise<void> {
+/** A batch ready to store: its rows converted, and its task's completion if it has one. */
+export interface PendingWrite {
+  readonly source: DataSource;
+  readonly batch: RecordBatch;
+  readonly rows: readonly StoredRow[];
+  readonly completion?: TaskCompletion;
+}
+
+/** Writes batches (and their tasks' completions) in one SQLite transaction, in order. */
+export async function writeSqlite(knex: Knex, writes: readonly PendingWrite[]): Promise<void> {
   // Inside a Knex transaction, its client hands out the transaction's own connection: the
   // statements run in that transaction, and the pool hands the connection on at once after
   // (acquiring it outside Knex's transaction made waiting writers sleep on the pool's timer).
@@ -76,19 +78,22 @@ export async function writeSqlite(
     const db = (await (
       trx.client as { acquireConnection(): Promise<unknown> }
     ).acquireConnection()) as BetterSqlite3.Database;
-    const s = statementsFor(knex, db, source);
-    if (s.deleteWindow !== undefined && batch.page === 0 && batch.window !== undefined) {
-      s.deleteWindow.run(batch.window.start, batch.window.end);
-    }
-    for (const row of rows) s.insert.run(...s.columns.map((c) => bindable(row[c] ?? null)));
-    if (completion !== undefined) {
-      s.complete.run(
-        'done',
-        completion.rows,
-        new Date().toISOString(),
-        batch.sourceId,
-        ledgerKey(completion.key),
-      );
+    const updatedAt = new Date().toISOString();
+    for (const { source, batch, rows, completion } of writes) {
+      const s = statementsFor(knex, db, source);
+      if (s.deleteWindow !== undefined && batch.page === 0 && batch.window !== undefined) {
+        s.deleteWindow.run(batch.window.start, batch.window.end);
+      }
+      for (const row of rows) s.insert.run(...s.columns.map((c) => bindable(row[c] ?? null)));
+      if (completion !== undefined) {
+        s.complete.run(
+          'done',
+          completion.rows,
+          updatedAt,
+          batch.sourceId,
+          ledgerKey(completion.key),
+        );
+      }
     }
   });
 }

@@ -96,7 +96,13 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const waiting: Task[] = [];
+  /** Tasks started and not yet settled: fetching, or storing what they fetched. */
   const inFlight = new Set<Promise<void>>();
+  /** Of those, the ones whose request is queued or on the wire: at most `maxConcurrent`. */
+  let fetching = 0;
+  /** Wakes the scheduling loop when it waits; a task calls it when it leaves a phase. */
+  let nudge: (() => void) | undefined;
+  const wakeLoop = () => nudge?.();
   let status: SourceResult['status'] = 'done';
   let reason: LedgerError | undefined;
   let resumeAfter: string | undefined;
@@ -133,32 +139,44 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
 
   const iterator = options.args[Symbol.asyncIterator]();
   let exhausted = false;
+  /**
+   * Takes args up to the look-ahead, one ledger query and one insert per batch: only once half
+   * the look-ahead is free (or nothing waits), so batches stay large.
+   */
   const refill = async () => {
-    while (!exhausted && waiting.length + inFlight.size < lookAhead && !stop.signal.aborted) {
+    const room = lookAhead - waiting.length - inFlight.size;
+    const lowWater = waiting.length < maxConcurrent || room >= lookAhead / 2;
+    if (exhausted || !lowWater || stop.signal.aborted) return;
+    const batch: RequestArgs[] = [];
+    while (batch.length < room) {
       const next = await iterator.next();
       if (next.done === true) {
         exhausted = true;
-        return;
+        break;
       }
-      const args = next.value;
-      if (resumedKeys.has(args.key) || (await checkpoints.isSettled(source.id, args.key))) {
-        if (!resumedKeys.has(args.key)) skipped++;
-        continue;
-      }
-      await checkpoints.addTasks([
-        {
-          runId,
-          sourceId: source.id,
-          key: args.key,
-          args,
-          status: 'pending',
-          attempts: 0,
-          rows: 0,
-          updatedAt: new Date(now()).toISOString(),
-        },
-      ]);
-      waiting.push({ args, attempt: 0, readyAt: 0 });
+      if (!resumedKeys.has(next.value.key)) batch.push(next.value);
     }
+    if (batch.length === 0) return;
+    const settled = await checkpoints.settledKeys(
+      source.id,
+      batch.map((a) => a.key),
+    );
+    const fresh = batch.filter((a) => !settled.has(a.key));
+    skipped += batch.length - fresh.length;
+    const createdAt = new Date(now()).toISOString();
+    await checkpoints.addTasks(
+      fresh.map((args) => ({
+        runId,
+        sourceId: source.id,
+        key: args.key,
+        args,
+        status: 'pending' as const,
+        attempts: 0,
+        rows: 0,
+        updatedAt: createdAt,
+      })),
+    );
+    for (const args of fresh) waiting.push({ args, attempt: 0, readyAt: 0 });
   };
 
   const fetchOnce = async (task: Task): Promise<FetchResult> => {
@@ -291,8 +309,9 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   const run = async (task: Task): Promise<void> => {
     task.attempt++;
     const { key } = task.args;
+    // No 'running' row in the ledger: the attempt is recorded with its outcome, and a task
+    // cut off by a crash is pending (or running) either way, so the write would buy nothing.
     events.emit({ type: 'task-started', sourceId: source.id, key, attempt: task.attempt });
-    await ledger(key, { status: 'running', attempts: task.attempt });
     let result: FetchResult;
     try {
       result = await fetchOnce(task);
@@ -303,6 +322,11 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
         return;
       }
       throw error;
+    } finally {
+      // The request slot frees as soon as the answer is in: the next request need not wait
+      // for this one's rows to be stored.
+      fetching--;
+      wakeLoop();
     }
     for (const quota of limiter.snapshot()) events.emit({ type: 'quota', ...quota });
     const decision = decide(result.outcome, { attempt: task.attempt }, policy);
@@ -331,6 +355,7 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   };
 
   const start = (task: Task) => {
+    fetching++;
     const promise: Promise<void> = run(task)
       .catch((error: unknown) =>
         halt('failed', {
@@ -338,9 +363,14 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
           message: (error as Error).message,
         }),
       )
-      .finally(() => inFlight.delete(promise));
+      .finally(() => {
+        inFlight.delete(promise);
+        wakeLoop();
+      });
     inFlight.add(promise);
   };
+  // Stored-but-not-yet-durable tasks are bounded too, so a slow sink slows the requests.
+  const canStart = () => fetching < maxConcurrent && inFlight.size < maxConcurrent * 2;
 
   try {
     while (!stop.signal.aborted) {
@@ -348,26 +378,23 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
       if (waiting.length === 0 && inFlight.size === 0 && exhausted) break;
       const t = now();
       waiting.sort((a, b) => a.readyAt - b.readyAt);
-      while (
-        inFlight.size < maxConcurrent &&
-        waiting.length > 0 &&
-        (waiting[0] as Task).readyAt <= t
-      )
+      while (canStart() && waiting.length > 0 && (waiting[0] as Task).readyAt <= t)
         start(waiting.shift() as Task);
-      // Nothing more can start now: wait for a task to finish, the next cool-down to end, or a cancel.
+      // Nothing more can start now: wait for a task to move on, the next cool-down to end, or a cancel.
       const wake =
-        waiting.length > 0 && inFlight.size < maxConcurrent
+        waiting.length > 0 && canStart()
           ? Math.max(0, (waiting[0] as Task).readyAt - t)
           : undefined;
       await new Promise<void>((resolve) => {
-        const timer = wake === undefined ? undefined : setTimeout(resolve, Math.min(wake, 1000));
         const settle = () => {
-          if (timer !== undefined) clearTimeout(timer);
+          clearTimeout(timer);
           stop.signal.removeEventListener('abort', settle);
+          nudge = undefined;
           resolve();
         };
+        const timer = wake === undefined ? undefined : setTimeout(settle, Math.min(wake, 1000));
         stop.signal.addEventListener('abort', settle, { once: true });
-        if (inFlight.size > 0) void Promise.race(inFlight).then(settle);
+        if (inFlight.size > 0) nudge = settle;
         else if (wake === undefined) settle();
       });
     }
