@@ -31,3 +31,4 @@ export {
   type NdlSandboxOptions,
   type NdlTier,
 } from './ndl/ndl-sandbox.js';
+export { runSandboxCli } from './cli.js';

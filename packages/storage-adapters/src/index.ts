@@ -45,4 +45,4 @@ export {
   type QueueSinkOptions,
   type QueueSinkStats,
 } from './queue/queue-sink.js';
-export { redactUrl } from './redact.js';
+export { redactText, redactUrl } from './redact.js';

@@ -37,10 +37,19 @@ function passwordsOf(url: string): string[] {
   }
 }
 
-/** A text (an error message) with credentials in URLs, and the URL's password itself, hidden. */
-export function redactText(text: string, url: string): string {
+/**
+ * A text (an error message, a log line) with credentials in URLs hidden, and each secret: a
+ * URL's password (given the URL), or a token or key as it is (given the token).
+ */
+export function redactText(text: string, ...secrets: readonly string[]): string {
   let out = text.replace(CREDENTIALS, '$1:***@');
-  for (const password of passwordsOf(url)) out = out.split(password).join('***');
+  for (const secret of secrets) {
+    // Short strings would blank out ordinary words; credentials are never that short.
+    // A URL (`postgres://…`, `sqlite:file`) hides only its password; anything else is itself secret.
+    const isUrl = /^[a-z][\w+.-]*:/i.test(secret);
+    const hidden = isUrl ? passwordsOf(secret) : secret.length >= 6 ? [secret] : [];
+    for (const value of hidden) out = out.split(value).join('***');
+  }
   return out;
 }
 

@@ -41,4 +41,11 @@ describe('redaction', () => {
       'failed at amqp://dsync:***@mq.example:5672/prod; password ***; other amqp://a:***@c',
     );
   });
+
+  it('hides tokens as they are, and leaves a URL without a password (and short words) alone', () => {
+    const token = 'a1b2c3d4e5f6a7b8c9d0';
+    expect(
+      redactText(`token ${token} refused; db sqlite:dsync.db`, token, 'sqlite:dsync.db', 'ab'),
+    ).toBe('token *** refused; db sqlite:dsync.db');
+  });
 });
