@@ -8,11 +8,14 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   /** Stopped at a limit (daily quota, a cool-down past the maximum wait); a later run resumes. */
   stoppedAtLimit: 3,
+  /** Interrupted (Ctrl-C) after checkpointing; a later run resumes. */
+  interrupted: 130,
 });
 
 export const EXIT_CODES_HELP = `
 Exit codes:
-  0  done
-  1  error
-  2  bad usage (unknown command or flag, bad argument)
-  3  stopped at a limit; run again later to resume`;
+  0    done
+  1    error (a database or broker out of reach, an answer dsync cannot use)
+  2    bad usage (unknown command, flag or source id; a broken config file; a missing token)
+  3    stopped at a limit (daily quota, a long cool-down); run again later to resume
+  130  interrupted (Ctrl-C); what was fetched is stored, run again to resume`;

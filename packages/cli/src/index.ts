@@ -1,11 +1,17 @@
 /**
- * @dsync/cli: the `dsync` command. Importable for embedding and tests; the command itself
- * is the `dsync` bin.
- *
- * Built so far: `dsync sources list|show` over the built-in catalog, help and exit codes.
- * Configuration and the sync, plan, status, audit, worker, daemon, sandbox and serve
- * commands come with their own issue.
+ * @dsync/cli: the `dsync` command, importable for embedding and tests. The command itself is
+ * the `dsync` bin; `run(argv)` is the same command in-process, resolving to its exit code.
  */
 export { createProgram, run, type RunOptions } from './program.js';
 export { EXIT_CODES } from './exit-codes.js';
 export { createOutput, type Output } from './output.js';
+export {
+  configJsonSchema,
+  configSchema,
+  ConfigError,
+  loadConfig,
+  starterConfig,
+  type DsyncConfig,
+  type LoadedConfig,
+} from './config/index.js';
+export { openRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime.js';

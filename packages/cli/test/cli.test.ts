@@ -1,13 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EXIT_CODES, run } from '../src/index.js';
 
 async function dsync(...args: string[]) {
   let stdout = '';
   let stderr = '';
   const code = await run(['node', 'dsync', ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd: mkdtempSync(join(tmpdir(), 'dsync-cli-unit-')),
+    env: {},
   });
   return { code, stdout, stderr };
 }
@@ -17,7 +21,9 @@ describe('dsync', () => {
     const { code, stdout } = await dsync('--help');
     expect(code).toBe(EXIT_CODES.ok);
     expect(stdout).toContain('Usage: dsync [options] [command]');
-    expect(stdout).toContain('3  stopped at a limit; run again later to resume');
+    expect(stdout).toContain(
+      '3    stopped at a limit (daily quota, a long cool-down); run again later to resume',
+    );
   });
 
   it('prints the version of its package.json', async () => {

@@ -1,6 +1,6 @@
 import { builtInCatalog, DataSourceRegistry, type DataSource } from '@dsync/datasource';
 import type { Command } from 'commander';
-import type { Output } from '../output.js';
+import type { CliContext } from '../context.js';
 
 const summary = (s: DataSource) => ({
   id: s.id,
@@ -16,7 +16,8 @@ const catalogRegistry = (): DataSourceRegistry =>
   DataSourceRegistry.load([...builtInCatalog().keys()]);
 
 /** `dsync sources`: the sources dsync knows (the built-in catalog until configuration lands). */
-export function registerSourcesCommand(program: Command, output: Output): void {
+export function registerSourcesCommand(program: Command, context: CliContext): void {
+  const { output } = context;
   const sources = program.command('sources').description('list and inspect data sources');
 
   sources

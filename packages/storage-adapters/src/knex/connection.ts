@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { DsyncError } from '@dsync/datasource';
 import knex, { type Knex } from 'knex';
 import { redactUrl } from '../redact.js';
@@ -57,6 +59,8 @@ export async function openConnection(url: string): Promise<Connection> {
   let config: Knex.Config;
   if (dialect.name === 'sqlite') {
     const filename = url.replace(/^(sqlite|file):(\/\/)?/i, '') || ':memory:';
+    // A new database in a folder that does not exist yet: make the folder, as a file sink does.
+    if (filename !== ':memory:') await mkdir(dirname(resolve(filename)), { recursive: true });
     config = {
       client: dialect.client,
       connection: { filename },
@@ -92,7 +96,14 @@ export async function openConnection(url: string): Promise<Connection> {
       },
     };
   }
-  return { knex: knex(config), dialect, target, owned: true };
+  // Knex prints pool errors to the console itself; they reach the caller as errors anyway.
+  const log = {
+    warn: () => undefined,
+    error: () => undefined,
+    deprecate: () => undefined,
+    debug: () => undefined,
+  };
+  return { knex: knex({ ...config, log }), dialect, target, owned: true };
 }
 
 /** Wraps an existing Knex instance (the caller keeps owning it). */

@@ -1,0 +1,79 @@
+import { Cron } from 'croner';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { positiveInt } from './options.js';
+import { exitCodeOfRun } from './sync.js';
+
+/**
+ * `dsync daemon`: runs what is due, by each source's schedule (croner, in the source's time
+ * zone) and freshness, until Ctrl-C. One run at a time: a fire time during a run is folded
+ * into the next check, which syncs every unsynced source anyway.
+ */
+export function registerDaemonCommand(program: Command, context: CliContext): void {
+  program
+    .command('daemon')
+    .description('keep every source current: sync what is due by its schedule, until Ctrl-C')
+    .option(
+      '--every <minutes>',
+      'also check for stale sources this often',
+      positiveInt('--every'),
+      15,
+    )
+    .action(async (flags: { every: number }) => {
+      const runtime = await context.runtime();
+      const logger = await context.logger();
+      const { controller, registry } = runtime;
+      runtime.requireCredentials(registry.list());
+      let running: Promise<void> | undefined;
+      let again = false;
+      const check = (why: string) => {
+        if (running !== undefined) {
+          again = true;
+          return;
+        }
+        running = (async () => {
+          do {
+            again = false;
+            const result = await controller.sync();
+            const line = `${new Date().toISOString()} ${why}: ${result.status}, ${
+              result.sources
+                .map((s) => `${s.sourceId} ${s.requests} requests ${s.rows} rows`)
+                .join('; ') || 'nothing due'
+            }`;
+            context.output.line(line);
+            logger.info(
+              { runId: result.runId, status: result.status, exit: exitCodeOfRun(result) },
+              why,
+            );
+          } while (again);
+        })()
+          .catch((error: unknown) => logger.error({ err: error }, 'run failed'))
+          .finally(() => {
+            running = undefined;
+          });
+      };
+      const schedules = new Map<string, string>();
+      for (const s of registry.list())
+        if (s.sync.schedule !== undefined)
+          schedules.set(`${s.sync.schedule}|${s.sync.timezone}`, s.id);
+      const crons = [...schedules.keys()].map((key) => {
+        const [pattern, timezone] = key.split('|') as [string, string];
+        return new Cron(pattern, { timezone }, () => check(`schedule "${pattern}"`));
+      });
+      const timer = setInterval(() => check('periodic check'), flags.every * 60_000);
+      context.stderr.write(
+        `Daemon: ${registry.list().length} sources, ${crons.length} schedules; checks every ${flags.every} min. Ctrl-C stops it.\n`,
+      );
+      check('start');
+      await new Promise<void>((resolve) => {
+        const remove = context.onInterrupt(() => {
+          remove();
+          controller.cancel();
+          resolve();
+        });
+      });
+      clearInterval(timer);
+      for (const cron of crons) cron.stop();
+      await running;
+    });
+}

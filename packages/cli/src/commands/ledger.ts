@@ -1,0 +1,107 @@
+import type { TaskStatus } from '@dsync/datasource';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { formatNumber } from '../output/progress-format.js';
+import { positiveInt } from './options.js';
+
+const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'done', 'dropped', 'failed'];
+
+const taskStatus = (value: string): TaskStatus => {
+  if (!(TASK_STATUSES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(
+      `--status takes one of ${TASK_STATUSES.join(', ')}, got "${value}"`,
+    );
+  return value as TaskStatus;
+};
+
+/** `status`, `runs`, `tasks`: what the ledger says, as tables or `--json`. */
+export function registerLedgerCommands(program: Command, context: CliContext): void {
+  program
+    .command('status')
+    .description('per source: last sync, rows stored, pending and failed tasks, quota used today')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const runtime = await context.runtime();
+      const status = await runtime.controller.status();
+      if (flags.json === true) return context.output.json(status);
+      context.output.table(
+        status.map((s) => ({
+          source: s.sourceId,
+          'last sync': s.lastSyncedAt ?? 'never',
+          cursor: s.cursor ?? '',
+          rows: s.rows === undefined ? '' : formatNumber(s.rows),
+          pending: s.pendingTasks,
+          failed: s.failedTasks,
+          'quota today': formatNumber(s.quotaUsedToday),
+        })),
+        ['source', 'last sync', 'cursor', 'rows', 'pending', 'failed', 'quota today'],
+      );
+    });
+
+  program
+    .command('runs')
+    .description('recent runs, newest first, with how each ended')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 20)
+    .option('--json', 'print JSON')
+    .action(async (flags: { limit: number; json?: boolean }) => {
+      const runtime = await context.runtime();
+      const runs = await runtime.storage.checkpoints.listRuns({ limit: flags.limit });
+      if (flags.json === true) return context.output.json(runs);
+      context.output.table(
+        runs.map((r) => ({
+          run: r.id,
+          started: r.startedAt,
+          ended: r.endedAt ?? '',
+          status: r.status,
+          sources: r.sourceIds.join(','),
+          reason: r.reason?.message ?? '',
+        })),
+        ['run', 'started', 'ended', 'status', 'sources', 'reason'],
+      );
+    });
+
+  program
+    .command('tasks')
+    .description('the task ledger: failed and dropped tasks with their reasons')
+    .option(
+      '--status <status>',
+      `only tasks in this state (${TASK_STATUSES.join(', ')})`,
+      taskStatus,
+    )
+    .option('--source <id>', 'only this source')
+    .option('--run <id>', 'only this run')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 50)
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        status?: TaskStatus;
+        source?: string;
+        run?: string;
+        limit: number;
+        json?: boolean;
+      }) => {
+        // A source named here is checked like any id: unknown ones get suggestions and exit 2.
+        const runtime = await context.runtime(
+          flags.source === undefined ? {} : { ids: [flags.source] },
+        );
+        const tasks = await runtime.storage.checkpoints.listTasks({
+          limit: flags.limit,
+          ...(flags.status === undefined ? {} : { status: flags.status }),
+          ...(flags.source === undefined ? {} : { sourceId: flags.source }),
+          ...(flags.run === undefined ? {} : { runId: flags.run }),
+        });
+        if (flags.json === true) return context.output.json(tasks);
+        context.output.table(
+          tasks.map((t) => ({
+            source: t.sourceId,
+            key: t.key,
+            status: t.status,
+            attempts: t.attempts,
+            rows: t.rows,
+            reason: t.lastError === undefined ? '' : `${t.lastError.code}: ${t.lastError.message}`,
+          })),
+          ['source', 'key', 'status', 'attempts', 'rows', 'reason'],
+        );
+      },
+    );
+}

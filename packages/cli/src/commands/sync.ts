@@ -1,0 +1,136 @@
+import type { RunResult, SourcePlan } from '@dsync/synchronizer';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { createProgress } from '../output/progress.js';
+import { formatDuration, formatNumber } from '../output/progress-format.js';
+import { rangeOf, withRange, type RangeFlags } from './options.js';
+
+interface SyncFlags extends RangeFlags {
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+/** The exit code a run ends with: what a script needs to know to retry or not. */
+export function exitCodeOfRun(result: RunResult): number {
+  switch (result.status) {
+    case 'done':
+      return EXIT_CODES.ok;
+    case 'stopped':
+      return EXIT_CODES.stoppedAtLimit;
+    case 'cancelled':
+      return EXIT_CODES.interrupted;
+    default:
+      return EXIT_CODES.failure;
+  }
+}
+
+function printPlan(context: CliContext, plans: readonly SourcePlan[], json: boolean): void {
+  if (json) return context.output.json(plans);
+  context.output.table(
+    plans.map((p) => ({
+      source: p.sourceId,
+      api: p.api,
+      requests: formatNumber(p.requests),
+      eta: formatDuration(p.etaMs),
+      days: p.days,
+    })),
+    ['source', 'api', 'requests', 'eta', 'days'],
+  );
+}
+
+async function planCommand(context: CliContext, ids: string[], flags: SyncFlags): Promise<number> {
+  const runtime = await context.runtime({ ids });
+  const plans = await runtime.controller.plan({
+    ...(ids.length > 0 ? { ids } : {}),
+    ...rangeOf(flags),
+  });
+  printPlan(context, plans, flags.json === true);
+  return EXIT_CODES.ok;
+}
+
+function printResult(context: CliContext, result: RunResult, json: boolean): void {
+  if (json) return context.output.json(result);
+  for (const s of result.sources) {
+    context.output.line(
+      `${s.sourceId}: ${s.status}, ${formatNumber(s.requests)} requests, ${formatNumber(s.rows)} rows` +
+        (s.skipped > 0 ? `, ${formatNumber(s.skipped)} already done` : '') +
+        (s.dropped > 0
+          ? `, ${formatNumber(s.dropped)} dropped (see: dsync tasks --status dropped)`
+          : ''),
+    );
+  }
+  if (result.status === 'stopped')
+    context.output.line(
+      `Stopped at a limit: ${result.reason?.message ?? ''}` +
+        (result.resumeAfter === undefined
+          ? ''
+          : ` Run again after ${result.resumeAfter} to resume.`),
+    );
+  else if (result.status === 'failed')
+    context.output.line(`Failed: ${result.reason?.message ?? 'see dsync tasks --status failed'}`);
+  else if (result.status === 'cancelled')
+    context.output.line('Cancelled: what was fetched is stored; run again to resume.');
+  else if (result.sources.length === 0)
+    context.output.line('Nothing to sync: every source is current.');
+}
+
+async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags): Promise<number> {
+  if (flags.dryRun === true) return planCommand(context, ids, flags);
+  const runtime = await context.runtime({ ids });
+  const { controller, registry } = runtime;
+  runtime.requireCredentials(registry.resolve(ids.length > 0 ? ids : undefined));
+  const logger = await context.logger();
+  const options = { ...(ids.length > 0 ? { ids } : {}), ...rangeOf(flags) };
+  const progress = createProgress({
+    stream: context.stderr,
+    plans: await controller.plan(options),
+  });
+  const unsubscribe = controller.events.on(progress.listener);
+  const unlog = controller.events.on((event) => logger.debug(event, event.type));
+  const removeInterrupt = context.onInterrupt(() => {
+    context.stderr.write(
+      '\nStopping: finishing the requests in flight (Ctrl-C again to quit now)…\n',
+    );
+    controller.cancel();
+  });
+  try {
+    const result = await controller.sync(options);
+    progress.finish();
+    logger.info({ runId: result.runId, status: result.status }, 'run finished');
+    printResult(context, result, flags.json === true);
+    return exitCodeOfRun(result);
+  } finally {
+    progress.finish();
+    unsubscribe();
+    unlog();
+    removeInterrupt();
+  }
+}
+
+export function registerSyncCommands(program: Command, context: CliContext): void {
+  withRange(
+    program
+      .command('sync')
+      .description(
+        'fetch what is missing: every unsynced source, or the ones named (with what they need)',
+      )
+      .argument('[ids...]', 'source ids, e.g. tushare.daily'),
+  )
+    .option('--dry-run', 'print the plan instead of fetching')
+    .option('--json', 'print the result as JSON')
+    .action(async (ids: string[], flags: SyncFlags) => {
+      context.exitCode = await syncCommand(context, ids, flags);
+    });
+
+  withRange(
+    program
+      .command('plan')
+      .description('requests per source, the time they take at the limits, and days of daily quota')
+      .argument('[ids...]', 'source ids (default: every unsynced source)'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], flags: SyncFlags) => {
+      context.exitCode = await planCommand(context, ids, flags);
+    });
+}

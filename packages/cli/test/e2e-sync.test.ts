@@ -1,0 +1,203 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { DataSourceRegistry } from '@dsync/datasource';
+import { groundTruth, Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
+import { createStorage } from '@dsync/storage-adapters';
+import { dsync, start, workdir } from './e2e-helpers.js';
+
+const MARKET = { seed: 'cli', symbols: 8, start: '2024-01-01', end: '2024-03-29' } as const;
+const TOKEN = 'cli-e2e-token-0123456789';
+const RANGE = ['--since', '2024-01-01', '--until', '2024-03-29'];
+
+/** Open days in the range: one daily request each. */
+const DAYS = new Market(MARKET).openDays('2024-01-01', '2024-03-29').length;
+
+const config = (url: string, storage = 'sqlite:data/dsync.db') => `
+storage: ${storage}
+accounts:
+  tushare:
+    token: \${TUSHARE_TOKEN}
+    baseUrl: ${url}
+    limits: { perMinute: 6000, maxConcurrent: 4 }
+sources:
+  - tushare.trade_cal
+  - tushare.daily
+`;
+
+/** The (ts_code, trade_date) keys a complete daily table holds, from the sandbox's ground truth. */
+function truthKeys(): string[] {
+  const market = new Market(MARKET);
+  const rows = [
+    ...groundTruth(market).tushare('daily', { start_date: '20240101', end_date: '20240329' }),
+  ];
+  return rows
+    .map(
+      (r) =>
+        `${String(r.ts_code)} ${String(r.trade_date).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')}`,
+    )
+    .sort();
+}
+
+async function storedKeys(dir: string): Promise<string[]> {
+  const storage = createStorage({ url: `sqlite:${join(dir, 'data', 'dsync.db')}` });
+  const source = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
+  const rows = await storage.readRows(source, { limit: 100_000 });
+  await storage.close();
+  return rows.map((r) => `${String(r.ts_code)} ${String(r.trade_date)}`).sort();
+}
+
+describe('dsync sync, end to end (the built binary against the sandbox)', () => {
+  let sandbox: TushareSandbox;
+  let cleanup: (() => void)[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startTushareSandbox({
+      market: new Market(MARKET),
+      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all' } }],
+    });
+  });
+  afterAll(() => sandbox.close());
+  afterEach(() => {
+    for (const c of cleanup) c();
+    cleanup = [];
+  });
+
+  const project = (text: string) => {
+    const w = workdir({ 'dsync.config.yaml': text });
+    cleanup.push(w.remove);
+    return w.dir;
+  };
+
+  it('stores exactly the ground truth, prints plain progress when not a TTY, and exits 0', async () => {
+    const dir = project(config(sandbox.url));
+    sandbox.resetCounters();
+    const result = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.code).toBe(0);
+    const keys = truthKeys();
+    expect(await storedKeys(dir)).toEqual(keys);
+    expect(result.stdout).toContain(`tushare.daily: done, ${DAYS} requests, ${keys.length} rows`);
+    expect(result.stderr).toContain('tushare.daily: started');
+    // The token never shows, in output or in the stored ledger's errors.
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    expect(sandbox.counters().total.throttled).toBe(0);
+
+    // Nothing left: a second run makes no request for daily.
+    sandbox.resetCounters();
+    const again = await dsync(dir, ['sync', 'tushare.daily', ...RANGE, '--json'], {
+      TUSHARE_TOKEN: TOKEN,
+    });
+    expect(again.code).toBe(0);
+    const json = JSON.parse(again.stdout) as {
+      status: string;
+      sources: { sourceId: string; requests: number; skipped: number }[];
+    };
+    expect(json.status).toBe('done');
+    expect(json.sources.find((s) => s.sourceId === 'tushare.daily')).toMatchObject({
+      requests: 0,
+      skipped: DAYS,
+    });
+  });
+
+  it('answers status, runs, tasks and plan as JSON of a fixed shape', async () => {
+    const dir = project(config(sandbox.url));
+    await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+    const env = { TUSHARE_TOKEN: TOKEN };
+    const status = JSON.parse((await dsync(dir, ['status', '--json'], env)).stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(status.map((s) => [s.sourceId, s.pendingTasks, s.failedTasks])).toEqual([
+      ['tushare.trade_cal', 0, 0],
+      ['tushare.daily', 0, 0],
+    ]);
+    expect(status[1]).toMatchObject({ rows: truthKeys().length, quotaUsedToday: DAYS });
+    const runs = JSON.parse((await dsync(dir, ['runs', '--json'], env)).stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      status: 'done',
+      sourceIds: ['tushare.trade_cal', 'tushare.daily'],
+    });
+    const tasks = JSON.parse(
+      (await dsync(dir, ['tasks', '--source', 'tushare.daily', '--limit', '500', '--json'], env))
+        .stdout,
+    ) as Record<string, unknown>[];
+    expect(tasks).toHaveLength(DAYS);
+    expect(new Set(tasks.map((t) => t.status))).toEqual(new Set(['done']));
+    const plan = JSON.parse(
+      (
+        await dsync(
+          dir,
+          ['plan', 'tushare.daily', '--since', '2024-04-01', '--until', '2024-04-30', '--json'],
+          env,
+        )
+      ).stdout,
+    ) as Record<string, unknown>[];
+    // The calendar first: daily's requests are its open days, and April's are not stored yet.
+    expect(plan.map((p) => [p.sourceId, p.api])).toEqual([
+      ['tushare.trade_cal', 'trade_cal'],
+      ['tushare.daily', 'daily'],
+    ]);
+  });
+
+  it('exits 3 at the daily limit, then resumes without fetching a done task again', async () => {
+    const limited = await startTushareSandbox({
+      market: new Market(MARKET),
+      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, perDay: 20, apis: 'all' } }],
+    });
+    try {
+      const dir = project(config(limited.url));
+      const first = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+      expect(first.code).toBe(3);
+      expect(first.stdout).toContain('Stopped at a limit');
+      const firstCalls = limited.counters().byApi.daily?.served ?? 0;
+      expect(firstCalls).toBeGreaterThan(0);
+      // The next day, in effect: the same market behind an account without the daily limit.
+      const config2 = config(sandbox.url, `sqlite:${join(dir, 'data', 'dsync.db')}`);
+      const w = workdir({ 'dsync.config.yaml': config2 });
+      cleanup.push(w.remove);
+      sandbox.resetCounters();
+      const resumed = await dsync(
+        dir,
+        ['--config', join(w.dir, 'dsync.config.yaml'), 'sync', 'tushare.daily', ...RANGE],
+        {
+          TUSHARE_TOKEN: TOKEN,
+        },
+      );
+      expect(resumed.code).toBe(0);
+      expect(await storedKeys(dir)).toEqual(truthKeys());
+      expect((sandbox.counters().byApi.daily?.served ?? 0) + firstCalls).toBe(DAYS);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('checkpoints on Ctrl-C (exit 130), and the resumed run ends with the same table', async () => {
+    const slow = await startTushareSandbox({
+      market: new Market(MARKET),
+      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all' } }],
+    });
+    try {
+      const dir = project(config(slow.url).replace('perMinute: 6000', 'perMinute: 600'));
+      const running = start(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+      await running.waitFor('tushare.daily: started');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      running.signal('SIGINT');
+      const stopped = await running.done;
+      expect(stopped.code).toBe(130);
+      expect(stopped.stdout).toContain('Cancelled');
+      const partial = await storedKeys(dir);
+      expect(partial.length).toBeLessThan(truthKeys().length);
+      const resumed = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], {
+        TUSHARE_TOKEN: TOKEN,
+      });
+      expect(resumed.code).toBe(0);
+      expect(await storedKeys(dir)).toEqual(truthKeys());
+    } finally {
+      await slow.close();
+    }
+  });
+});
