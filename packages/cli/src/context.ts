@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from './config/index.js';
-import { createLogger, type Logger } from './output/logger.js';
+import { closeLogger, createLogger, type Logger } from './output/logger.js';
 import type { Output } from './output.js';
 import { openRuntime, type Runtime } from './runtime/runtime.js';
 
@@ -103,6 +103,8 @@ export function createContext(options: ContextOptions): CliContext {
     onInterrupt: options.onInterrupt,
     async close() {
       await Promise.allSettled(runtimes.map((r) => r.close()));
+      // The log file gets what is buffered before the process exits.
+      if (logger !== undefined) await closeLogger(await logger).catch(() => undefined);
     },
   };
 }

@@ -65,7 +65,7 @@ describe('AccountLimiter', () => {
     expect(times).toHaveLength(2_000);
     expect(busiestWindow(times, 500)).toBeLessThanOrEqual(1_500);
     expect((await storage.checkpoints.getQuotaUsage('acct', today())).used).toBe(2_000);
-  });
+  }, 30_000);
 
   it('spaces a slow window call by call, and refuses calls past the daily quota', async () => {
     const limiter = limiterWith({ windows: [{ limit: 5, windowMs: 200 }], perDay: 12 });
