@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
+import { redactText } from '@dsync/storage-adapters';
 import { parseDocument } from 'yaml';
 import { interpolateEnv, mergeEnv, readDotenv } from './env.js';
 import {
@@ -81,14 +82,10 @@ async function readConfigFile(path: string): Promise<string> {
   }
 }
 
-/** `scheme://user:secret@` anywhere in a text: the pattern of storage-adapters' redactText. */
-const URL_CREDENTIALS = /([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@]*@/gi;
-
 /** A `.json` file is JSON; anything else is YAML (which reads JSON too). An empty file is `{}`. */
 function parseConfig(text: string, path: string): unknown {
   // Parser messages can quote the file's text; keep only their first line, and hide URL credentials.
-  const clean = (message: string) =>
-    (message.split('\n')[0] ?? '').replace(URL_CREDENTIALS, '$1:***@');
+  const clean = (message: string) => redactText(message.split('\n')[0] ?? '');
   const withoutBom = text.replace(/^\uFEFF/, '');
   if (extname(path).toLowerCase() === '.json') return parseJson(withoutBom, path, clean);
   const document = parseDocument(withoutBom);
@@ -211,7 +208,8 @@ function secretsIn(document: unknown): string[] {
 }
 
 function hideSecrets(text: string, secrets: readonly string[]): string {
-  let out = text.replace(URL_CREDENTIALS, '$1:***@');
+  // Not redactText's secrets: a config's own credentials are hidden from 4 characters on.
+  let out = redactText(text);
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
 }
