@@ -14,13 +14,16 @@ export {
 } from './error-policy.js';
 export {
   SyncController,
+  type AuditOptions,
   type ControllerStorage,
+  type QuotaGauge,
   type RunResult,
   type SourcePlan,
   type SourceStatus,
   type SyncControllerOptions,
   type SyncOptions,
 } from './controller/sync-controller.js';
+export type { SourceAudit } from './controller/audit.js';
 export { DEFAULT_LIMITS, type AccountConfig } from './controller/accounts.js';
 export {
   AccountLimiter,

@@ -263,4 +263,82 @@ describe('SyncController against the Tushare replica', () => {
       days: 1,
     });
   });
+
+  it('audits a stored table, queues its holes as a backfill, and the next sync fills exactly those', async () => {
+    h = await harness(['tushare.stock_basic', 'tushare.daily']);
+    const first = await h.controller.sync({
+      ids: ['tushare.stock_basic', 'tushare.daily'],
+      ...RANGE,
+    });
+    expect(first.status).toBe('done');
+    const daily = h.registry.get('tushare.daily');
+    const { table } = daily.storage;
+    const lost = await h.storage.knex(table).where('trade_date', '2024-01-03').del();
+    expect(lost).toBeGreaterThan(0);
+    const expected = (await h.rows('tushare.daily')).length + lost;
+
+    const [report] = await h.controller.audit({ ids: ['tushare.daily'], ...RANGE });
+    expect(report).toMatchObject({
+      sourceId: 'tushare.daily',
+      missing: lost,
+      stored: expected - lost,
+    });
+    expect(report?.holes.map((hole) => hole.date)).toEqual(['2024-01-03']);
+    expect(report?.queued).toBeUndefined();
+
+    const [queued] = await h.controller.audit({ ids: ['tushare.daily'], backfill: true, ...RANGE });
+    expect(queued?.queued).toBe(1);
+    expect((await h.storage.checkpoints.getSourceState('tushare.daily')).pendingTasks).toBe(1);
+
+    const before = h.sandbox.counters().byApi['daily']?.served ?? 0;
+    const refill = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(refill.status).toBe('done');
+    expect((h.sandbox.counters().byApi['daily']?.served ?? 0) - before).toBe(1);
+    expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+    const [after] = await h.controller.audit({ ids: ['tushare.daily'], ...RANGE });
+    expect(after).toMatchObject({ missing: 0, stored: expected, holes: [] });
+  });
+
+  it('reports each quota: calls in the rate window and in the day, used and left', async () => {
+    h = await harness(['tushare.daily'], {
+      controller: {
+        accounts: {
+          tushare: {
+            label: 'main',
+            limits: {
+              windows: [{ limit: 2000, windowMs: 60_000 }],
+              perDay: 500,
+              perInterface: true,
+              maxConcurrent: 4,
+            },
+          },
+        },
+      },
+    });
+    const idle = await h.controller.quota();
+    expect(idle.map((q) => q.scope).sort()).toEqual([
+      'tushare:main:daily',
+      'tushare:main:trade_cal',
+    ]);
+    expect(idle.find((q) => q.scope === 'tushare:main:daily')).toMatchObject({
+      provider: 'tushare',
+      label: 'main',
+      windows: [{ limit: 2000, windowMs: 60_000, used: 0, left: 2000 }],
+      day: { used: 0, limit: 500, left: 500 },
+    });
+    expect(h.controller.running).toBe(false);
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    const daily = (await h.controller.quota()).find((q) => q.scope === 'tushare:main:daily');
+    expect(daily).toMatchObject({
+      windows: [{ limit: 2000, windowMs: 60_000, used: openDays, left: 2000 - openDays }],
+      day: { used: openDays, limit: 500, left: 500 - openDays },
+    });
+    // A minute later the window is empty; the day still counts.
+    const later = (await h.controller.quota(new Date(Date.now() + 61_000))).find(
+      (q) => q.scope === 'tushare:main:daily',
+    );
+    expect(later?.windows[0]?.used).toBe(0);
+    expect(later?.day.used).toBe(openDays);
+  });
 });

@@ -1,53 +1,11 @@
-import { auditReport, gapArgs, type AuditReport } from '@dsync/arg-generation';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { formatNumber } from '../output/progress-format.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
 
 interface AuditFlags extends RangeFlags {
   readonly backfill?: boolean;
   readonly json?: boolean;
-}
-
-/**
- * Queues the requests that fill a source's holes as pending tasks: the next `dsync sync`
- * does unfinished tasks first. A hole's task may be one the ledger has as done (its rows
- * were lost since): it is set back to pending.
- */
-async function queueBackfill(
-  runtime: Runtime,
-  report: AuditReport,
-  flags: AuditFlags,
-): Promise<number> {
-  const source = runtime.registry.get(report.sourceId);
-  const context = runtime.storage.argContext((id) =>
-    runtime.registry.has(id) ? runtime.registry.get(id) : undefined,
-  );
-  const { checkpoints } = runtime.storage;
-  const runId = `audit-${new Date()
-    .toISOString()
-    .replace(/[-:.TZ]/g, '')
-    .slice(0, 14)}`;
-  let queued = 0;
-  for await (const args of gapArgs(source, context, rangeOf(flags))) {
-    const updatedAt = new Date().toISOString();
-    await checkpoints.addTasks([
-      {
-        runId,
-        sourceId: source.id,
-        key: args.key,
-        args,
-        status: 'pending',
-        attempts: 0,
-        rows: 0,
-        updatedAt,
-      },
-    ]);
-    await checkpoints.updateTask(source.id, args.key, { status: 'pending', attempts: 0 });
-    queued++;
-  }
-  return queued;
 }
 
 /** `dsync audit`: what is missing from stored tables against the calendar, optionally queued to fetch. */
@@ -64,23 +22,11 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (ids: string[], flags: AuditFlags) => {
       const runtime = await context.runtime({ ids });
-      const argContext = runtime.storage.argContext((id) =>
-        runtime.registry.has(id) ? runtime.registry.get(id) : undefined,
-      );
-      // Named sources are audited or refused with the reason; unnamed ones, those that say what a complete table holds.
-      const sources =
-        ids.length > 0
-          ? ids.map((id) => runtime.registry.get(id))
-          : runtime.registry.list().filter((s) => s.coverage !== undefined);
-      const reports: (AuditReport & { queued?: number })[] = [];
-      for (const source of sources) {
-        const report = await auditReport(source, argContext, rangeOf(flags));
-        reports.push(
-          flags.backfill === true
-            ? { ...report, queued: await queueBackfill(runtime, report, flags) }
-            : report,
-        );
-      }
+      const reports = await runtime.controller.audit({
+        ids,
+        ...rangeOf(flags),
+        ...(flags.backfill === true ? { backfill: true } : {}),
+      });
       if (flags.json === true) return context.output.json(reports);
       context.output.table(
         reports.map((r) => ({

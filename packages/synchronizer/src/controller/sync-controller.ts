@@ -15,10 +15,12 @@ import {
 } from '@dsync/datasource';
 import type { ProviderClient } from '../clients/provider-client.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
-import { AccountLimiter } from '../limits/account-limiter.js';
+import { AccountLimiter, dayIn } from '../limits/account-limiter.js';
 import { SyncEvents } from '../engine/events.js';
 import { syncSource, type SourceResult } from '../engine/sync-source.js';
 import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
+import { auditSources, type SourceAudit } from './audit.js';
+import { QuotaMeter } from './quota-meter.js';
 
 /** Where data and ledger live: a sink, the checkpoint store, and what arg generation reads. */
 export interface ControllerStorage {
@@ -80,6 +82,36 @@ export interface SourcePlan {
   readonly days: number;
 }
 
+export interface AuditOptions extends Pick<SyncOptions, 'since' | 'until' | 'now'> {
+  /** The sources to audit. @default every source whose `coverage` says what a complete table holds */
+  readonly ids?: readonly string[];
+  /** Queue the requests that fill the holes as pending tasks: the next sync fetches them. */
+  readonly backfill?: boolean;
+}
+
+/** One quota a source's calls count in: its rate windows (this process's calls) and its day (the ledger's). */
+export interface QuotaGauge {
+  /** `provider:label`, with `:api` when the limits count per interface. */
+  readonly scope: string;
+  readonly provider: Provider;
+  readonly label: string;
+  readonly windows: readonly {
+    readonly limit: number;
+    readonly windowMs: number;
+    readonly used: number;
+    readonly left: number;
+  }[];
+  readonly day: {
+    readonly day: string;
+    readonly used: number;
+    readonly limit?: number;
+    readonly left?: number;
+  };
+}
+
+/** Longer windows are left to the day's count: keeping a timestamp per call for them costs. */
+const METERED_MS = 3_600_000;
+
 const SNAPSHOT_KINDS = new Set(['once', 'enumerate']);
 
 /**
@@ -90,10 +122,21 @@ export class SyncController {
   readonly events = new SyncEvents();
   readonly #options: SyncControllerOptions;
   readonly #limiters = new Map<Provider, AccountLimiter>();
+  readonly #meter = new QuotaMeter(METERED_MS);
   #current: AbortController | undefined;
 
   constructor(options: SyncControllerOptions) {
     this.#options = options;
+    // One task-started event is one call: the rate gauges count them.
+    this.events.on((event) => {
+      if (event.type !== 'task-started' || !options.registry.has(event.sourceId)) return;
+      this.#meter.record(this.#quotaScope(options.registry.get(event.sourceId)), Date.now());
+    });
+  }
+
+  /** Whether a run is in progress. */
+  get running(): boolean {
+    return this.#current !== undefined;
   }
 
   /** Cancels the run in progress, if any: it checkpoints and resolves as `cancelled`. */
@@ -207,12 +250,7 @@ export class SyncController {
         status: 'failed',
         limit: 10_000,
       });
-      const day = new Intl.DateTimeFormat('en-CA', {
-        timeZone: PROVIDER_PROFILES[source.provider].timezone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      }).format(now);
+      const day = dayIn(now.getTime(), PROVIDER_PROFILES[source.provider].timezone);
       const quota = await storage.checkpoints.getQuotaUsage(this.#quotaScope(source), day);
       const rows = storage.countRows === undefined ? undefined : await storage.countRows(source);
       out.push({
@@ -223,6 +261,60 @@ export class SyncController {
       });
     }
     return out;
+  }
+
+  /**
+   * What is missing from stored tables against their calendar grid, per source; with
+   * `backfill`, the requests that fill the holes are queued for the next sync.
+   */
+  async audit(options: AuditOptions = {}): Promise<SourceAudit[]> {
+    const { storage, registry } = this.#options;
+    const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
+    // Named sources are audited or refused with the reason; unnamed ones, those that say what a complete table holds.
+    const sources =
+      options.ids !== undefined && options.ids.length > 0
+        ? options.ids.map((id) => registry.get(id))
+        : registry.list().filter((s) => s.coverage !== undefined);
+    return auditSources(sources, context, storage.checkpoints, options);
+  }
+
+  /** Every quota the registry's sources count in: used and left in each rate window and in the day. */
+  async quota(now: Date = new Date()): Promise<QuotaGauge[]> {
+    const gauges = new Map<string, Promise<QuotaGauge>>();
+    for (const source of this.#options.registry.list()) {
+      const scope = this.#quotaScope(source);
+      if (!gauges.has(scope)) gauges.set(scope, this.#gauge(source, scope, now));
+    }
+    return Promise.all(gauges.values());
+  }
+
+  async #gauge(source: DataSource, scope: string, now: Date): Promise<QuotaGauge> {
+    const limits = this.#limits(source);
+    const day = dayIn(now.getTime(), PROVIDER_PROFILES[source.provider].timezone);
+    const stored = await this.#options.storage.checkpoints.getQuotaUsage(scope, day);
+    // A running limiter holds counts not saved yet.
+    const live = this.#limiters
+      .get(source.provider)
+      ?.snapshot()
+      .find((q) => q.scope === scope && q.day === day);
+    const used = Math.max(stored.used, live?.used ?? 0);
+    const { perDay } = limits;
+    return {
+      scope,
+      provider: source.provider,
+      label: this.#options.accounts?.[source.provider]?.label ?? 'default',
+      windows: limits.windows
+        .filter((w) => w.windowMs <= METERED_MS)
+        .map(({ limit, windowMs }) => {
+          const inWindow = this.#meter.usedIn(scope, windowMs, now.getTime());
+          return { limit, windowMs, used: inWindow, left: Math.max(0, limit - inWindow) };
+        }),
+      day: {
+        day,
+        used,
+        ...(perDay === undefined ? {} : { limit: perDay, left: Math.max(0, perDay - used) }),
+      },
+    };
   }
 
   /** The quota scope a source's calls count in, as the limiter names it. */

@@ -67,7 +67,7 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 const lastDays = new Map<string, { minute: number; day: string }>();
 
 /** The calendar day of a time in a zone, `YYYY-MM-DD` (formatters are costly to build: one per zone). */
-function dayIn(time: number, timeZone: string): string {
+export function dayIn(time: number, timeZone: string): string {
   const minute = Math.floor(time / 60_000);
   const last = lastDays.get(timeZone);
   if (last?.minute === minute) return last.day;
