@@ -114,6 +114,12 @@ describe('redactLine', () => {
     const line = JSON.stringify({ msg: `raw ${secret}`, q: `?q=${encodeURIComponent(secret)}` });
     expect(JSON.parse(redactLine(line, [secret]))).toEqual({ msg: 'raw ***', q: '?q=***' });
   });
+
+  it('redacts a line that is not JSON as text, keeping its newline', () => {
+    expect(redactLine(`token ${TOKEN} at ${DSN}?api_key=k3y-123\n`, [TOKEN])).toBe(
+      `token *** at ${SHOWN_DSN}?api_key=***\n`,
+    );
+  });
 });
 
 describe('createLogger to a file', () => {

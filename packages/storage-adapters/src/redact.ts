@@ -21,6 +21,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** `?api_key=…`, `&token=…`: a credential in a query string, as NDL takes its key. */
+const QUERY_CREDENTIALS = /([?&][\w.-]*(?:pass|secret|token|key)[\w.-]*=)[^\s&#]+/gi;
+
 function passwordsOf(url: string): string[] {
   try {
     const { password } = new URL(url);
@@ -38,18 +41,26 @@ function passwordsOf(url: string): string[] {
 }
 
 /**
- * A text (an error message, a log line) with credentials in URLs hidden, and each secret: a
- * URL's password (given the URL), or a token or key as it is (given the token).
+ * What of a secret can show up in a text: a URL (`postgres://…`, `sqlite:file`) only its
+ * password; anything else, itself. Each as it is and URL-encoded (it may sit in a query).
+ */
+function formsOf(secret: string): string[] {
+  const isUrl = /^[a-z][\w+.-]*:/i.test(secret);
+  // Short strings would blank out ordinary words; credentials are never that short.
+  const values = isUrl ? passwordsOf(secret) : secret.length >= 6 ? [secret] : [];
+  return values.flatMap((value) => [value, encodeURIComponent(value)]);
+}
+
+/**
+ * A text (an error message, a log value) with credentials in URLs and in query strings
+ * hidden, and each secret: a URL's password (given the URL), or a token or key as it is
+ * (given the token).
  */
 export function redactText(text: string, ...secrets: readonly string[]): string {
-  let out = text.replace(CREDENTIALS, '$1:***@');
-  for (const secret of secrets) {
-    // Short strings would blank out ordinary words; credentials are never that short.
-    // A URL (`postgres://…`, `sqlite:file`) hides only its password; anything else is itself secret.
-    const isUrl = /^[a-z][\w+.-]*:/i.test(secret);
-    const hidden = isUrl ? passwordsOf(secret) : secret.length >= 6 ? [secret] : [];
-    for (const value of hidden) out = out.split(value).join('***');
-  }
+  let out = text.replace(CREDENTIALS, '$1:***@').replace(QUERY_CREDENTIALS, '$1***');
+  // Longest first, so a secret that contains another is hidden whole.
+  const forms = [...new Set(secrets.flatMap(formsOf))].sort((a, b) => b.length - a.length);
+  for (const form of forms) out = out.split(form).join('***');
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redactText } from '@dsync/storage-adapters';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**
@@ -52,49 +53,30 @@ const REDACT_PATHS = [
 
 export const REDACTED = '***';
 
+/** Every string in a parsed JSON value, keys too, through `redactText`. */
+function redactValues(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redactText(value, ...secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, secrets));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [redactText(k, ...secrets), redactValues(v, secrets)]),
+    );
+  return value;
+}
+
 /**
- * `scheme://user:password@` in a JSON line. The password may hold JSON escapes (`\"`), but the
- * match never crosses an unescaped quote: a greedy `[^@]*` would run to the next `@` in another
- * field and cut the line's JSON apart.
+ * A log line with the given secrets and URL credentials hidden. Redacted value by value, not
+ * as text: a match can then never cut the line's JSON apart, and a secret is found however
+ * JSON escapes it.
  */
-const URL_CREDENTIALS = /([a-z][\w+.-]*:\/\/[^\s:/@"\\]*):(?:[^\s@"\\]|\\.)*@/gi;
-/** A token-like query value in a URL (`?api_key=...`, `&token=...`), as NDL takes its key. */
-const QUERY_CREDENTIALS = /([?&][\w.-]*(?:pass|secret|token|key)[\w.-]*=)(?:[^\s&#"\\]|\\.)*/gi;
-
-/** The password of a secret that is a URL (a DSN): it can show up without the rest of the URL. */
-function urlPassword(secret: string): string | undefined {
-  try {
-    const { password } = new URL(secret);
-    return password === '' ? undefined : password;
-  } catch {
-    return undefined;
-  }
-}
-
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text; // a malformed escape: only the raw form can appear
-  }
-}
-
-/** Every form a secret can take in a JSON line: raw, JSON-escaped, URL-encoded, URL-decoded. */
-function formsOf(secret: string): string[] {
-  const password = urlPassword(secret);
-  const bases = password === undefined ? [secret] : [secret, password, decoded(password)];
-  const forms = bases.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
-  // Longest first, so a secret that contains another is hidden whole.
-  return [...new Set(forms)].filter((f) => f !== '').sort((a, b) => b.length - a.length);
-}
-
-/** A formatted line with the given secrets and URL credentials replaced by `***`. */
 export function redactLine(line: string, secrets: readonly string[]): string {
-  let out = line
-    .replace(URL_CREDENTIALS, `$1:${REDACTED}@`)
-    .replace(QUERY_CREDENTIALS, `$1${REDACTED}`);
-  for (const form of secrets.flatMap(formsOf)) out = out.split(form).join(REDACTED);
-  return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return redactText(line, ...secrets);
+  }
+  return `${JSON.stringify(redactValues(parsed, secrets))}${line.endsWith('\n') ? '\n' : ''}`;
 }
 
 interface FileDestination {
