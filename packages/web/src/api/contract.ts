@@ -1,0 +1,140 @@
+/**
+ * The HTTP API of the web interface: every route and the shape of its answer, typed once.
+ * The server implements it and the UI (bundled for the browser) imports these types, so the
+ * two cannot drift. JSON everywhere; an error is `ApiError` with a 4xx/5xx status.
+ *
+ * | route                          | answer                  |
+ * | ------------------------------ | ----------------------- |
+ * | GET  /api/health               | `{ status: 'ok' }`      |
+ * | GET  /api/sources              | `SourceView[]`          |
+ * | GET  /api/sources/:id          | `SourceDetail`          |
+ * | GET  /api/sources/:id/rows     | `RowsPage` (`?offset=&limit=`, limit ≤ 500) |
+ * | GET  /api/runs                 | `RunRecord[]` (`?limit=`, newest first) |
+ * | GET  /api/tasks                | `TaskRecord[]` (`?source=&status=&run=&limit=`) |
+ * | GET  /api/quota                | `QuotaGauge[]`          |
+ * | GET  /api/run                  | `RunView \| null`: the run in progress, else the last one of this server |
+ * | GET  /api/series               | `RateSeries`: requests and rows per second, recent minutes |
+ * | GET  /api/events               | Server-sent events, see `ServerEvent` |
+ * | POST /api/plan                 | `SourcePlan[]` from `SyncRequest` |
+ * | POST /api/sync                 | 202 `{ runId }` from `SyncRequest`; 409 `E_BUSY` while a run is in progress |
+ * | POST /api/cancel               | 202 `{ cancelled: runId }`; 409 `E_IDLE` when nothing runs |
+ * | POST /api/audit                | `SourceAudit[]` from `AuditRequest` |
+ * | GET  /metrics                  | Prometheus text format  |
+ *
+ * Access: on loopback, open. Beyond it, every request (pages, assets, API, events, metrics)
+ * must carry the access token in the `Authorization` header, as `Bearer <token>` (scripts)
+ * or as the password of HTTP Basic (browsers prompt for it and resend it, EventSource too).
+ */
+import type { RunRecord, TaskRecord, TaskStatus } from '@dsync/datasource';
+import type { QuotaGauge, SourceAudit, SourcePlan } from '@dsync/synchronizer';
+
+export type { QuotaGauge, RunRecord, SourceAudit, SourcePlan, TaskRecord, TaskStatus };
+
+export interface ApiError {
+  /** A stable code: `E_NOT_FOUND`, `E_BAD_REQUEST`, `E_BUSY`, `E_IDLE`, `E_UNAUTHORIZED`, … */
+  readonly error: string;
+  /** One paragraph naming what is wrong and where (the parameter, the source id). */
+  readonly message: string;
+}
+
+/** Where a source stands, as the sources page lists it. */
+export interface SourceView {
+  readonly id: string;
+  readonly provider: string;
+  readonly api: string;
+  readonly title?: string;
+  /** `never` (not synced), `current`, `stale` (older than its freshness or due by its schedule), `pending` (tasks left by a stopped run), `failed` (tasks failed for good). */
+  readonly state: 'never' | 'current' | 'stale' | 'pending' | 'failed';
+  readonly lastSyncedAt?: string;
+  /** The last day fully stored. */
+  readonly cursor?: string;
+  readonly rows?: number;
+  readonly pendingTasks: number;
+  readonly failedTasks: number;
+  /** The source's cron schedule and its next fire time after now (ISO). */
+  readonly schedule?: string;
+  readonly nextRunAt?: string;
+  /** e.g. "1d": stale when the last sync is older. */
+  readonly freshness?: string;
+  readonly quotaUsedToday: number;
+  /** Ids of the sources it reads (the calendar, the symbol list). */
+  readonly dependsOn: readonly string[];
+}
+
+export interface SourceDetail extends SourceView {
+  readonly description?: string;
+  readonly table: string;
+  readonly primaryKey: readonly string[];
+  readonly fields: readonly { readonly name: string; readonly type: string }[];
+}
+
+export interface RowsPage {
+  readonly columns: readonly string[];
+  /** Values as stored, read back in one form: never HTML, the UI renders them as text. */
+  readonly rows: readonly Record<string, unknown>[];
+  readonly total: number;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** One source of a run, live. */
+export interface RunSourceView {
+  readonly sourceId: string;
+  readonly status: 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
+  /** Requests the plan counted at the start; undefined when it could not tell. */
+  readonly planned?: number;
+  readonly requests: number;
+  readonly done: number;
+  readonly left?: number;
+  readonly rows: number;
+  readonly retries: number;
+  readonly coolDowns: number;
+  readonly dropped: number;
+  /** Until the planned requests are done, at the recent rate. */
+  readonly etaMs?: number;
+  readonly reason?: { readonly code: string; readonly message: string };
+}
+
+export interface RunView {
+  readonly runId: string;
+  readonly status: 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly reason?: { readonly code: string; readonly message: string };
+  readonly resumeAfter?: string;
+  readonly sources: readonly RunSourceView[];
+}
+
+/** Per-second counts over the recent past, for the charts; `limitPerSecond` is the account's. */
+export interface RateSeries {
+  readonly points: readonly {
+    /** Start of the second (ms since the epoch). */
+    readonly t: number;
+    readonly requests: number;
+    readonly rows: number;
+  }[];
+  /** Per account scope: its strictest rate window as calls per second. */
+  readonly limits: readonly { readonly scope: string; readonly perSecond: number }[];
+}
+
+/** Body of POST /api/plan and /api/sync: no ids means every unsynced source. */
+export interface SyncRequest {
+  readonly ids?: readonly string[];
+  /** `YYYY-MM-DD` */
+  readonly since?: string;
+  readonly until?: string;
+}
+
+export interface AuditRequest extends SyncRequest {
+  readonly backfill?: boolean;
+}
+
+/**
+ * What /api/events sends: `run` (the live RunView, at most 4 times a second while a run
+ * goes on, and at its end), `quota` (every second while a run goes on), `sources` (after a
+ * run ends). The first message after connecting is the current `run` (or null).
+ */
+export type ServerEvent =
+  | { readonly type: 'run'; readonly run: RunView | null }
+  | { readonly type: 'quota'; readonly quota: readonly QuotaGauge[] }
+  | { readonly type: 'sources'; readonly sources: readonly SourceView[] };
