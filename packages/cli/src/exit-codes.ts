@@ -2,7 +2,7 @@
 export const EXIT_CODES = Object.freeze({
   /** Done. */
   ok: 0,
-  /** Any other error. */
+  /** Any other error, an API or a database that does not answer included. */
   failure: 1,
   /** Bad usage: an unknown command or flag, a bad argument. */
   usage: 2,
@@ -15,7 +15,7 @@ export const EXIT_CODES = Object.freeze({
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    done
-  1    error (a database or broker out of reach, an answer dsync cannot use)
+  1    error (an API, a database or a broker out of reach; an answer dsync cannot use)
   2    bad usage (unknown command, flag or source id; a broken config file; a missing token)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume
   130  interrupted (Ctrl-C); what was fetched is stored, run again to resume`;

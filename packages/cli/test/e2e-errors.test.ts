@@ -1,8 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
 import { Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
 import { dsync, workdir } from './e2e-helpers.js';
 
 const TOKEN = 'cli-errors-token-0123456789';
+
+/** A port nothing listens on: one the system just handed out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** One paragraph, no stack trace. */
 function expectClean(stderr: string): void {
@@ -104,5 +114,24 @@ describe('dsync on bad input (the built binary)', () => {
     const result = await dsync(dir, ['sync', '--since', '2024-01-01', '--until', '2024-01-31']);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).not.toContain(wrong);
+  });
+
+  it('exits 1 when the API does not answer through every retry, naming its address, not the token', async () => {
+    const baseUrl = `http://127.0.0.1:${await closedPort()}`;
+    const dir = project({
+      'dsync.config.yaml': `accounts:\n  tushare:\n    token: ${TOKEN}\n    baseUrl: ${baseUrl}\nsources: [tushare.trade_cal]\n`,
+    });
+    const result = await dsync(dir, ['sync', '--since', '2024-01-01', '--until', '2024-01-31']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `Failed: the tushare API at ${baseUrl}/ did not answer (the connection was refused`,
+    );
+    expect(result.stdout).not.toContain('Stopped at a limit');
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    // The request stays queued: a run once the API answers makes it.
+    const pending = await dsync(dir, ['tasks', '--status', 'pending', '--json']);
+    expect(JSON.parse(pending.stdout)).toEqual([
+      expect.objectContaining({ sourceId: 'tushare.trade_cal', status: 'pending', attempts: 5 }),
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber } from '../output/progress-format.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
 
@@ -11,18 +12,39 @@ interface SyncFlags extends RangeFlags {
   readonly json?: boolean;
 }
 
+/**
+ * Why a run may stop that a later run cures by waiting: the provider's limits. A run that
+ * stops for anything else (an API or a database that does not answer) is an error to fix.
+ */
+const LIMIT_CODES: ReadonlySet<string> = new Set(['E_DAILY_LIMIT', 'E_TOO_FREQUENT']);
+
+const stoppedAtLimit = (result: RunResult): boolean =>
+  result.reason === undefined || LIMIT_CODES.has(result.reason.code);
+
 /** The exit code a run ends with: what a script needs to know to retry or not. */
 export function exitCodeOfRun(result: RunResult): number {
   switch (result.status) {
     case 'done':
       return EXIT_CODES.ok;
     case 'stopped':
-      return EXIT_CODES.stoppedAtLimit;
+      return stoppedAtLimit(result) ? EXIT_CODES.stoppedAtLimit : EXIT_CODES.failure;
     case 'cancelled':
       return EXIT_CODES.interrupted;
     default:
       return EXIT_CODES.failure;
   }
+}
+
+/** A run that stopped short of a limit: what did not answer, so the user knows what to fix. */
+function outOfReachLine(result: RunResult, runtime: Runtime): string {
+  const reason = result.reason?.message ?? '';
+  if (result.reason?.code === 'E_STORAGE') return `Failed: the storage did not answer (${reason}).`;
+  const stopped = result.sources.find((s) => s.status === 'stopped');
+  const provider =
+    stopped === undefined ? undefined : runtime.registry.get(stopped.sourceId).provider;
+  const where =
+    provider === undefined ? 'the API' : `the ${provider} API at ${runtime.baseUrlOf(provider)}`;
+  return `Failed: ${where} did not answer (${reason}). What was fetched is stored; run again once it answers.`;
 }
 
 function printPlan(context: CliContext, plans: readonly SourcePlan[], json: boolean): void {
@@ -49,7 +71,12 @@ async function planCommand(context: CliContext, ids: string[], flags: SyncFlags)
   return EXIT_CODES.ok;
 }
 
-function printResult(context: CliContext, result: RunResult, json: boolean): void {
+function printResult(
+  context: CliContext,
+  runtime: Runtime,
+  result: RunResult,
+  json: boolean,
+): void {
   if (json) return context.output.json(result);
   for (const s of result.sources) {
     context.output.line(
@@ -60,7 +87,9 @@ function printResult(context: CliContext, result: RunResult, json: boolean): voi
           : ''),
     );
   }
-  if (result.status === 'stopped')
+  if (result.status === 'stopped' && !stoppedAtLimit(result))
+    context.output.line(outOfReachLine(result, runtime));
+  else if (result.status === 'stopped')
     context.output.line(
       `Stopped at a limit: ${result.reason?.message ?? ''}` +
         (result.resumeAfter === undefined
@@ -98,7 +127,7 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
     const result = await controller.sync(options);
     progress.finish();
     logger.info({ runId: result.runId, status: result.status }, 'run finished');
-    printResult(context, result, flags.json === true);
+    printResult(context, runtime, result, flags.json === true);
     return exitCodeOfRun(result);
   } finally {
     progress.finish();

@@ -5,11 +5,13 @@ import {
   type DataSourceRegistry,
   type Provider,
 } from '@dsync/datasource';
-import { createStorage, type KnexStorage } from '@dsync/storage-adapters';
+import { createStorage, redactUrl, type KnexStorage } from '@dsync/storage-adapters';
 import {
   createNdlClient,
   createTushareClient,
+  NDL_BASE_URL,
   SyncController,
+  TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
 } from '@dsync/synchronizer';
@@ -23,6 +25,11 @@ export const CREDENTIAL_VARIABLES: Readonly<Record<Provider, string>> = {
   ndl: 'NDL_API_KEY',
 };
 
+const DEFAULT_BASE_URLS: Readonly<Record<Provider, string>> = {
+  tushare: TUSHARE_BASE_URL,
+  ndl: NDL_BASE_URL,
+};
+
 /** Everything a command needs, built from the configuration. */
 export interface Runtime {
   readonly loaded: LoadedConfig;
@@ -34,6 +41,8 @@ export interface Runtime {
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
   requireCredentials(sources: readonly DataSource[]): void;
+  /** The address a provider's client calls, without credentials: for messages. */
+  baseUrlOf(provider: Provider): string;
   close(): Promise<void>;
 }
 
@@ -153,6 +162,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         );
       }
     },
+    baseUrlOf: (provider) =>
+      redactUrl(config.accounts[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider]),
     async close() {
       await sink.close();
       if (sink !== storage) await storage.close();
