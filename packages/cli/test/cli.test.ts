@@ -1,20 +1,34 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_CODES, run } from '../src/index.js';
 
-async function dsync(...args: string[]) {
+/** `dsync` in-process, in a fresh working directory holding these files. */
+async function dsyncWith(files: Record<string, string>, ...args: string[]) {
+  const cwd = mkdtempSync(join(tmpdir(), 'dsync-cli-unit-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   let stdout = '';
   let stderr = '';
   const code = await run(['node', 'dsync', ...args], {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    cwd: mkdtempSync(join(tmpdir(), 'dsync-cli-unit-')),
+    cwd,
     env: {},
   });
+  rmSync(cwd, { recursive: true, force: true });
   return { code, stdout, stderr };
 }
+
+const dsync = (...args: string[]) => dsyncWith({}, ...args);
+
+/** Two catalog sources, one with its table renamed; both read the trade calendar. */
+const CONFIGURED = {
+  'dsync.config.yaml': `sources:
+  - tushare.daily
+  - { extends: tushare.adj_factor, storage: { table: my_adj } }
+`,
+};
 
 describe('dsync', () => {
   it('prints help with the exit codes, and exits 0', async () => {
@@ -42,23 +56,61 @@ describe('dsync', () => {
     expect(unknownFlag.stderr).toContain("unknown option '--yaml'");
   });
 
-  it('lists the catalog as a plain table and as JSON', async () => {
+  it('lists the catalog as a plain table and as JSON, none configured without a config file', async () => {
     const table = await dsync('sources', 'list');
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+PROVIDER\s+API\s+ARGS\s+TABLE\s+TITLE$/);
+    expect(lines[0]).toMatch(/^ID\s+CONFIGURED\s+PROVIDER\s+API\s+ARGS\s+TABLE\s+TITLE$/);
     expect(lines).toHaveLength(17);
     expect(lines[3]).toMatch(
-      /^tushare\.daily\s+tushare\s+daily\s+trade-calendar\s+tushare_daily\s+Daily bars/,
+      /^tushare\.daily {2,}tushare\s+daily\s+trade-calendar\s+tushare_daily\s+Daily bars/,
     );
-    const json = JSON.parse((await dsync('sources', '--json')).stdout) as { id: string }[];
+    const json = JSON.parse((await dsync('sources', '--json')).stdout) as {
+      id: string;
+      configured: boolean;
+    }[];
     expect(json.map((s) => s.id)).toContain('ndl.SHARADAR.SEP');
+    expect(json.filter((s) => s.configured)).toEqual([]);
+  });
+
+  it('lists the configured sources first, as configured, then what they need, then the catalog', async () => {
+    const table = await dsyncWith(CONFIGURED, 'sources', 'list');
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(17);
+    expect(lines.slice(1, 4).map((l) => l.split(/ {2,}/).slice(0, 2))).toEqual([
+      ['tushare.daily', 'yes'],
+      ['tushare.adj_factor', 'yes'],
+      ['tushare.trade_cal', 'needed by tushare.daily, tushare.adj_factor'],
+    ]);
+    expect(lines[2]).toMatch(/\smy_adj\s/);
+    expect(lines.slice(4).every((l) => /^\S+ {2,}tushare|^\S+ {2,}ndl/.test(l))).toBe(true);
+
+    const json = JSON.parse((await dsyncWith(CONFIGURED, 'sources', 'list', '--json')).stdout) as {
+      id: string;
+      configured: boolean;
+      neededBy?: string[];
+      table: string;
+    }[];
+    expect(json).toHaveLength(16);
+    expect(json.slice(0, 3)).toEqual([
+      expect.objectContaining({ id: 'tushare.daily', configured: true, table: 'tushare_daily' }),
+      expect.objectContaining({ id: 'tushare.adj_factor', configured: true, table: 'my_adj' }),
+      expect.objectContaining({
+        id: 'tushare.trade_cal',
+        configured: false,
+        neededBy: ['tushare.daily', 'tushare.adj_factor'],
+      }),
+    ]);
+    expect(json.slice(3).filter((s) => s.configured || s.neededBy !== undefined)).toEqual([]);
   });
 
   it('shows one source, and suggests ids for an unknown one with exit 2', async () => {
     const shown = await dsync('sources', 'show', 'tushare.daily');
     expect(shown.stdout).toContain('table tushare_daily (upsert), primary key ts_code, trade_date');
     expect(shown.stdout).toMatch(/pct_chg\s+float\s+yes/);
+    const configured = await dsyncWith(CONFIGURED, 'sources', 'show', 'tushare.adj_factor');
+    expect(configured.stdout).toContain('table my_adj (upsert)');
     const unknown = await dsync('sources', 'show', 'daily');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown data source "daily"');

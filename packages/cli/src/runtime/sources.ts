@@ -31,6 +31,13 @@ const entryId = (entry: SourceEntry): string | undefined => {
   return typeof e.extends === 'string' ? e.extends : undefined;
 };
 
+/** The ids of the sources the config's entries define, in their order. */
+export function configuredIds(entries: readonly (string | Record<string, unknown>)[]): string[] {
+  return entries
+    .map((entry) => entryId(normalizeEntry(entry)))
+    .filter((id): id is string => id !== undefined);
+}
+
 /**
  * The configured sources, plus catalog sources named on the command line that the config
  * does not list (so `dsync sync tushare.daily` works without a config file).
