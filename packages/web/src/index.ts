@@ -1,8 +1,9 @@
 /**
- * @dsync/web: the web interface over the Sync Controller.
- *
- * Built so far: the server with its health endpoint and access rules. Pages, the live run
- * view, actions and metrics come with their own issue.
+ * @dsync/web: the web interface over the Sync Controller. An HTTP server (Fastify) with the
+ * JSON API of `api/contract.ts`, a live event stream, Prometheus metrics and the built UI,
+ * behind the access rules: loopback by default, a token (Bearer or Basic) otherwise.
  */
-export { createWebServer, type WebServer, type WebServerOptions } from './web-server.js';
-export { isLoopback } from './access.js';
+export { createWebServer, type WebServer, type WebServerOptions } from './server/web-server.js';
+export type { WebStorage } from './routes/context.js';
+export { assertSafeBind, isLoopback } from './server/access.js';
+export type * from './api/contract.js';

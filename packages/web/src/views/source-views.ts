@@ -1,0 +1,101 @@
+import { staleness, type DataSource, type DataSourceRegistry } from '@dsync/datasource';
+import type { SourceStatus, SyncController } from '@dsync/synchronizer';
+import { Cron } from 'croner';
+import type { SourceDetail, SourceView } from '../api/contract.js';
+
+const UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+];
+
+/** A duration in the largest unit it is a whole number of: 86400000 → "1d", 5400000 → "90m". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/**
+ * `failed` first (it needs a person), then what the registry says: never synced, tasks left
+ * by a stopped run, due by its schedule or freshness, else current.
+ */
+function stateOf(source: DataSource, status: SourceStatus, now: Date): SourceView['state'] {
+  if (status.failedTasks > 0) return 'failed';
+  const verdict = staleness(source, status, now);
+  switch (verdict?.reason) {
+    case undefined:
+      return 'current';
+    case 'never-synced':
+      return 'never';
+    case 'pending-tasks':
+      return 'pending';
+    default:
+      return 'stale';
+  }
+}
+
+/** The next fire time of the source's cron schedule after `now`, in its time zone. */
+function nextRunOf(source: DataSource, now: Date): string | undefined {
+  const { schedule, timezone } = source.sync;
+  if (schedule === undefined) return undefined;
+  return new Cron(schedule, { timezone, paused: true }).nextRun(now)?.toISOString();
+}
+
+function sourceView(
+  source: DataSource,
+  status: SourceStatus,
+  registry: DataSourceRegistry,
+  now: Date,
+): SourceView {
+  const { schedule, freshness } = source.sync;
+  const optional = {
+    title: source.title,
+    lastSyncedAt: status.lastSyncedAt,
+    cursor: status.cursor,
+    rows: status.rows,
+    schedule,
+    nextRunAt: nextRunOf(source, now),
+    freshness: freshness === undefined ? undefined : formatDuration(freshness),
+  };
+  return {
+    id: source.id,
+    provider: source.provider,
+    api: source.api,
+    state: stateOf(source, status, now),
+    pendingTasks: status.pendingTasks,
+    failedTasks: status.failedTasks,
+    quotaUsedToday: status.quotaUsedToday,
+    dependsOn: registry.dependenciesOf(source.id),
+    // Absent rather than undefined: the answer lists only what is known.
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/** Every registered source as the sources page lists it, in registration order. */
+export async function sourceViews(
+  controller: SyncController,
+  registry: DataSourceRegistry,
+  now: Date = new Date(),
+): Promise<SourceView[]> {
+  const statuses = await controller.status(now);
+  return statuses.map((status) => sourceView(registry.get(status.sourceId), status, registry, now));
+}
+
+/** One source with its table's shape. @throws UnknownSourceError (404) with the nearest ids */
+export async function sourceDetail(
+  controller: SyncController,
+  registry: DataSourceRegistry,
+  id: string,
+  now: Date = new Date(),
+): Promise<SourceDetail> {
+  const source = registry.get(id);
+  const view = (await sourceViews(controller, registry, now)).find((v) => v.id === id);
+  return {
+    ...(view as SourceView),
+    ...(source.description === undefined ? {} : { description: source.description }),
+    table: source.storage.table,
+    primaryKey: source.primaryKey,
+    fields: source.fields.map((f) => ({ name: f.name, type: f.type })),
+  };
+}

@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSourceRegistry, type SourceEntry } from '@dsync/datasource';
+import {
+  groundTruth,
+  Market,
+  startTushareSandbox,
+  type MarketOptions,
+  type TushareSandbox,
+  type TushareSandboxOptions,
+} from '@dsync/sandbox';
+import { createStorage, type KnexStorage, type ReadRow } from '@dsync/storage-adapters';
+import {
+  createTushareClient,
+  SyncController,
+  type SyncControllerOptions,
+} from '@dsync/synchronizer';
+import { createWebServer, type WebServer } from '../src/index.js';
+
+/**
+ * The test bed of the web interface, shared by the API tests and the UI's browser tests:
+ * a Tushare sandbox over a small deterministic market, a temporary SQLite database, a
+ * registry, a Sync Controller with the sandbox's client, and the web server over them,
+ * listening on a free loopback port. Keep its shape stable: other suites import it.
+ */
+export interface WebHarnessOptions {
+  /** @default ['tushare.trade_cal', 'tushare.stock_basic', 'tushare.daily', 'tushare.adj_factor'] */
+  readonly sources?: readonly SourceEntry[];
+  /** @default MARKET (12 symbols, 2024-01-01 to 2024-03-29) */
+  readonly market?: MarketOptions;
+  /**
+   * The controller's calls per window for Tushare, e.g. `{ limit: 5, windowMs: 1000 }`: a run
+   * slow enough to watch and cancel. @default 2000 a second (as fast as the sandbox answers)
+   */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+  /** Passed to the sandbox (faults, accounts, tiers, its window). */
+  readonly sandbox?: Omit<TushareSandboxOptions, 'market'>;
+  /** Overrides of the controller's options (accounts, policy). */
+  readonly controller?: Partial<SyncControllerOptions>;
+  /** The sandbox's compressed "minute", for the client's cool-downs. */
+  readonly rateWindowMs?: number;
+  /** Passed to createWebServer. @default "127.0.0.1" */
+  readonly host?: string;
+  readonly accessToken?: string;
+  /** Scrubbed from every answer, besides the sandbox's token which always is. */
+  readonly secrets?: readonly string[];
+  /** @default the package's built UI (dist/ui) */
+  readonly uiRoot?: string;
+}
+
+export interface WebHarness {
+  /** The server's base URL, e.g. `http://127.0.0.1:41235`. */
+  readonly url: string;
+  readonly server: WebServer;
+  readonly controller: SyncController;
+  readonly storage: KnexStorage;
+  readonly registry: DataSourceRegistry;
+  readonly sandbox: TushareSandbox;
+  readonly market: Market;
+  /** Headers that pass the access rules (the bearer token when one is set, else none). */
+  readonly headers: Record<string, string>;
+  /** `fetch(url + path)` with `headers` added. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** The ground truth of a source's table for these request params, in stored form and primary-key order. */
+  truth(id: string, params: Record<string, string>): ReadRow[];
+  /** The stored table of a source, in primary-key order. */
+  rows(id: string): Promise<ReadRow[]>;
+  /** Closes the server, the sandbox and the database, and removes the database. */
+  close(): Promise<void>;
+}
+
+export const MARKET = {
+  seed: 'web',
+  symbols: 12,
+  start: '2024-01-01',
+  end: '2024-03-29',
+} as const satisfies MarketOptions;
+
+export const DEFAULT_SOURCES = [
+  'tushare.trade_cal',
+  'tushare.stock_basic',
+  'tushare.daily',
+  'tushare.adj_factor',
+] as const;
+
+export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
+  const market = new Market(options.market ?? MARKET);
+  const sandbox = await startTushareSandbox({ market, ...options.sandbox });
+  const dir = mkdtempSync(join(tmpdir(), 'dsync-web-'));
+  const storage = createStorage({ url: `sqlite:${join(dir, 'dsync.db')}` });
+  await storage.ready();
+  const registry = DataSourceRegistry.load([...(options.sources ?? DEFAULT_SOURCES)]);
+  const client = createTushareClient({
+    token: sandbox.token,
+    baseUrl: sandbox.url,
+    timeoutMs: 5_000,
+    ...(options.rateWindowMs === undefined ? {} : { rateWindowMs: options.rateWindowMs }),
+  });
+  const rate = options.rateLimit ?? { limit: 2000, windowMs: 1000 };
+  const controller = new SyncController({
+    registry,
+    storage: {
+      sink: storage,
+      checkpoints: storage.checkpoints,
+      argContext: (sourceOf) => storage.argContext(sourceOf),
+      countRows: (source) => storage.countRows(source),
+    },
+    clients: { tushare: client },
+    accounts: {
+      tushare: { limits: { windows: [rate], perInterface: true, maxConcurrent: 4 } },
+    },
+    ...options.controller,
+  });
+  const server = createWebServer({
+    controller,
+    registry,
+    storage,
+    host: options.host ?? '127.0.0.1',
+    port: 0,
+    secrets: [sandbox.token, ...(options.secrets ?? [])],
+    ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }),
+    ...(options.uiRoot === undefined ? {} : { uiRoot: options.uiRoot }),
+  });
+  const url = await server.listen();
+  const headers: Record<string, string> =
+    options.accessToken === undefined ? {} : { authorization: `Bearer ${options.accessToken}` };
+  return {
+    url,
+    server,
+    controller,
+    storage,
+    registry,
+    sandbox,
+    market,
+    headers,
+    request: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { ...headers, ...(init.headers as Record<string, string> | undefined) },
+      }),
+    truth: (id, params) => truthOf(registry, market, id, params),
+    rows: (id) => storage.readRows(registry.get(id)),
+    async close() {
+      controller.cancel();
+      await server.close();
+      await sandbox.close();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function truthOf(
+  registry: DataSourceRegistry,
+  market: Market,
+  id: string,
+  params: Record<string, string>,
+): ReadRow[] {
+  const source = registry.get(id);
+  const compare = (a: ReadRow, b: ReadRow) => {
+    for (const k of source.primaryKey) {
+      const x = String(a[k]);
+      const y = String(b[k]);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  // A ground-truth row as the storage reads it back: ISO dates, exact decimals without trailing zeros.
+  const normalise = (row: Record<string, unknown>): ReadRow => {
+    const out: ReadRow = {};
+    for (const field of source.fields) {
+      const value = row[field.from ?? field.name];
+      if (value === null || value === undefined) out[field.name] = null;
+      else if (field.type === 'date')
+        out[field.name] = text(value).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
+      else if (field.type === 'decimal') {
+        const digits = text(value);
+        out[field.name] = digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits;
+      } else out[field.name] = value;
+    }
+    return out;
+  };
+  return [...groundTruth(market).tushare(source.api, params)].map(normalise).sort(compare);
+}
