@@ -62,6 +62,8 @@ export interface WebHarness {
   readonly headers: Record<string, string>;
   /** `fetch(url + path)` with `headers` added. */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** POSTs `body` as JSON with `headers` added. */
+  post(path: string, body: unknown): Promise<Response>;
   /** The ground truth of a source's table for these request params, in stored form and primary-key order. */
   truth(id: string, params: Record<string, string>): ReadRow[];
   /** The stored table of a source, in primary-key order. */
@@ -138,6 +140,12 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
       fetch(`${url}${path}`, {
         ...init,
         headers: { ...headers, ...(init.headers as Record<string, string> | undefined) },
+      }),
+    post: (path, body) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
       }),
     truth: (id, params) => truthOf(registry, market, id, params),
     rows: (id) => storage.readRows(registry.get(id)),
