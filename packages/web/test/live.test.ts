@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import type { RunView, ServerEvent, SourceView } from '../src/index.js';
+import type { RunView, ServerEvent } from '../src/index.js';
 import { isRunEnd, openEvents, runsOf, type EventStream } from './sse.js';
 import { webHarness, type WebHarness } from './web-harness.js';
 
@@ -75,7 +75,7 @@ describe('a run over HTTP, watched on /api/events', () => {
     const quota = after.find((e) => e.type === 'quota');
     expect(quota).toBeDefined();
     const sources = (after.at(-1) as Extract<ServerEvent, { type: 'sources' }>).sources;
-    expect(sources.find((s) => s.id === 'tushare.daily')).toMatchObject<Partial<SourceView>>({
+    expect(sources.find((s) => s.id === 'tushare.daily')).toMatchObject({
       state: 'current',
       rows: dailyRows,
       cursor: '2024-02-29',
