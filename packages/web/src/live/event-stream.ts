@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { ServerEvent } from '../api/contract.js';
-import { SECURITY_HEADERS, type Scrub } from '../server/hardening.js';
+import { scrubJson, SECURITY_HEADERS, type Scrub } from '../server/hardening.js';
 
 /** A comment line every so often: proxies and browsers keep an idle stream open. */
 const HEARTBEAT_MS = 15_000;
@@ -66,6 +66,6 @@ export class EventHub {
   }
 
   #message(event: ServerEvent): string {
-    return `data: ${this.#scrub(JSON.stringify(event))}\n\n`;
+    return `data: ${JSON.stringify(scrubJson(event, this.#scrub))}\n\n`;
   }
 }
