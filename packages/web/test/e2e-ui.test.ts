@@ -1,0 +1,376 @@
+/**
+ * The browser UI end to end: the built UI (dist/ui) served by the web server over the
+ * Tushare sandbox, driven in real headless Chromium through playwright-core. Every number
+ * the UI shows is checked against the controller or the database.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { webHarness, type WebHarness } from './web-harness.js';
+
+jest.setTimeout(240_000);
+
+const PACKAGE = dirname(dirname(fileURLToPath(import.meta.url)));
+const SHOTS = join(PACKAGE, 'test-output', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** How long a DOM state may take to appear: a whole sync of the small market, under load. */
+const WAIT = { timeout: Number(process.env.E2E_WAIT_MS ?? 120_000) };
+const TOKEN = 'e2e-access-token-0123456789';
+/** The sandbox market's days (its calendar runs to the year's end, its bars to March). */
+const SINCE = '2024-01-01';
+const UNTIL = '2024-03-29';
+const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
+
+/** The UI's number format: en-US thousands separators. */
+const fmt = (n: number): string => n.toLocaleString('en-US');
+/** A stored value as the preview shows it. */
+const cellText = (value: unknown): string =>
+  value === null || value === undefined
+    ? ''
+    : typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : JSON.stringify(value);
+
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Watched {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  /** Page errors, console errors (CSP violations show there) and dialogs. */
+  readonly problems: string[];
+}
+
+async function open(options: Parameters<Browser['newContext']>[0] = {}): Promise<Watched> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, ...options });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { page, context, problems };
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Waits for a DOM state; on a timeout, saves what the page showed instead. */
+async function waitFor(page: Page, selector: string, name: string): Promise<void> {
+  try {
+    await page.waitForSelector(selector, WAIT);
+  } catch (error) {
+    await shot(page, `failed-${name}`).catch(() => undefined);
+    throw error;
+  }
+}
+
+const text = async (page: Page, selector: string): Promise<string> =>
+  ((await page.locator(selector).first().textContent()) ?? '').trim();
+
+const rowsOf = (h: WebHarness, id: string) => h.storage.countRows(h.registry.get(id));
+
+describe('the web UI in Chromium', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await webHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('plans, syncs and shows every number as the database has it', async () => {
+    const ids = h.registry.list().map((s) => s.id);
+    const { page, context, problems } = await open();
+
+    await page.goto(`${h.url}/`);
+    await page.waitForSelector('[data-table="sources"]');
+    await page.waitForSelector('[data-stream="open"]');
+    for (const id of ids) {
+      expect(await text(page, `[data-source="${id}"] [data-col="state"]`)).toBe('never');
+      expect(await text(page, `[data-source="${id}"] [data-col="lastSyncedAt"]`)).toBe('never');
+    }
+    await shot(page, 'sources');
+
+    // Plan: the numbers the controller plans, before anything starts.
+    const plan = await h.controller.plan({ since: SINCE, until: UNTIL });
+    expect(plan.length).toBeGreaterThan(0);
+    await page.fill('[data-input="since"]', SINCE);
+    await page.fill('[data-input="until"]', UNTIL);
+    await page.click('[data-action="plan"]');
+    await page.waitForSelector('[data-table="plan"]');
+    for (const p of plan) {
+      const row = `[data-table="plan"] [data-source="${p.sourceId}"]`;
+      expect(await text(page, `${row} [data-col="requests"]`)).toBe(fmt(p.requests));
+      expect(await text(page, `${row} [data-col="days"]`)).toBe(fmt(p.days));
+      expect(await page.getAttribute(`${row} [data-col="eta"]`, 'data-ms')).toBe(String(p.etaMs));
+    }
+    expect(await text(page, '[data-table="plan"] tfoot [data-col="requests"]')).toBe(
+      fmt(plan.reduce((sum, p) => sum + p.requests, 0)),
+    );
+    expect(await page.locator('[data-table="plan"] tbody tr').count()).toBe(plan.length);
+    await shot(page, 'plan');
+
+    // Start: the run page follows the event stream to the end.
+    await page.click('[data-action="start"]');
+    await page.waitForURL(/#\/run$/);
+    await waitFor(page, '[data-run][data-status="done"]', 'run-done');
+    const runId = await page.getAttribute('[data-run]', 'data-run');
+    expect(runId).toBeTruthy();
+    for (const id of ids) {
+      const row = `[data-table="run"] tr[data-source="${id}"]`;
+      expect(await page.getAttribute(row, 'data-status')).toBe('done');
+      // One request per task of the run (no faults, no continuations on this small market).
+      const tasks = await h.storage.checkpoints.listTasks({
+        runId: runId ?? '',
+        sourceId: id,
+        limit: 100_000,
+      });
+      expect(tasks.length).toBeGreaterThan(0);
+      expect(tasks.every((t) => t.status === 'done')).toBe(true);
+      expect(await text(page, `${row} [data-col="requests"]`)).toBe(fmt(tasks.length));
+      expect(await text(page, `${row} [data-col="progress"]`)).toMatch(
+        new RegExp(`^${fmt(tasks.length)} / ${fmt(tasks.length)}`),
+      );
+      expect(await text(page, `${row} [data-col="rows"]`)).toBe(fmt(await rowsOf(h, id)));
+      expect(tasks.reduce((sum, t) => sum + t.rows, 0)).toBe(await rowsOf(h, id));
+      expect(await text(page, `${row} [data-col="dropped"]`)).toBe('0');
+    }
+    const stored = (await Promise.all(ids.map((id) => rowsOf(h, id)))).reduce((a, b) => a + b, 0);
+    expect(stored).toBeGreaterThan(0);
+    expect(await text(page, '[data-testid="run-rows"]')).toBe(fmt(stored));
+    await shot(page, 'run-done');
+
+    // Sources: synced, with the exact row counts.
+    await page.click('[data-nav="sources"]');
+    await page.waitForSelector('[data-table="sources"]');
+    for (const id of ids) {
+      const row = `[data-table="sources"] [data-source="${id}"]`;
+      await page.waitForSelector(`${row} [data-col="state"] [data-value="current"]`);
+      expect(await text(page, `${row} [data-col="rows"]`)).toBe(fmt(await rowsOf(h, id)));
+      expect(await text(page, `${row} [data-col="lastSyncedAt"]`)).not.toBe('never');
+    }
+    await shot(page, 'sources-synced');
+
+    // Ledger: the run, done, and its tasks.
+    await page.click('[data-nav="ledger"]');
+    const runRow = `[data-table="runs"] tr[data-run="${runId}"]`;
+    await page.waitForSelector(runRow);
+    expect(await page.getAttribute(runRow, 'data-status')).toBe('done');
+    await page.click(`${runRow} a`);
+    await page.waitForSelector('[data-table="tasks"]');
+    const ledger = await h.storage.checkpoints.listTasks({ runId: runId ?? '', limit: 10_000 });
+    expect(ledger.length).toBeGreaterThan(0);
+    const shownTasks = await page.locator('[data-table="tasks"] tbody tr').count();
+    expect(shownTasks).toBe(Math.min(ledger.length, 200));
+    expect(await page.locator('[data-table="tasks"] tbody tr[data-status="done"]').count()).toBe(
+      shownTasks,
+    );
+    await shot(page, 'ledger');
+
+    // Quota: a gauge per scope with today's use, and both charts drawn.
+    const gauges = await h.controller.quota();
+    await page.click('[data-nav="quota"]');
+    await page.waitForSelector('[data-chart-card="requests"] .uplot canvas');
+    await page.waitForSelector('[data-chart-card="rows"] .uplot canvas');
+    for (const g of gauges) {
+      expect(
+        await text(page, `[data-scope="${g.scope}"] [data-meter="day"] [data-col="used"]`),
+      ).toBe(fmt(g.day.used));
+    }
+    await shot(page, 'quota');
+
+    // Table preview: the first page of tushare.daily, cell by cell as stored.
+    await page.goto(`${h.url}/#/table/tushare.daily`);
+    await page.waitForSelector('[data-table="rows"] tbody tr');
+    const daily = await h.rows('tushare.daily');
+    const firstPage = daily.slice(0, 50);
+    const shown = await page.evaluate<
+      Record<string, string>[]
+    >(`[...document.querySelectorAll('[data-table="rows"] tbody tr')]
+      .map((tr) => Object.fromEntries([...tr.querySelectorAll('td[data-col]')]
+        .map((td) => [td.dataset.col, td.textContent])))`);
+    expect(shown).toEqual(
+      firstPage.map((row) =>
+        Object.fromEntries(Object.keys(shown[0] ?? {}).map((c) => [c, cellText(row[c])])),
+      ),
+    );
+    expect(Object.keys(shown[0] ?? {}).sort()).toEqual(
+      h.registry
+        .get('tushare.daily')
+        .fields.map((f) => f.name)
+        .sort(),
+    );
+    expect(await text(page, '[data-testid="range"]')).toBe(
+      `Rows 1–${fmt(firstPage.length)} of ${fmt(daily.length)}`,
+    );
+    await shot(page, 'table-preview');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('renders stored text literally: markup in a row runs nothing', async () => {
+    const source = h.registry.get('tushare.stock_basic');
+    await h.storage.write(
+      {
+        sourceId: source.id,
+        argsKey: 'e2e-xss',
+        page: 0,
+        columns: ['ts_code', 'symbol', 'name'],
+        rows: [['000000.XSS', '000000', XSS]],
+        schemaVersion: source.schemaVersion,
+        fetchedAt: new Date().toISOString(),
+      },
+      source,
+    );
+    const { page, context, problems } = await open();
+    await page.goto(`${h.url}/#/table/tushare.stock_basic`);
+    await page.waitForSelector('[data-table="rows"] tbody tr');
+    const cell = page.locator('[data-table="rows"] td[data-col="name"]', {
+      hasText: 'window.__xss',
+    });
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe(XSS);
+    expect(await cell.locator('*').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await shot(page, 'table-preview-xss');
+    await context.close();
+  });
+});
+
+describe('a slow run, cancelled from the UI', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await webHarness({ rateLimit: { limit: 4, windowMs: 1000 } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows progress live, cancels, and keeps what was stored', async () => {
+    const { page, context, problems } = await open();
+    await page.goto(`${h.url}/`);
+    await page.waitForSelector('[data-table="sources"]');
+    await page.fill('[data-input="since"]', SINCE);
+    await page.fill('[data-input="until"]', UNTIL);
+    await page.click('[data-action="sync-unsynced"]');
+    await page.waitForURL(/#\/run$/);
+    await page.waitForSelector('[data-run][data-status="running"]', WAIT);
+    // Progress: some source has stored rows and is still running.
+    // Progress: a source part done, still running.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-table="run"] tr[data-status="running"] [role="progressbar"]')]
+        .some((bar) => Number(bar.getAttribute('aria-valuenow')) > 0
+          && Number(bar.getAttribute('aria-valuenow')) < Number(bar.getAttribute('aria-valuemax')))`,
+      undefined,
+      WAIT,
+    );
+    await shot(page, 'run-in-progress');
+
+    await page.click('[data-action="cancel"]');
+    await page.waitForSelector('[data-run][data-status="cancelled"]', WAIT);
+    await page.waitForSelector('[data-testid="run-reason"]');
+    expect(await page.locator('[data-action="cancel"]').count()).toBe(0);
+    const ids = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-table="run"] tr[data-source]')].map((tr) => tr.dataset.source)`,
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    let kept = 0;
+    for (const id of ids) {
+      const inDb = await h.storage.countRows(h.registry.get(id));
+      kept += inDb;
+      expect(await text(page, `[data-table="run"] tr[data-source="${id}"] [data-col="rows"]`)).toBe(
+        fmt(inDb),
+      );
+    }
+    expect(kept).toBeGreaterThan(0);
+    await shot(page, 'run-cancelled');
+
+    // The rows stay, and the sources page says so.
+    await page.click('[data-nav="sources"]');
+    for (const id of ids) {
+      const row = `[data-table="sources"] [data-source="${id}"]`;
+      await page.waitForSelector(row);
+      expect(await text(page, `${row} [data-col="rows"]`)).toBe(
+        fmt(await h.storage.countRows(h.registry.get(id))),
+      );
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('beyond loopback, with an access token', () => {
+  let h: WebHarness;
+  let base: string;
+  beforeAll(async () => {
+    h = await webHarness({ host: '0.0.0.0', accessToken: TOKEN });
+    base = h.url.replace('//0.0.0.0:', '//127.0.0.1:');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('refuses a browser without the token', async () => {
+    const { page, context } = await open();
+    // Chromium asks for credentials; with none to give, the navigation ends at the 401.
+    const answered = page.waitForResponse((r) => r.url() === `${base}/`);
+    await page.goto(`${base}/`).catch(() => undefined);
+    const response = await answered;
+    expect(response.status()).toBe(401);
+    expect(response.headers()['www-authenticate']).toMatch(/^Basic /);
+    expect(await response.text()).not.toContain(TOKEN);
+    const api = await context.request.get(`${base}/api/sources`);
+    expect(api.status()).toBe(401);
+    await context.close();
+  });
+
+  it('works end to end with HTTP Basic (password = token): pages, API and events', async () => {
+    const { page, context, problems } = await open({
+      httpCredentials: { username: 'dsync', password: TOKEN },
+    });
+    const response = await page.goto(`${base}/`);
+    expect(response?.status()).toBe(200);
+    await page.waitForSelector('[data-table="sources"] [data-source="tushare.trade_cal"]');
+    await page.waitForSelector('[data-stream="open"]');
+    await page.check('[data-source="tushare.trade_cal"] input[type="checkbox"]');
+    await page.click('[data-action="sync-selected"]');
+    await page.waitForSelector('[data-run][data-status="done"]', WAIT);
+    const rows = await h.storage.countRows(h.registry.get('tushare.trade_cal'));
+    expect(rows).toBeGreaterThan(0);
+    expect(
+      await text(page, '[data-table="run"] tr[data-source="tushare.trade_cal"] [data-col="rows"]'),
+    ).toBe(fmt(rows));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,460 @@
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { SourceAudit, SourcePlan, SourceView, SyncRequest } from '../../src/api/contract.js';
+import { api } from '../api.js';
+import { Badge, Empty, ErrorBox, Loading, Num, PageHeader, Time } from '../components/common.js';
+import { fmtDuration, fmtInt } from '../format.js';
+import { LiveContext } from '../live.js';
+import { navigate, tableHref } from '../router.js';
+import { useApi } from '../use-api.js';
+
+type Panel =
+  | { readonly kind: 'plan'; readonly request: SyncRequest; readonly plan: readonly SourcePlan[] }
+  | {
+      readonly kind: 'audit';
+      readonly ids: readonly string[];
+      readonly audit: readonly SourceAudit[];
+    };
+
+/** The request body: the chosen sources (none: every unsynced one) and the date range, if set. */
+const requestFor = (ids: readonly string[], since: string, until: string): SyncRequest => ({
+  ...(ids.length > 0 ? { ids } : {}),
+  ...(since !== '' ? { since } : {}),
+  ...(until !== '' ? { until } : {}),
+});
+
+export function SourcesPage() {
+  const live = useContext(LiveContext);
+  const sources = useApi(() => api.sources(), [live.sourcesVersion]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [panel, setPanel] = useState<Panel | undefined>(undefined);
+  const [busy, setBusy] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const running = live.run?.status === 'running';
+
+  // The stream's `sources` event carries the same list: show it at once.
+  const list: readonly SourceView[] | undefined =
+    live.sources !== undefined && live.sourcesVersion > 0 && sources.loading
+      ? live.sources
+      : sources.data;
+
+  useEffect(() => {
+    if (list === undefined) return;
+    const ids = new Set(list.map((s) => s.id));
+    setSelected((current) => {
+      const kept = [...current].filter((id) => ids.has(id));
+      return kept.length === current.size ? current : new Set(kept);
+    });
+  }, [list]);
+
+  /** Runs one action at a time; its failure shows as the page's error. */
+  const act = (name: string, work: () => Promise<void>): void => {
+    setBusy(name);
+    setError(undefined);
+    work().then(
+      () => setBusy(undefined),
+      (failure: unknown) => {
+        setError(failure);
+        setBusy(undefined);
+      },
+    );
+  };
+
+  const ids = [...selected];
+  const plan = () =>
+    act('plan', async () => {
+      const request = requestFor(ids, since, until);
+      setPanel({ kind: 'plan', request, plan: await api.plan(request) });
+    });
+  const start = (request: SyncRequest) =>
+    act('sync', async () => {
+      await api.sync(request);
+      setPanel(undefined);
+      navigate('#/run');
+    });
+  const audit = () =>
+    act('audit', async () => {
+      setPanel({ kind: 'audit', ids, audit: await api.audit(requestFor(ids, since, until)) });
+    });
+  const backfill = (auditIds: readonly string[]) =>
+    act('backfill', async () => {
+      const result = await api.audit({ ...requestFor(auditIds, since, until), backfill: true });
+      setPanel({ kind: 'audit', ids: auditIds, audit: result });
+      sources.reload();
+    });
+
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const allSelected = list !== undefined && list.length > 0 && selected.size === list.length;
+  const toggleAll = () =>
+    setSelected(allSelected || list === undefined ? new Set() : new Set(list.map((s) => s.id)));
+
+  const scope = ids.length > 0 ? `${ids.length} selected` : 'every unsynced source';
+
+  return (
+    <section class="page">
+      <PageHeader title="Sources">
+        <span class="muted scope-note" data-testid="scope">
+          Plan and audit: {scope}
+        </span>
+        <label
+          class="inline range"
+          title="Optional: the days to sync (YYYY-MM-DD); empty means each source's own range"
+        >
+          From
+          <input
+            type="date"
+            value={since}
+            max={until || undefined}
+            onInput={(e) => setSince(e.currentTarget.value)}
+            data-input="since"
+          />
+        </label>
+        <label class="inline range">
+          to
+          <input
+            type="date"
+            value={until}
+            min={since || undefined}
+            onInput={(e) => setUntil(e.currentTarget.value)}
+            data-input="until"
+          />
+        </label>
+        <button type="button" disabled={busy !== undefined} onClick={plan} data-action="plan">
+          {busy === 'plan' ? 'Planning…' : 'Plan'}
+        </button>
+        <button
+          type="button"
+          disabled={busy !== undefined || running || ids.length === 0}
+          onClick={() => start(requestFor(ids, since, until))}
+          data-action="sync-selected"
+          title={running ? 'A run is in progress' : undefined}
+        >
+          Sync selected
+        </button>
+        <button
+          type="button"
+          class="primary"
+          disabled={busy !== undefined || running}
+          onClick={() => start(requestFor([], since, until))}
+          data-action="sync-unsynced"
+          title={running ? 'A run is in progress' : undefined}
+        >
+          Sync all unsynced
+        </button>
+        <button type="button" disabled={busy !== undefined} onClick={audit} data-action="audit">
+          {busy === 'audit' ? 'Auditing…' : 'Audit'}
+        </button>
+      </PageHeader>
+      <ErrorBox error={error} onClose={() => setError(undefined)} />
+      {panel?.kind === 'plan' && (
+        <PlanPanel
+          plan={panel.plan}
+          sources={list ?? []}
+          running={running}
+          busy={busy === 'sync'}
+          onStart={() => start(panel.request)}
+          onClose={() => setPanel(undefined)}
+        />
+      )}
+      {panel?.kind === 'audit' && (
+        <AuditPanel
+          audit={panel.audit}
+          busy={busy === 'backfill'}
+          onBackfill={() => backfill(panel.ids)}
+          onClose={() => setPanel(undefined)}
+        />
+      )}
+      <ErrorBox error={sources.error} />
+      {list === undefined ? (
+        sources.error === undefined && <Loading />
+      ) : list.length === 0 ? (
+        <Empty>No sources are configured.</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table class="grid" data-table="sources">
+            <thead>
+              <tr>
+                <th class="check">
+                  <input
+                    type="checkbox"
+                    aria-label="Select every source"
+                    checked={allSelected}
+                    onChange={toggleAll}
+                  />
+                </th>
+                <th>Source</th>
+                <th>State</th>
+                <th>Last sync</th>
+                <th>Cursor</th>
+                <th class="r">Rows</th>
+                <th class="r">Pending</th>
+                <th class="r">Failed</th>
+                <th>Next run</th>
+                <th>Freshness</th>
+                <th class="r">Quota today</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((source) => (
+                <tr
+                  key={source.id}
+                  data-source={source.id}
+                  class={selected.has(source.id) ? 'selected' : undefined}
+                >
+                  <td class="check">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${source.id}`}
+                      checked={selected.has(source.id)}
+                      onChange={() => toggle(source.id)}
+                    />
+                  </td>
+                  <td class="source-cell">
+                    <a href={tableHref(source.id)} class="mono" data-col="id">
+                      {source.id}
+                    </a>
+                    {source.title !== undefined && <div class="sub">{source.title}</div>}
+                  </td>
+                  <td data-col="state">
+                    <Badge value={source.state} />
+                  </td>
+                  <td data-col="lastSyncedAt">
+                    <Time iso={source.lastSyncedAt} empty="never" />
+                  </td>
+                  <td data-col="cursor" class="mono">
+                    {source.cursor ?? <span class="muted">—</span>}
+                  </td>
+                  <td data-col="rows" class="r">
+                    <Num value={source.rows} />
+                  </td>
+                  <td data-col="pending" class={`r${source.pendingTasks > 0 ? ' warn-text' : ''}`}>
+                    <Num value={source.pendingTasks} />
+                  </td>
+                  <td data-col="failed" class={`r${source.failedTasks > 0 ? ' bad-text' : ''}`}>
+                    <Num value={source.failedTasks} />
+                  </td>
+                  <td data-col="nextRunAt">
+                    {source.nextRunAt !== undefined ? (
+                      <Time iso={source.nextRunAt} />
+                    ) : (
+                      <span class="muted">{source.schedule ?? 'not scheduled'}</span>
+                    )}
+                  </td>
+                  <td data-col="freshness">{source.freshness ?? <span class="muted">—</span>}</td>
+                  <td data-col="quota" class="r">
+                    <Num value={source.quotaUsedToday} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function PlanPanel({
+  plan,
+  sources,
+  running,
+  busy,
+  onStart,
+  onClose,
+}: {
+  plan: readonly SourcePlan[];
+  sources: readonly SourceView[];
+  running: boolean;
+  busy: boolean;
+  onStart: () => void;
+  onClose: () => void;
+}) {
+  const requests = plan.reduce((sum, p) => sum + p.requests, 0);
+  const eta = plan.reduce((sum, p) => sum + p.etaMs, 0);
+  const days = plan.reduce((max, p) => Math.max(max, p.days), 0);
+  // A source that reads another one not stored yet (the calendar, the symbol list) can be
+  // counted only once that one is: the run plans it again then.
+  const byId = new Map(sources.map((s) => [s.id, s]));
+  const planned = new Set(plan.map((p) => p.sourceId));
+  const waitsFor = (id: string): string[] =>
+    (byId.get(id)?.dependsOn ?? []).filter(
+      (dep) => planned.has(dep) || byId.get(dep)?.state === 'never',
+    );
+  const notes = plan.some((p) => p.requests === 0 && waitsFor(p.sourceId).length > 0);
+  return (
+    <div class="panel" role="dialog" aria-label="Plan" data-panel="plan">
+      <div class="panel-head">
+        <h2>Plan</h2>
+        <span class="muted">
+          {plan.length === 0
+            ? 'Nothing to sync: every source is current.'
+            : `${fmtInt(requests)} requests over ${fmtInt(plan.length)} ${plan.length === 1 ? 'source' : 'sources'}, about ${fmtDuration(eta)}${days > 1 ? `, ${fmtInt(days)} days of quota` : ''}`}
+        </span>
+        <div class="panel-actions">
+          <button
+            type="button"
+            class="primary"
+            disabled={busy || running || plan.length === 0}
+            onClick={onStart}
+            data-action="start"
+            title={running ? 'A run is in progress' : undefined}
+          >
+            {busy ? 'Starting…' : 'Start'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+      {plan.length > 0 && (
+        <table class="grid compact" data-table="plan">
+          <thead>
+            <tr>
+              <th>Source</th>
+              <th>API</th>
+              <th class="r">Requests</th>
+              <th class="r">ETA</th>
+              <th class="r">Days</th>
+              {notes && <th>Note</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {plan.map((p) => (
+              <tr key={p.sourceId} data-source={p.sourceId}>
+                <td class="mono">{p.sourceId}</td>
+                <td class="mono muted">{p.api}</td>
+                <td class="r num" data-col="requests">
+                  {fmtInt(p.requests)}
+                </td>
+                <td class="r" data-col="eta" data-ms={p.etaMs}>
+                  {fmtDuration(p.etaMs)}
+                </td>
+                <td class="r num" data-col="days">
+                  {fmtInt(p.days)}
+                </td>
+                {notes && (
+                  <td class="muted small" data-col="note">
+                    {p.requests === 0 && waitsFor(p.sourceId).length > 0
+                      ? `counted when ${waitsFor(p.sourceId).join(' and ')} ${waitsFor(p.sourceId).length === 1 ? 'is' : 'are'} stored`
+                      : ''}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th colSpan={2}>Total</th>
+              <th class="r num" data-col="requests">
+                {fmtInt(requests)}
+              </th>
+              <th class="r">{fmtDuration(eta)}</th>
+              <th class="r num">{fmtInt(days)}</th>
+              {notes && <th />}
+            </tr>
+          </tfoot>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function AuditPanel({
+  audit,
+  busy,
+  onBackfill,
+  onClose,
+}: {
+  audit: readonly SourceAudit[];
+  busy: boolean;
+  onBackfill: () => void;
+  onClose: () => void;
+}) {
+  const missing = audit.reduce((sum, a) => sum + a.missing, 0);
+  const queued = audit.reduce((sum, a) => sum + (a.queued ?? 0), 0);
+  const backfilled = audit.some((a) => a.queued !== undefined);
+  return (
+    <div class="panel" role="dialog" aria-label="Audit" data-panel="audit">
+      <div class="panel-head">
+        <h2>Audit</h2>
+        <span class="muted">
+          {audit.length === 0
+            ? 'No source says what a complete table holds: nothing to audit.'
+            : missing === 0
+              ? 'Every expected row is stored.'
+              : `${fmtInt(missing)} expected cells missing.`}
+          {backfilled && ` ${fmtInt(queued)} requests queued: the next sync fetches them.`}
+        </span>
+        <div class="panel-actions">
+          <button
+            type="button"
+            class="primary"
+            disabled={busy || missing === 0}
+            onClick={onBackfill}
+            data-action="backfill"
+          >
+            {busy ? 'Queueing…' : 'Queue backfill'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+      {audit.length > 0 && (
+        <table class="grid compact" data-table="audit">
+          <thead>
+            <tr>
+              <th>Source</th>
+              <th>Range</th>
+              <th class="r">Expected</th>
+              <th class="r">Stored</th>
+              <th class="r">Missing</th>
+              <th>First holes</th>
+              {backfilled && <th class="r">Queued</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {audit.map((a) => (
+              <tr key={a.sourceId} data-source={a.sourceId}>
+                <td class="mono">{a.sourceId}</td>
+                <td class="mono">
+                  {a.range === undefined ? '—' : `${a.range.start} → ${a.range.end}`}
+                </td>
+                <td class="r num" data-col="expected">
+                  {fmtInt(a.expected)}
+                </td>
+                <td class="r num" data-col="stored">
+                  {fmtInt(a.stored)}
+                </td>
+                <td class={`r num${a.missing > 0 ? ' bad-text' : ''}`} data-col="missing">
+                  {fmtInt(a.missing)}
+                </td>
+                <td class="mono small">
+                  {a.holes.length === 0
+                    ? '—'
+                    : a.holes
+                        .slice(0, 3)
+                        .map((h) => `${h.date} (${fmtInt(h.missing)})`)
+                        .join(', ') +
+                      (a.holes.length > 3 ? ` … ${fmtInt(a.holes.length)} in all` : '')}
+                </td>
+                {backfilled && (
+                  <td class="r num" data-col="queued">
+                    {fmtInt(a.queued ?? 0)}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
