@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerLedgerCommands } from './commands/ledger.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSourcesCommand } from './commands/sources.js';
 import { registerSyncCommands } from './commands/sync.js';
 import { registerWorkerCommand } from './commands/worker.js';
@@ -85,6 +86,7 @@ export function createProgram(context: (program: Command) => CliContext): Comman
   registerDaemonCommand(program, ctx);
   registerSandboxCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerServeCommand(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
