@@ -27,6 +27,7 @@ describe('a run over HTTP, watched on /api/events', () => {
     expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(stream.response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await stream.next()).toEqual({ type: 'run', run: null });
+    expect(await (await h.request('/api/run')).json()).toBeNull();
 
     const started = await h.post('/api/sync', { ids: ['tushare.daily'], ...RANGE });
     expect(started.status).toBe(202);
