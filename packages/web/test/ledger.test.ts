@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunRecord, SourceAudit, SourcePlan, TaskRecord } from '../src/index.js';
-import { DEFAULT_SOURCES, webHarness, type WebHarness } from './web-harness.js';
+import { DAILY, DEFAULT_SOURCES, json, RANGE, webHarness, type WebHarness } from './web-harness.js';
 
 jest.setTimeout(60_000);
 let h: WebHarness | undefined;
@@ -9,9 +9,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const RANGE = { since: '2024-01-01', until: '2024-02-29' };
-const DAILY = { start_date: '20240101', end_date: '20240229' };
-
 /** Three days of daily bars, one of them written so the API refuses it as a bad argument. */
 const SOME_DAYS = {
   extends: 'tushare.daily',
@@ -19,12 +16,6 @@ const SOME_DAYS = {
   args: { kind: 'enumerate', param: 'trade_date', values: ['20240102', '2024-01-03', '20240104'] },
   coverage: undefined,
 };
-
-async function json<T>(response: Promise<Response>): Promise<T> {
-  const answer = await response;
-  expect(answer.status).toBe(200);
-  return (await answer.json()) as T;
-}
 
 describe('the ledger over HTTP', () => {
   it('lists runs newest first and filters tasks by source, status and run, a dropped one with its reason', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunView, ServerEvent } from '../src/index.js';
 import { isRunEnd, openEvents, runsOf, type EventStream } from './sse.js';
-import { webHarness, type WebHarness } from './web-harness.js';
+import { CALENDAR, DAILY, RANGE, webHarness, type WebHarness } from './web-harness.js';
 
 jest.setTimeout(60_000);
 let h: WebHarness | undefined;
@@ -12,10 +12,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const RANGE = { since: '2024-01-01', until: '2024-02-29' };
-const DAILY = { start_date: '20240101', end_date: '20240229' };
-const CALENDAR = { exchange: 'SSE', ...DAILY };
 
 const sourceOf = (run: RunView, id: string) => run.sources.find((s) => s.sourceId === id);
 

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { DEFAULT_SOURCES, webHarness, type WebHarness } from './web-harness.js';
+import {
+  CALENDAR,
+  DAILY,
+  DEFAULT_SOURCES,
+  RANGE,
+  webHarness,
+  type WebHarness,
+} from './web-harness.js';
 
 jest.setTimeout(60_000);
 let h: WebHarness | undefined;
@@ -7,10 +14,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const RANGE = { since: '2024-01-01', until: '2024-02-29' };
-const DAILY = { start_date: '20240101', end_date: '20240229' };
-const CALENDAR = { exchange: 'SSE', ...DAILY };
 
 /** Fast windows, and a day quota so the day's gauges have a left. */
 const LIMITED = {

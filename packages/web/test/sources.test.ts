@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RowsPage, SourceDetail, SourceView } from '../src/index.js';
-import { webHarness, type WebHarness } from './web-harness.js';
+import { DAILY, json, RANGE, webHarness, type WebHarness } from './web-harness.js';
 
 jest.setTimeout(60_000);
 let h: WebHarness | undefined;
@@ -8,16 +8,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const RANGE = { since: '2024-01-01', until: '2024-02-29' };
-const DAILY = { start_date: '20240101', end_date: '20240229' };
-
-async function json<T>(response: Promise<Response>): Promise<T> {
-  const answer = await response;
-  expect(answer.status).toBe(200);
-  expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
-  return (await answer.json()) as T;
-}
 
 describe('GET /api/sources', () => {
   it('lists every source as never synced, then where each stands after a sync', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { webHarness, type WebHarness } from './web-harness.js';
+import type { ApiError } from '../src/index.js';
+import { json, webHarness, type WebHarness } from './web-harness.js';
 
 jest.setTimeout(60_000);
 let h: WebHarness;
@@ -8,28 +9,25 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function refusal(answer: Promise<Response>, status: number) {
-  const response = await answer;
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
-  return (await response.json()) as { error: string; message: string };
-}
-
 describe('request validation', () => {
   it('names the bad query parameter and its value', async () => {
-    expect(await refusal(h.request('/api/sources/tushare.daily/rows?limit=501'), 400)).toEqual({
+    expect(
+      await json<ApiError>(h.request('/api/sources/tushare.daily/rows?limit=501'), 400),
+    ).toEqual({
       error: 'E_BAD_REQUEST',
       message: 'Bad query parameter "limit": expected at most 500 (got "501").',
     });
-    expect(await refusal(h.request('/api/sources/tushare.daily/rows?offset=-1'), 400)).toEqual({
+    expect(
+      await json<ApiError>(h.request('/api/sources/tushare.daily/rows?offset=-1'), 400),
+    ).toEqual({
       error: 'E_BAD_REQUEST',
       message: 'Bad query parameter "offset": expected 0 or more (got "-1").',
     });
-    expect(await refusal(h.request('/api/runs?limit=ten'), 400)).toEqual({
+    expect(await json<ApiError>(h.request('/api/runs?limit=ten'), 400)).toEqual({
       error: 'E_BAD_REQUEST',
       message: 'Bad query parameter "limit": expected a whole number (got "ten").',
     });
-    expect(await refusal(h.request('/api/tasks?status=finished'), 400)).toEqual({
+    expect(await json<ApiError>(h.request('/api/tasks?status=finished'), 400)).toEqual({
       error: 'E_BAD_REQUEST',
       message:
         'Bad query parameter "status": expected one of pending, running, done, dropped, failed (got "finished").',
@@ -37,17 +35,17 @@ describe('request validation', () => {
   });
 
   it('names the bad body field: a date that does not exist, a field it does not know', async () => {
-    expect(await refusal(h.post('/api/sync', { since: '2024-02-30' }), 400)).toEqual({
+    expect(await json<ApiError>(h.post('/api/sync', { since: '2024-02-30' }), 400)).toEqual({
       error: 'E_BAD_REQUEST',
       message: 'Bad body field "since": expected a date as YYYY-MM-DD (got "2024-02-30").',
     });
-    expect(await refusal(h.post('/api/plan', { until: '20240301' }), 400)).toMatchObject({
+    expect(await json<ApiError>(h.post('/api/plan', { until: '20240301' }), 400)).toMatchObject({
       message: expect.stringContaining('body field "until"'),
     });
-    expect(await refusal(h.post('/api/audit', { backfill: 'yes' }), 400)).toMatchObject({
+    expect(await json<ApiError>(h.post('/api/audit', { backfill: 'yes' }), 400)).toMatchObject({
       message: expect.stringContaining('body field "backfill"'),
     });
-    expect(await refusal(h.post('/api/sync', { id: ['tushare.daily'] }), 400)).toEqual({
+    expect(await json<ApiError>(h.post('/api/sync', { id: ['tushare.daily'] }), 400)).toEqual({
       error: 'E_BAD_REQUEST',
       message: 'Bad request body: Unrecognized key: "id".',
     });
@@ -56,7 +54,7 @@ describe('request validation', () => {
       headers: { 'content-type': 'application/json' },
       body: '{"ids": [',
     });
-    expect(await refusal(notJson, 400)).toMatchObject({ error: 'E_BAD_REQUEST' });
+    expect(await json<ApiError>(notJson, 400)).toMatchObject({ error: 'E_BAD_REQUEST' });
     expect(h.controller.running).toBe(false);
   });
 
@@ -70,13 +68,16 @@ describe('request validation', () => {
       h.post('/api/sync', { ids: ['tushare.dialy'] }),
       h.post('/api/audit', { ids: ['tushare.dialy'] }),
     ])
-      expect(await refusal(answer, 404)).toEqual({ error: 'E_UNKNOWN_SOURCE', message: hint });
+      expect(await json<ApiError>(answer, 404)).toEqual({
+        error: 'E_UNKNOWN_SOURCE',
+        message: hint,
+      });
     expect(h.controller.running).toBe(false);
     expect(await (await h.request('/api/runs')).json()).toEqual([]);
   });
 
   it('answers 409 E_IDLE to a cancel when nothing runs', async () => {
-    expect(await refusal(h.post('/api/cancel', {}), 409)).toEqual({
+    expect(await json<ApiError>(h.post('/api/cancel', {}), 409)).toEqual({
       error: 'E_IDLE',
       message: 'No run is in progress.',
     });

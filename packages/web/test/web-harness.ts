@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { DataSourceRegistry, type SourceEntry } from '@dsync/datasource';
 import {
   groundTruth,
@@ -78,6 +79,19 @@ export const MARKET = {
   start: '2024-01-01',
   end: '2024-03-29',
 } as const satisfies MarketOptions;
+
+/** The range the tests sync (January and February 2024): as a sync request, and as request params. */
+export const RANGE = { since: '2024-01-01', until: '2024-02-29' };
+export const DAILY = { start_date: '20240101', end_date: '20240229' };
+export const CALENDAR = { exchange: 'SSE', ...DAILY };
+
+/** An answer's JSON body, once its status and content type are as expected. */
+export async function json<T>(answer: Promise<Response>, status = 200): Promise<T> {
+  const response = await answer;
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  return (await response.json()) as T;
+}
 
 export const DEFAULT_SOURCES = [
   'tushare.trade_cal',
