@@ -1,6 +1,13 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
+const pad = (n: number): string => String(n).padStart(2, '0');
+/** A tick's local time, `14:05:30`: one line, no date (the span is minutes). */
+const clock = (seconds: number): string => {
+  const date = new Date(seconds * 1000);
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+};
+
 export interface ChartSeries {
   readonly label: string;
   readonly color: string;
@@ -40,7 +47,7 @@ export function Chart({
         width,
         height,
         series: [
-          { label: 'time' },
+          { label: 'time', value: (_self, t) => (t === null ? '—' : clock(t)) },
           ...series.map((s): uPlot.Series => ({
             label: s.label,
             stroke: s.color,
@@ -53,7 +60,13 @@ export function Chart({
         ],
         scales: { y: { range: (_self, _min, max) => [0, Math.max(1, max) * 1.15] } },
         axes: [
-          { stroke: '#475467', grid: { stroke: '#eaecf0' }, ticks: { stroke: '#d0d5dd' } },
+          {
+            stroke: '#475467',
+            grid: { stroke: '#eaecf0' },
+            ticks: { stroke: '#d0d5dd' },
+            space: 70,
+            values: (_self, splits) => splits.map((t) => clock(t)),
+          },
           {
             stroke: '#475467',
             grid: { stroke: '#eaecf0' },

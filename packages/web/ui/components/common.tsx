@@ -77,12 +77,15 @@ export function Progress({
   done,
   total,
   tone = 'info',
+  full = false,
 }: {
   done: number;
   total: number | undefined;
   tone?: string;
+  /** Finished: the bar is full whatever the counts (a source with nothing to fetch). */
+  full?: boolean;
 }) {
-  const ratio = total !== undefined && total > 0 ? Math.min(1, done / total) : 0;
+  const ratio = full ? 1 : total !== undefined && total > 0 ? Math.min(1, done / total) : 0;
   return (
     <div class="progress">
       <div

@@ -1,4 +1,4 @@
-import { useContext } from 'preact/hooks';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import type { RunRecord, TaskStatus } from '../../src/api/contract.js';
 import { api } from '../api.js';
 import { Badge, Empty, ErrorBox, Loading, Num, PageHeader, Time } from '../components/common.js';
@@ -8,7 +8,7 @@ import { ledgerHref, navigate } from '../router.js';
 import { useApi } from '../use-api.js';
 
 const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'done', 'dropped', 'failed'];
-const TASK_LIMIT = 200;
+const TASK_PAGE = 100;
 
 export function LedgerPage({ route }: { route: { readonly params: URLSearchParams } }) {
   const live = useContext(LiveContext);
@@ -17,11 +17,13 @@ export function LedgerPage({ route }: { route: { readonly params: URLSearchParam
   const status = (route.params.get('status') ?? '') as TaskStatus | '';
   const liveKey = `${live.run?.runId ?? ''}:${live.run?.status ?? ''}:${live.sourcesVersion}`;
 
+  const [limit, setLimit] = useState(TASK_PAGE);
+  useEffect(() => setLimit(TASK_PAGE), [run, source, status]);
   const runs = useApi(() => api.runs(50), [liveKey]);
   const sources = useApi(() => api.sources(), [live.sourcesVersion]);
   const tasks = useApi(
-    () => api.tasks({ run, source, status, limit: TASK_LIMIT }),
-    [run, source, status, liveKey],
+    () => api.tasks({ run, source, status, limit }),
+    [run, source, status, limit, liveKey],
   );
 
   const setFilter = (name: string, value: string) =>
@@ -115,8 +117,8 @@ export function LedgerPage({ route }: { route: { readonly params: URLSearchParam
         )}
         <span class="muted filters-count">
           {tasks.data !== undefined &&
-            (tasks.data.length >= TASK_LIMIT
-              ? `first ${fmtInt(TASK_LIMIT)} tasks`
+            (tasks.data.length >= limit
+              ? `latest ${fmtInt(tasks.data.length)} tasks`
               : `${fmtInt(tasks.data.length)} ${tasks.data.length === 1 ? 'task' : 'tasks'}`)}
         </span>
       </div>
@@ -171,6 +173,18 @@ export function LedgerPage({ route }: { route: { readonly params: URLSearchParam
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {tasks.data !== undefined && tasks.data.length >= limit && (
+        <div class="more">
+          <button
+            type="button"
+            disabled={tasks.loading}
+            onClick={() => setLimit((l) => l + TASK_PAGE)}
+            data-action="more-tasks"
+          >
+            {tasks.loading ? 'Loading…' : `Show ${fmtInt(TASK_PAGE)} more`}
+          </button>
         </div>
       )}
     </section>

@@ -139,6 +139,17 @@ function Gauge({ gauge }: { gauge: QuotaGauge }) {
   );
 }
 
+const fmtRate = (perSecond: number): string =>
+  perSecond >= 10 ? fmtInt(perSecond) : String(Math.round(perSecond * 100) / 100);
+
+/** One line per distinct limit: interfaces limited alike share one. */
+function distinctLimits(series: RateSeries): { perSecond: number; scopes: string[] }[] {
+  const byRate = new Map<number, string[]>();
+  for (const l of series.limits)
+    byRate.set(l.perSecond, [...(byRate.get(l.perSecond) ?? []), l.scope]);
+  return [...byRate].map(([perSecond, scopes]) => ({ perSecond, scopes }));
+}
+
 function Charts({ series }: { series: RateSeries }) {
   const { data, peakRows } = useMemo(() => {
     const end =
@@ -163,7 +174,7 @@ function Charts({ series }: { series: RateSeries }) {
       requests.push(index.get(t)?.requests ?? 0);
       rows.push(index.get(t)?.rows ?? 0);
     }
-    const limits = series.limits.map((l) => times.map(() => l.perSecond));
+    const limits = distinctLimits(series).map((l) => times.map(() => l.perSecond));
     return {
       data: {
         requests: [times, requests, ...limits] as uPlot.AlignedData,
@@ -175,8 +186,11 @@ function Charts({ series }: { series: RateSeries }) {
 
   const requestSeries: ChartSeries[] = [
     { label: 'requests/s', color: '#1570ef', fill: 'rgba(21,112,239,0.12)', width: 1.5 },
-    ...series.limits.map((l, i) => ({
-      label: `limit ${l.scope} (${Math.round(l.perSecond * 100) / 100}/s)`,
+    ...distinctLimits(series).map((l, i) => ({
+      label:
+        l.scopes.length === 1
+          ? `limit ${fmtRate(l.perSecond)}/s (${l.scopes[0]})`
+          : `limit ${fmtRate(l.perSecond)}/s each (${l.scopes.length} scopes)`,
       color: LIMIT_COLORS[i % LIMIT_COLORS.length] ?? '#d92d20',
       dash: [6, 4],
       width: 1.5,

@@ -156,7 +156,7 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
           </thead>
           <tbody>
             {run.sources.map((s) => (
-              <SourceRow key={s.sourceId} source={s} />
+              <SourceRow key={s.sourceId} source={s} ended={run.status !== 'running'} />
             ))}
           </tbody>
         </table>
@@ -165,7 +165,10 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
   );
 }
 
-function SourceRow({ source: s }: { source: RunSourceView }) {
+function SourceRow({ source: s, ended }: { source: RunSourceView; ended: boolean }) {
+  // Planned 0 before it starts: what it needs (the calendar, the symbol list) is not stored
+  // yet, so its requests are counted when it starts.
+  const unplanned = s.status === 'waiting' && !s.planned;
   return (
     <>
       <tr data-source={s.sourceId} data-status={s.status}>
@@ -175,10 +178,22 @@ function SourceRow({ source: s }: { source: RunSourceView }) {
           </a>
         </td>
         <td data-col="status">
-          <Badge value={s.status} />
+          <Badge
+            value={s.status}
+            label={ended && s.status === 'waiting' ? 'not started' : undefined}
+          />
         </td>
         <td data-col="progress">
-          <Progress done={s.done} total={s.planned} tone={TONE[s.status]} />
+          {unplanned ? (
+            <span class="muted small">counted when it starts</span>
+          ) : (
+            <Progress
+              done={s.done}
+              total={s.planned}
+              tone={TONE[s.status]}
+              full={s.status === 'done'}
+            />
+          )}
         </td>
         <td class="r" data-col="requests">
           <Num value={s.requests} />

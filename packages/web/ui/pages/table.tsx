@@ -133,13 +133,15 @@ export function TablePage({ sourceId }: { sourceId: string | undefined }) {
                           {rows.columns.map((c) => {
                             const value = row[c];
                             const isNull = value === null || value === undefined;
+                            const shown = cellText(value);
                             return (
                               <td
                                 key={c}
                                 data-col={c}
                                 class={isNull ? 'null' : numeric.has(c) ? 'r num' : undefined}
+                                title={shown.length > 40 ? shown : undefined}
                               >
-                                {cellText(value)}
+                                {shown}
                               </td>
                             );
                           })}
