@@ -76,6 +76,15 @@ describe('request validation', () => {
     expect(await (await h.request('/api/runs')).json()).toEqual([]);
   });
 
+  it('answers 400 to a range that ends before it starts, and to auditing what has no grid', async () => {
+    expect(
+      await json<ApiError>(h.post('/api/plan', { since: '2024-03-01', until: '2024-01-31' }), 400),
+    ).toMatchObject({ error: 'E_BAD_RANGE' });
+    expect(
+      await json<ApiError>(h.post('/api/audit', { ids: ['tushare.stock_basic'] }), 400),
+    ).toEqual({ error: 'E_AUDIT', message: expect.stringContaining('tushare.stock_basic') });
+  });
+
   it('answers 409 E_IDLE to a cancel when nothing runs', async () => {
     expect(await json<ApiError>(h.post('/api/cancel', {}), 409)).toEqual({
       error: 'E_IDLE',

@@ -15,13 +15,17 @@ export class HttpError extends Error {
   }
 }
 
-/** Domain codes that mean the request asked for something that cannot be, with their status. */
+/**
+ * Domain codes that mean the request asked for something that cannot be (400, 404), or not
+ * yet (409: a run is in progress, the calendar an audit reads is not stored yet).
+ */
 const DOMAIN_STATUS: Readonly<Record<string, number>> = {
   E_UNKNOWN_SOURCE: 404,
-  E_BUSY: 409,
   E_BAD_RANGE: 400,
-  E_DEPENDENCY_CYCLE: 400,
-  E_NO_ACCOUNT: 409,
+  E_AUDIT: 400,
+  E_BUSY: 409,
+  E_CALENDAR: 409,
+  E_MISSING_DEPENDENCY: 409,
 };
 
 /** The status and `ApiError` body of anything a route threw. */
