@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
 import { dsync, workdir } from './e2e-helpers.js';
 
@@ -84,6 +85,17 @@ describe('dsync on bad input (the built binary)', () => {
     const result = await dsync(dir, ['sync']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('export TUSHARE_TOKEN=');
+    expectClean(result.stderr);
+  });
+
+  it('exits 2 on a token too short to be real, saying where it came from, without hanging', async () => {
+    const dir = project({ 'dsync.config.yaml': 'sources: [tushare.daily]\n' });
+    const result = await dsync(dir, ['plan'], { TUSHARE_TOKEN: 'short-token' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `accounts.tushare.token in ${join(dir, 'dsync.config.yaml')} (or $TUSHARE_TOKEN): The token or API key is 11 characters long`,
+    );
+    expect(result.stderr).not.toContain('short-token');
     expectClean(result.stderr);
   });
 

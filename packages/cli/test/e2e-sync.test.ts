@@ -143,6 +143,40 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
     ]);
   });
 
+  it('plans per-day sources by weekdays until the calendar is stored, then exactly what the sync requests', async () => {
+    const dir = project(config(sandbox.url));
+    const env = { TUSHARE_TOKEN: TOKEN };
+    type Plan = { sourceId: string; requests: number; count: string; note?: string };
+    const planOf = async (range: readonly string[]) => {
+      const result = await dsync(dir, ['plan', 'tushare.daily', ...range, '--json'], env);
+      expect(result.code).toBe(0);
+      const plans = JSON.parse(result.stdout) as Plan[];
+      return plans.find((p) => p.sourceId === 'tushare.daily');
+    };
+    // 2024-01-01 is a Monday and 2024-03-29 a Friday: 13 weeks of 5 weekdays.
+    expect(await planOf(RANGE)).toMatchObject({
+      requests: 65,
+      count: 'estimate',
+      note: 'weekdays where tushare.trade_cal (SSE) is not stored for 2024-01-01..2024-03-29',
+    });
+    const table = await dsync(dir, ['plan', 'tushare.daily', ...RANGE], env);
+    expect(table.stdout).toMatch(/^tushare\.daily\s+daily\s+~65\s/m);
+    expect(table.stdout).toContain('~ estimated: open days are counted as weekdays');
+
+    expect((await dsync(dir, ['sync', 'tushare.trade_cal', ...RANGE], env)).code).toBe(0);
+    expect(await planOf(RANGE)).toMatchObject({ requests: DAYS, count: 'exact' });
+    expect((await planOf(RANGE))?.note).toBeUndefined();
+    // Past the stored calendar, April's 22 weekdays are estimated on top of the stored open days.
+    expect(await planOf(['--since', '2024-01-01', '--until', '2024-04-30'])).toMatchObject({
+      requests: DAYS + 22,
+      count: 'estimate',
+    });
+
+    const synced = await dsync(dir, ['sync', 'tushare.daily', ...RANGE, '--json'], env);
+    const run = JSON.parse(synced.stdout) as { sources: { sourceId: string; requests: number }[] };
+    expect(run.sources.find((s) => s.sourceId === 'tushare.daily')?.requests).toBe(DAYS);
+  });
+
   it('exits 3 at the daily limit, then resumes without fetching a done task again', async () => {
     const limited = await startTushareSandbox({
       market: new Market(MARKET),

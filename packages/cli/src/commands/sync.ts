@@ -1,8 +1,9 @@
-import type { RunResult, SourcePlan } from '@dsync/synchronizer';
+import type { RunResult } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
+import type { EstimatedPlan } from '../runtime/plan-estimate.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber } from '../output/progress-format.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
@@ -47,23 +48,35 @@ function outOfReachLine(result: RunResult, runtime: Runtime): string {
   return `Failed: ${where} did not answer (${reason}). What was fetched is stored; run again once it answers.`;
 }
 
-function printPlan(context: CliContext, plans: readonly SourcePlan[], json: boolean): void {
+const REQUESTS_SHOWN: Record<EstimatedPlan['count'], (n: number) => string> = {
+  exact: formatNumber,
+  estimate: (n) => `~${formatNumber(n)}`,
+  unknown: () => '?',
+};
+
+function printPlan(context: CliContext, plans: readonly EstimatedPlan[], json: boolean): void {
   if (json) return context.output.json(plans);
+  const notes = plans.some((p) => p.note !== undefined);
   context.output.table(
     plans.map((p) => ({
       source: p.sourceId,
       api: p.api,
-      requests: formatNumber(p.requests),
-      eta: formatDuration(p.etaMs),
-      days: p.days,
+      requests: REQUESTS_SHOWN[p.count](p.requests),
+      eta: p.count === 'unknown' ? '?' : formatDuration(p.etaMs),
+      days: p.count === 'unknown' ? '?' : p.days,
+      note: p.note,
     })),
-    ['source', 'api', 'requests', 'eta', 'days'],
+    ['source', 'api', 'requests', 'eta', 'days', ...(notes ? ['note'] : [])],
   );
+  if (plans.some((p) => p.count === 'estimate'))
+    context.output.line(
+      '~ estimated: open days are counted as weekdays until the calendar is stored (a sync stores it first).',
+    );
 }
 
 async function planCommand(context: CliContext, ids: string[], flags: SyncFlags): Promise<number> {
   const runtime = await context.runtime({ ids });
-  const plans = await runtime.controller.plan({
+  const plans = await runtime.plan({
     ...(ids.length > 0 ? { ids } : {}),
     ...rangeOf(flags),
   });
@@ -113,7 +126,7 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
   const options = { ...(ids.length > 0 ? { ids } : {}), ...rangeOf(flags) };
   const progress = createProgress({
     stream: context.stderr,
-    plans: await controller.plan(options),
+    plans: await runtime.plan(options),
   });
   const unsubscribe = controller.events.on(progress.listener);
   const unlog = controller.events.on((event) => logger.debug(event, event.type));

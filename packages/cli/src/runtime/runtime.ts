@@ -14,8 +14,15 @@ import {
   TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
+  type SyncControllerOptions,
 } from '@dsync/synchronizer';
 import { accountLimits, type DsyncConfig, type LoadedConfig } from '../config/index.js';
+import {
+  estimatingContext,
+  markEstimates,
+  type EstimatedPlan,
+  type PlanOptions,
+} from './plan-estimate.js';
 import { createRunSink, type Destination } from './sinks.js';
 import { loadRegistry } from './sources.js';
 
@@ -41,6 +48,8 @@ export interface Runtime {
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
   requireCredentials(sources: readonly DataSource[]): void;
+  /** The controller's plan, with counts the calendar cannot give yet estimated, and marked so. */
+  plan(options?: PlanOptions): Promise<EstimatedPlan[]>;
   /** The address a provider's client calls, without credentials: for messages. */
   baseUrlOf(provider: Provider): string;
   close(): Promise<void>;
@@ -95,12 +104,29 @@ function credentialsOf(config: DsyncConfig, env: NodeJS.ProcessEnv): Credentials
   };
 }
 
-function clientsOf(credentials: Credentials): Partial<Record<Provider, ProviderClient>> {
+/** A client, or a usage error naming where its credential came from when the client refuses it. */
+function clientOf(provider: Provider, create: () => ProviderClient, file: string): ProviderClient {
+  try {
+    return create();
+  } catch (error) {
+    const key = provider === 'tushare' ? 'token' : 'apiKey';
+    throw new DsyncError(
+      'E_CONFIG',
+      `accounts.${provider}.${key} in ${file} (or $${CREDENTIAL_VARIABLES[provider]}): ${(error as Error).message}`,
+    );
+  }
+}
+
+function clientsOf(
+  credentials: Credentials,
+  file: string,
+): Partial<Record<Provider, ProviderClient>> {
+  const { tushare, ndl } = credentials;
   return {
-    ...(credentials.tushare === undefined
+    ...(tushare === undefined
       ? {}
-      : { tushare: createTushareClient(credentials.tushare) }),
-    ...(credentials.ndl === undefined ? {} : { ndl: createNdlClient(credentials.ndl) }),
+      : { tushare: clientOf('tushare', () => createTushareClient(tushare), file) }),
+    ...(ndl === undefined ? {} : { ndl: clientOf('ndl', () => createNdlClient(ndl), file) }),
   };
 }
 
@@ -124,11 +150,14 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options.loaded;
   const registry = loadRegistry(config.sources, options.ids);
   const { url, destination } = destinationOf(config);
+  const credentials = credentialsOf(config, options.env);
+  const file = options.loaded.path ?? 'dsync.config.yaml';
+  // Before the database opens: a refused credential must not leave a connection holding the process.
+  const clients = clientsOf(credentials, file);
   const storage = createStorage({ url });
   await storage.ready();
   const sink = createRunSink(destination, storage, registry);
-  const credentials = credentialsOf(config, options.env);
-  const controller = new SyncController({
+  const controllerOptions: SyncControllerOptions = {
     registry,
     storage: {
       sink,
@@ -136,11 +165,19 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       argContext: (sourceOf) => storage.argContext(sourceOf),
       countRows: (source) => storage.countRows(source),
     },
-    clients: clientsOf(credentials),
+    clients,
     accounts: accountsOf(config),
     ...(options.worker === undefined ? {} : { worker: options.worker }),
+  };
+  const controller = new SyncController(controllerOptions);
+  // Plans only, never runs: a sync must not request a day a calendar has not confirmed open.
+  const planner = new SyncController({
+    ...controllerOptions,
+    storage: {
+      ...controllerOptions.storage,
+      argContext: (sourceOf) => estimatingContext(storage.argContext(sourceOf)),
+    },
   });
-  const file = options.loaded.path ?? 'dsync.config.yaml';
   return {
     loaded: options.loaded,
     registry,
@@ -161,6 +198,14 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
             `(e.g. ${key}: \${${variable}}).`,
         );
       }
+    },
+    async plan(planOptions = {}) {
+      const withNow = { ...planOptions, now: planOptions.now ?? new Date() };
+      return markEstimates(await planner.plan(withNow), registry, {
+        context: storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined)),
+        checkpoints: storage.checkpoints,
+        options: withNow,
+      });
     },
     baseUrlOf: (provider) =>
       redactUrl(config.accounts[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider]),
