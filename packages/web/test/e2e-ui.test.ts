@@ -250,9 +250,12 @@ describe('the web UI in Chromium', () => {
     const detail = (await (await h.request(`/api/sources/${id}`)).json()) as { table: string };
     const before = await rowsOf(h, id);
     const [first] = (await h.storage.knex(detail.table).select('trade_date').limit(1)) as {
-      trade_date: unknown;
+      trade_date: string | number;
     }[];
-    const removed = await h.storage.knex(detail.table).where('trade_date', first?.trade_date).del();
+    const removed = await h.storage
+      .knex(detail.table)
+      .where('trade_date', first?.trade_date ?? '')
+      .del();
     expect(removed).toBeGreaterThan(0);
 
     const { page, context, problems } = await open();
@@ -287,6 +290,19 @@ describe('the web UI in Chromium', () => {
       fmt(removed),
     );
     expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows an API error as a clear message', async () => {
+    const { page, context } = await open();
+    await page.goto(`${h.url}/#/table/tushare.nope`);
+    const alert = page.locator('[role="alert"]');
+    await alert.waitFor();
+    expect(await alert.locator('.error-code').textContent()).toMatch(
+      /^E_(NOT_FOUND|UNKNOWN_SOURCE)$/,
+    );
+    expect(await alert.locator('.error-message').textContent()).toContain('tushare.nope');
+    await shot(page, 'error');
     await context.close();
   });
 

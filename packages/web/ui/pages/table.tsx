@@ -20,6 +20,7 @@ export function TablePage({ sourceId }: { sourceId: string | undefined }) {
     [sourceId, offset],
   );
   const rows = page.data;
+  const known = sourceId !== undefined && (sources.data ?? []).some((s) => s.id === sourceId);
   const first = rows === undefined || rows.rows.length === 0 ? 0 : rows.offset + 1;
   const last = rows === undefined ? 0 : rows.offset + rows.rows.length;
   const primaryKey = new Set(detail.data?.primaryKey ?? []);
@@ -43,11 +44,11 @@ export function TablePage({ sourceId }: { sourceId: string | undefined }) {
         <label class="inline">
           Source
           <select
-            value={sourceId ?? ''}
+            value={known ? sourceId : ''}
             onChange={(e) => navigate(tableHref(e.currentTarget.value))}
             data-filter="source"
           >
-            {sourceId === undefined && <option value="">choose a source…</option>}
+            {!known && <option value="">choose a source…</option>}
             {(sources.data ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.id}
