@@ -51,7 +51,7 @@ export function useLiveState(): Live {
         setSourcesVersion((version) => version + 1);
       }
     }, setStream);
-    const timer = setInterval(() => setNow(Date.now()), 5000);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       unsubscribe();
       clearInterval(timer);

@@ -36,6 +36,18 @@ function App() {
   const live = useLiveState();
   const route = useRoute();
   const running = live.run?.status === 'running';
+  const progress = live.run?.sources.reduce(
+    (sum, s) => ({ done: sum.done + s.done, planned: sum.planned + (s.planned ?? 0) }),
+    { done: 0, planned: 0 },
+  );
+  const label = NAV.find((item) => item.page === route.page)?.label ?? 'dsync';
+  useEffect(() => {
+    const share =
+      running && progress !== undefined && progress.planned > 0
+        ? `${Math.floor((progress.done / progress.planned) * 100)}% · `
+        : '';
+    document.title = `${share}${label} · dsync`;
+  }, [running, progress?.done, progress?.planned, label]);
   const streamLabel =
     live.stream === 'open' ? 'live' : live.stream === 'connecting' ? 'connecting…' : 'offline';
 

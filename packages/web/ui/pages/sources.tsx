@@ -103,54 +103,58 @@ export function SourcesPage() {
         <span class="muted scope-note" data-testid="scope">
           Plan and audit: {scope}
         </span>
-        <label
-          class="inline range"
-          title="Optional: the days to sync (YYYY-MM-DD); empty means each source's own range"
-        >
-          From
-          <input
-            type="date"
-            value={since}
-            max={until || undefined}
-            onInput={(e) => setSince(e.currentTarget.value)}
-            data-input="since"
-          />
-        </label>
-        <label class="inline range">
-          to
-          <input
-            type="date"
-            value={until}
-            min={since || undefined}
-            onInput={(e) => setUntil(e.currentTarget.value)}
-            data-input="until"
-          />
-        </label>
-        <button type="button" disabled={busy !== undefined} onClick={plan} data-action="plan">
-          {busy === 'plan' ? 'Planning…' : 'Plan'}
-        </button>
-        <button
-          type="button"
-          disabled={busy !== undefined || running || ids.length === 0}
-          onClick={() => start(requestFor(ids, since, until))}
-          data-action="sync-selected"
-          title={running ? 'A run is in progress' : undefined}
-        >
-          Sync selected
-        </button>
-        <button
-          type="button"
-          class="primary"
-          disabled={busy !== undefined || running}
-          onClick={() => start(requestFor([], since, until))}
-          data-action="sync-unsynced"
-          title={running ? 'A run is in progress' : undefined}
-        >
-          Sync all unsynced
-        </button>
-        <button type="button" disabled={busy !== undefined} onClick={audit} data-action="audit">
-          {busy === 'audit' ? 'Auditing…' : 'Audit'}
-        </button>
+        <span class="group">
+          <label
+            class="inline range"
+            title="Optional: the days to sync (YYYY-MM-DD); empty means each source's own range"
+          >
+            From
+            <input
+              type="date"
+              value={since}
+              max={until || undefined}
+              onInput={(e) => setSince(e.currentTarget.value)}
+              data-input="since"
+            />
+          </label>
+          <label class="inline range">
+            to
+            <input
+              type="date"
+              value={until}
+              min={since || undefined}
+              onInput={(e) => setUntil(e.currentTarget.value)}
+              data-input="until"
+            />
+          </label>
+        </span>
+        <span class="group">
+          <button type="button" disabled={busy !== undefined} onClick={plan} data-action="plan">
+            {busy === 'plan' ? 'Planning…' : 'Plan'}
+          </button>
+          <button
+            type="button"
+            disabled={busy !== undefined || running || ids.length === 0}
+            onClick={() => start(requestFor(ids, since, until))}
+            data-action="sync-selected"
+            title={running ? 'A run is in progress' : undefined}
+          >
+            Sync selected
+          </button>
+          <button
+            type="button"
+            class="primary"
+            disabled={busy !== undefined || running}
+            onClick={() => start(requestFor([], since, until))}
+            data-action="sync-unsynced"
+            title={running ? 'A run is in progress' : undefined}
+          >
+            Sync all unsynced
+          </button>
+          <button type="button" disabled={busy !== undefined} onClick={audit} data-action="audit">
+            {busy === 'audit' ? 'Auditing…' : 'Audit'}
+          </button>
+        </span>
       </PageHeader>
       <ErrorBox error={error} onClose={() => setError(undefined)} />
       {panel?.kind === 'plan' && (
@@ -287,15 +291,16 @@ function PlanPanel({
     (byId.get(id)?.dependsOn ?? []).filter(
       (dep) => planned.has(dep) || byId.get(dep)?.state === 'never',
     );
-  const notes = plan.some((p) => p.requests === 0 && waitsFor(p.sourceId).length > 0);
+  const later = plan.filter((p) => p.requests === 0 && waitsFor(p.sourceId).length > 0).length;
+  const notes = later > 0;
   return (
-    <div class="panel" role="dialog" aria-label="Plan" data-panel="plan">
+    <div class="panel" role="region" aria-label="Plan" data-panel="plan">
       <div class="panel-head">
         <h2>Plan</h2>
         <span class="muted">
           {plan.length === 0
             ? 'Nothing to sync: every source is current.'
-            : `${fmtInt(requests)} requests over ${fmtInt(plan.length)} ${plan.length === 1 ? 'source' : 'sources'}, about ${fmtDuration(eta)}${days > 1 ? `, ${fmtInt(days)} days of quota` : ''}`}
+            : `${fmtInt(requests)} requests over ${fmtInt(plan.length)} ${plan.length === 1 ? 'source' : 'sources'}, ${eta < 1000 ? 'under a second' : `about ${fmtDuration(eta)}`}${days > 1 ? `, ${fmtInt(days)} days of quota` : ''}${later > 0 ? `; ${fmtInt(later)} counted when what they read is stored` : ''}.`}
         </span>
         <div class="panel-actions">
           <button
@@ -381,7 +386,7 @@ function AuditPanel({
   const queued = audit.reduce((sum, a) => sum + (a.queued ?? 0), 0);
   const backfilled = audit.some((a) => a.queued !== undefined);
   return (
-    <div class="panel" role="dialog" aria-label="Audit" data-panel="audit">
+    <div class="panel" role="region" aria-label="Audit" data-panel="audit">
       <div class="panel-head">
         <h2>Audit</h2>
         <span class="muted">
