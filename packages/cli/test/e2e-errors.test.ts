@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
-import { dsync, workdir } from './e2e-helpers.js';
+import { dsync, useProjects } from './e2e-helpers.js';
 
 const TOKEN = 'cli-errors-token-0123456789';
 
@@ -22,12 +22,7 @@ function expectClean(stderr: string): void {
 
 describe('dsync on bad input (the built binary)', () => {
   let sandbox: TushareSandbox;
-  let cleanup: (() => void)[] = [];
-  const project = (files: Record<string, string>) => {
-    const w = workdir(files);
-    cleanup.push(w.remove);
-    return w.dir;
-  };
+  const project = useProjects();
 
   beforeAll(async () => {
     sandbox = await startTushareSandbox({
@@ -36,10 +31,6 @@ describe('dsync on bad input (the built binary)', () => {
     });
   });
   afterAll(() => sandbox.close());
-  afterEach(() => {
-    for (const c of cleanup) c();
-    cleanup = [];
-  });
 
   it('exits 2 on an unknown command, an unknown flag and a bad date, naming each', async () => {
     const dir = project({});

@@ -1,72 +1,40 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { DataSourceRegistry } from '@dsync/datasource';
-import { groundTruth, Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
-import { createStorage } from '@dsync/storage-adapters';
-import { dsync, start, workdir } from './e2e-helpers.js';
+import { Market, type TushareSandbox } from '@dsync/sandbox';
+import {
+  dailyTruth,
+  dsync,
+  projectConfig,
+  start,
+  startSandbox,
+  storedDaily,
+  TOKEN,
+  useProjects,
+} from './e2e-helpers.js';
 
 const MARKET = { seed: 'cli', symbols: 8, start: '2024-01-01', end: '2024-03-29' } as const;
-const TOKEN = 'cli-e2e-token-0123456789';
 const RANGE = ['--since', '2024-01-01', '--until', '2024-03-29'];
 
 /** Open days in the range: one daily request each. */
 const DAYS = new Market(MARKET).openDays('2024-01-01', '2024-03-29').length;
 
-const config = (url: string, storage = 'sqlite:data/dsync.db') => `
-storage: ${storage}
-accounts:
-  tushare:
-    token: \${TUSHARE_TOKEN}
-    baseUrl: ${url}
-    limits: { perMinute: 6000, maxConcurrent: 4 }
-sources:
-  - tushare.trade_cal
-  - tushare.daily
-`;
+const config = (url: string, storage?: string) =>
+  projectConfig({ url, ...(storage === undefined ? {} : { storage }) });
 
 /** The (ts_code, trade_date) keys a complete daily table holds, from the sandbox's ground truth. */
-function truthKeys(): string[] {
-  const market = new Market(MARKET);
-  const rows = [
-    ...groundTruth(market).tushare('daily', { start_date: '20240101', end_date: '20240329' }),
-  ];
-  return rows
-    .map(
-      (r) =>
-        `${String(r.ts_code)} ${String(r.trade_date).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')}`,
-    )
-    .sort();
-}
+const truthKeys = () => dailyTruth(MARKET, '2024-01-01', '2024-03-29');
 
-async function storedKeys(dir: string): Promise<string[]> {
-  const storage = createStorage({ url: `sqlite:${join(dir, 'data', 'dsync.db')}` });
-  const source = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
-  const rows = await storage.readRows(source, { limit: 100_000 });
-  await storage.close();
-  return rows.map((r) => `${String(r.ts_code)} ${String(r.trade_date)}`).sort();
-}
+const storedKeys = (dir: string) => storedDaily(`sqlite:${join(dir, 'data', 'dsync.db')}`);
 
 describe('dsync sync, end to end (the built binary against the sandbox)', () => {
   let sandbox: TushareSandbox;
-  let cleanup: (() => void)[] = [];
+  const projectWith = useProjects();
+  const project = (text: string) => projectWith({ 'dsync.config.yaml': text });
 
   beforeAll(async () => {
-    sandbox = await startTushareSandbox({
-      market: new Market(MARKET),
-      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all' } }],
-    });
+    sandbox = await startSandbox(MARKET);
   });
   afterAll(() => sandbox.close());
-  afterEach(() => {
-    for (const c of cleanup) c();
-    cleanup = [];
-  });
-
-  const project = (text: string) => {
-    const w = workdir({ 'dsync.config.yaml': text });
-    cleanup.push(w.remove);
-    return w.dir;
-  };
 
   it('stores exactly the ground truth, prints plain progress when not a TTY, and exits 0', async () => {
     const dir = project(config(sandbox.url));
@@ -178,10 +146,7 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
   });
 
   it('exits 3 at the daily limit, then resumes without fetching a done task again', async () => {
-    const limited = await startTushareSandbox({
-      market: new Market(MARKET),
-      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, perDay: 20, apis: 'all' } }],
-    });
+    const limited = await startSandbox(MARKET, { perDay: 20 });
     try {
       const dir = project(config(limited.url));
       const first = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
@@ -190,13 +155,11 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
       const firstCalls = limited.counters().byApi.daily?.served ?? 0;
       expect(firstCalls).toBeGreaterThan(0);
       // The next day, in effect: the same market behind an account without the daily limit.
-      const config2 = config(sandbox.url, `sqlite:${join(dir, 'data', 'dsync.db')}`);
-      const w = workdir({ 'dsync.config.yaml': config2 });
-      cleanup.push(w.remove);
+      const other = project(config(sandbox.url, `sqlite:${join(dir, 'data', 'dsync.db')}`));
       sandbox.resetCounters();
       const resumed = await dsync(
         dir,
-        ['--config', join(w.dir, 'dsync.config.yaml'), 'sync', 'tushare.daily', ...RANGE],
+        ['--config', join(other, 'dsync.config.yaml'), 'sync', 'tushare.daily', ...RANGE],
         {
           TUSHARE_TOKEN: TOKEN,
         },
@@ -210,12 +173,9 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
   });
 
   it('checkpoints on Ctrl-C (exit 130), and the resumed run ends with the same table', async () => {
-    const slow = await startTushareSandbox({
-      market: new Market(MARKET),
-      accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all' } }],
-    });
+    const slow = await startSandbox(MARKET);
     try {
-      const dir = project(config(slow.url).replace('perMinute: 6000', 'perMinute: 600'));
+      const dir = project(projectConfig({ url: slow.url, perMinute: 600 }));
       const running = start(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
       await running.waitFor('tushare.daily: started');
       await new Promise((resolve) => setTimeout(resolve, 500));
