@@ -98,6 +98,8 @@ const rowsOf = (h: WebHarness, id: string) => h.storage.countRows(h.registry.get
 
 describe('the web UI in Chromium', () => {
   let h: WebHarness;
+  /** The first test's run: a later run's page must not show it. */
+  let firstRun = '';
   beforeAll(async () => {
     h = await webHarness();
   });
@@ -143,6 +145,7 @@ describe('the web UI in Chromium', () => {
     await waitFor(page, '[data-run][data-status="done"]', 'run-done');
     const runId = await page.getAttribute('[data-run]', 'data-run');
     expect(runId).toBeTruthy();
+    firstRun = runId ?? '';
     for (const id of ids) {
       const row = `[data-table="run"] tr[data-source="${id}"]`;
       expect(await page.getAttribute(row, 'data-status')).toBe('done');
@@ -285,6 +288,7 @@ describe('the web UI in Chromium', () => {
 
     await page.click('[data-action="sync-selected"]');
     await waitFor(page, '[data-run][data-status="done"]', 'backfill-run');
+    expect(await page.getAttribute('[data-run]', 'data-run')).not.toBe(firstRun);
     expect(await rowsOf(h, id)).toBe(before);
     expect(await text(page, `[data-table="run"] tr[data-source="${id}"] [data-col="rows"]`)).toBe(
       fmt(removed),

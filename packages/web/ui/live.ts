@@ -3,7 +3,7 @@
  * the sources (after a run), the stream's state, and a clock for relative times.
  */
 import { createContext } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { QuotaGauge, RunView, SourceView } from '../src/api/contract.js';
 import { api, subscribe, type StreamState } from './api.js';
 
@@ -16,8 +16,10 @@ export interface Live {
   readonly sourcesVersion: number;
   readonly stream: StreamState;
   readonly now: number;
-  /** Sets the run at once (after a start or a cancel) without waiting for the stream. */
-  readonly setRun: (run: RunView | null) => void;
+  /** A run just started here whose first view has not arrived yet: the run page waits for it. */
+  readonly starting: string | undefined;
+  /** Says a run was started (its id from POST /api/sync): pages show it, not the last one. */
+  readonly expectRun: (runId: string) => void;
 }
 
 export const LiveContext = createContext<Live>({
@@ -27,7 +29,8 @@ export const LiveContext = createContext<Live>({
   sourcesVersion: 0,
   stream: 'connecting',
   now: Date.now(),
-  setRun: () => undefined,
+  starting: undefined,
+  expectRun: () => undefined,
 });
 
 export function useLiveState(): Live {
@@ -37,6 +40,22 @@ export function useLiveState(): Live {
   const [sourcesVersion, setSourcesVersion] = useState(0);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [now, setNow] = useState(Date.now());
+  const [starting, setStarting] = useState<string | undefined>(undefined);
+
+  const expectRun = useCallback((runId: string) => {
+    setStarting(runId);
+    // The stream sends it within a quarter second; asking once more covers a slow stream.
+    api.run().then(
+      (value) => {
+        if (value?.runId === runId) setRun(value);
+      },
+      () => undefined,
+    );
+  }, []);
+  const arrived = starting !== undefined && run?.runId === starting;
+  useEffect(() => {
+    if (arrived) setStarting(undefined);
+  }, [arrived]);
 
   useEffect(() => {
     api.run().then(
@@ -58,5 +77,14 @@ export function useLiveState(): Live {
     };
   }, []);
 
-  return { run, quota, sources, sourcesVersion, stream, now, setRun };
+  return {
+    run,
+    quota,
+    sources,
+    sourcesVersion,
+    stream,
+    now,
+    starting: arrived ? undefined : starting,
+    expectRun,
+  };
 }

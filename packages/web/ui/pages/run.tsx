@@ -25,11 +25,11 @@ const TONE: Record<RunSourceView['status'], string> = {
 };
 
 export function RunPage() {
-  const { run, now } = useContext(LiveContext);
+  const { run, now, starting } = useContext(LiveContext);
   const [error, setError] = useState<unknown>(undefined);
   const [cancelling, setCancelling] = useState(false);
 
-  if (run === undefined) return <Loading />;
+  if (run === undefined && starting === undefined) return <Loading />;
 
   const cancel = async () => {
     setCancelling(true);
@@ -46,7 +46,7 @@ export function RunPage() {
   return (
     <section class="page">
       <PageHeader title="Run">
-        {run?.status === 'running' && (
+        {starting === undefined && run?.status === 'running' && (
           <button
             type="button"
             class="danger"
@@ -59,7 +59,11 @@ export function RunPage() {
         )}
       </PageHeader>
       <ErrorBox error={error} onClose={() => setError(undefined)} />
-      {run === null ? (
+      {starting !== undefined ? (
+        <div class="loading" data-starting={starting}>
+          Starting run <span class="mono">{starting}</span>…
+        </div>
+      ) : run === null || run === undefined ? (
         <Empty>
           No run on this server yet. Choose sources on the <a href="#/sources">Sources</a> page,
           then Plan and Start, or Sync.

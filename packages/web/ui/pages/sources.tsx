@@ -69,7 +69,8 @@ export function SourcesPage() {
     });
   const start = (request: SyncRequest) =>
     act('sync', async () => {
-      await api.sync(request);
+      const { runId } = await api.sync(request);
+      live.expectRun(runId);
       setPanel(undefined);
       navigate('#/run');
     });
