@@ -192,6 +192,7 @@ describe('the web UI in Chromium', () => {
     expect(ledger.length).toBeGreaterThan(0);
     const shownTasks = await page.locator('[data-table="tasks"] tbody tr').count();
     expect(shownTasks).toBe(Math.min(ledger.length, 100));
+    await shot(page, 'ledger');
     if (ledger.length > 100) {
       await page.click('[data-action="more-tasks"]');
       await page
@@ -204,7 +205,6 @@ describe('the web UI in Chromium', () => {
     expect(
       await page.locator('[data-table="tasks"] tbody tr:not([data-status="done"])').count(),
     ).toBe(0);
-    await shot(page, 'ledger');
 
     // Quota: a gauge per scope with today's use, and both charts drawn.
     const gauges = await h.controller.quota();
