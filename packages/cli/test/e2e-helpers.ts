@@ -28,6 +28,8 @@ export interface Running {
   readonly done: Promise<Finished>;
   /** Resolves once stdout or stderr has printed `text`. */
   waitFor(text: string): Promise<void>;
+  /** What stdout has printed so far. */
+  stdout(): string;
   signal(name: NodeJS.Signals): void;
 }
 
@@ -41,7 +43,7 @@ const childEnv = (cwd: string, env: NodeJS.ProcessEnv) => ({
 function watch(child: ChildProcessByStdio<null, Readable, Readable>): Running {
   let stdout = '';
   let stderr = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
+  let waiters: { text: string; resolve: () => void; reject: (error: Error) => void }[] = [];
   const seen = (text: string) => stdout.includes(text) || stderr.includes(text);
   const wake = () => {
     for (const w of waiters.filter((w) => seen(w.text))) w.resolve();
@@ -55,14 +57,21 @@ function watch(child: ChildProcessByStdio<null, Readable, Readable>): Running {
     wake();
   });
   const done = new Promise<Finished>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
+    child.on('close', (code) => {
+      // A text the process never printed fails its waiter now, not at the test's timeout.
+      for (const w of waiters)
+        w.reject(new Error(`exited ${code} without printing "${w.text}":\n${stdout}${stderr}`));
+      waiters = [];
+      resolve({ code, stdout, stderr });
+    }),
   );
   return {
     done,
     waitFor: (text) =>
       seen(text)
         ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push({ text, resolve })),
+        : new Promise<void>((resolve, reject) => waiters.push({ text, resolve, reject })),
+    stdout: () => stdout,
     signal: (name) => child.kill(name),
   };
 }

@@ -1,0 +1,136 @@
+import { describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { DataSourceRegistry } from '@dsync/datasource';
+import { groundTruth, Market, type MarketOptions } from '@dsync/sandbox';
+import { createStorage } from '@dsync/storage-adapters';
+import {
+  dailyTruth,
+  dsync,
+  freshVhost,
+  projectConfig,
+  start,
+  startSandbox,
+  storedDaily,
+  TOKEN,
+  useProjects,
+  waitUntil,
+} from './e2e-helpers.js';
+
+const ENV = { TUSHARE_TOKEN: TOKEN };
+
+/** Rows in the daily table: what a worker has stored so far. */
+async function dailyRows(url: string): Promise<number> {
+  const storage = createStorage({ url });
+  try {
+    return await storage.countRows(DataSourceRegistry.load(['tushare.daily']).get('tushare.daily'));
+  } finally {
+    await storage.close();
+  }
+}
+
+/** `dsync` commands that run until Ctrl-C: daemon, worker, sandbox. */
+describe('dsync daemon, worker and sandbox (the built binary)', () => {
+  const project = useProjects();
+
+  it('daemon syncs what is due at start and on its croner schedule, and Ctrl-C stops it with exit 0', async () => {
+    // The daemon syncs up to the latest published day, so this market runs up to today.
+    const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const market: MarketOptions = { seed: 'cli-daemon', symbols: 4, start: since };
+    const sandbox = await startSandbox(market);
+    try {
+      const dir = project({
+        'dsync.config.yaml': projectConfig({
+          url: sandbox.url,
+          sources: [
+            `{ extends: tushare.trade_cal, since: ${since} }`,
+            `{ extends: tushare.daily, since: ${since}, schedule: '* * * * * *' }`,
+          ],
+        }),
+      });
+      const daemon = start(dir, ['daemon'], ENV);
+      await daemon.waitFor(' start: done, tushare.trade_cal 1 requests');
+      // The every-second schedule fires once the first run is over: a check of its own.
+      await daemon.waitFor('schedule "* * * * * *": done, tushare.daily 0 requests 0 rows');
+      daemon.signal('SIGINT');
+      const stopped = await daemon.done;
+      expect(stopped.code).toBe(0);
+      expect(stopped.stderr).toContain('checks every 15 min. Ctrl-C stops it.');
+
+      const status = JSON.parse((await dsync(dir, ['status', '--json'], ENV)).stdout) as {
+        sourceId: string;
+        cursor: string;
+      }[];
+      const cursor = status.find((s) => s.sourceId === 'tushare.daily')?.cursor as string;
+      const truth = dailyTruth(market, since, cursor);
+      expect(await storedDaily(`sqlite:${join(dir, 'data', 'dsync.db')}`)).toEqual(truth);
+      const openDays = new Market(market).openDays(since, cursor).length;
+      expect(stopped.stdout).toContain(`tushare.daily ${openDays} requests ${truth.length} rows`);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('worker stores what sync published to RabbitMQ, exactly, and Ctrl-C stops it with exit 0', async () => {
+    const market = { seed: 'cli-worker', symbols: 5, start: '2024-01-01', end: '2024-02-29' };
+    const range = ['--since', '2024-01-01', '--until', '2024-02-29'];
+    const truth = dailyTruth(market, '2024-01-01', '2024-02-29');
+    const days = new Market(market).openDays('2024-01-01', '2024-02-29').length;
+    const [sandbox, vhost] = await Promise.all([startSandbox(market), freshVhost()]);
+    try {
+      const dir = project({
+        'dsync.config.yaml': projectConfig({
+          url: sandbox.url,
+          queue: `{ url: "${vhost.url}", exchange: dsync.e2e, queue: dsync.e2e.batches }`,
+        }),
+      });
+      const url = `sqlite:${join(dir, 'data', 'dsync.db')}`;
+      const sync = await dsync(dir, ['sync', ...range], ENV);
+      expect(sync.code).toBe(0);
+      // Published, not stored: the worker stores it.
+      expect(await dailyRows(url)).toBe(0);
+
+      const worker = start(dir, ['worker'], ENV);
+      await worker.waitFor('Worker consuming dsync.e2e.batches');
+      await waitUntil(async () => (await dailyRows(url)) === truth.length);
+      worker.signal('SIGINT');
+      const stopped = await worker.done;
+      expect(stopped.code).toBe(0);
+      // A batch per day, and the calendar's one: it is published too, besides being stored at once.
+      expect(stopped.stdout).toContain(
+        `Worker stopped: ${days + 1} batches stored, 0 retried, 0 dead-lettered.`,
+      );
+      expect(await storedDaily(url)).toEqual(truth);
+    } finally {
+      await Promise.all([sandbox.close(), vhost.remove()]);
+    }
+  });
+
+  it('sandbox prints its URLs, answers as Tushare does, and Ctrl-C stops it with exit 0', async () => {
+    const market = { seed: 'cli-sandbox', symbols: 3, start: '2024-01-02', end: '2024-01-31' };
+    const sandbox = start(project(), [
+      'sandbox',
+      ...['--seed', market.seed, '--symbols', '3', '--start', market.start, '--end', market.end],
+    ]);
+    await sandbox.waitFor('"market"');
+    const started = JSON.parse(sandbox.stdout().split('\n')[0] as string) as {
+      tushare: { url: string; token: string };
+    };
+    const params = { exchange: 'SSE', start_date: '20240102', end_date: '20240131' };
+    const answer = await fetch(started.tushare.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_name: 'trade_cal', token: started.tushare.token, params }),
+    });
+    const body = (await answer.json()) as {
+      code: number;
+      data: { fields: string[]; items: unknown[][] };
+    };
+    expect(body.code).toBe(0);
+    const rows = body.data.items.map((item) =>
+      Object.fromEntries(body.data.fields.map((field, i) => [field, item[i]])),
+    );
+    expect(rows).toEqual([...groundTruth(new Market(market)).tushare('trade_cal', params)]);
+    sandbox.signal('SIGINT');
+    expect((await sandbox.done).code).toBe(0);
+  });
+});
