@@ -1,6 +1,6 @@
 /** What `dsync` exit codes mean; printed in `--help` and kept stable for scripts. */
 export const EXIT_CODES = Object.freeze({
-  /** Done. */
+  /** Done; for daemon, worker and sandbox, which run until stopped, also stopped by Ctrl-C. */
   ok: 0,
   /** Any other error, an API or a database that does not answer included. */
   failure: 1,
@@ -8,14 +8,14 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   /** Stopped at a limit (daily quota, a cool-down past the maximum wait); a later run resumes. */
   stoppedAtLimit: 3,
-  /** Interrupted (Ctrl-C) after checkpointing; a later run resumes. */
+  /** A sync or the demo interrupted (Ctrl-C, SIGTERM) after checkpointing; a later run resumes. */
   interrupted: 130,
 });
 
 export const EXIT_CODES_HELP = `
 Exit codes:
-  0    done
+  0    done (daemon, worker and sandbox: stopped with Ctrl-C)
   1    error (an API, a database or a broker out of reach; an answer dsync cannot use)
   2    bad usage (unknown command, flag or source id; a broken config file; a missing token)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume
-  130  interrupted (Ctrl-C); what was fetched is stored, run again to resume`;
+  130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume`;

@@ -35,8 +35,16 @@ describe('dsync', () => {
     const { code, stdout } = await dsync('--help');
     expect(code).toBe(EXIT_CODES.ok);
     expect(stdout).toContain('Usage: dsync [options] [command]');
+    // Each line is what the end-to-end tests see the binary do.
     expect(stdout).toContain(
-      '3    stopped at a limit (daily quota, a long cool-down); run again later to resume',
+      [
+        'Exit codes:',
+        '  0    done (daemon, worker and sandbox: stopped with Ctrl-C)',
+        '  1    error (an API, a database or a broker out of reach; an answer dsync cannot use)',
+        '  2    bad usage (unknown command, flag or source id; a broken config file; a missing token)',
+        '  3    stopped at a limit (daily quota, a long cool-down); run again later to resume',
+        '  130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume',
+      ].join('\n'),
     );
   });
 
