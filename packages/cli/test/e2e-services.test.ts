@@ -48,7 +48,7 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
         }),
       });
       const daemon = start(dir, ['daemon'], ENV);
-      await daemon.waitFor(' start: done, tushare.trade_cal 1 requests');
+      await daemon.waitFor(' start: done, tushare.trade_cal 1 request ');
       // The every-second schedule fires once the first run is over: a check of its own.
       await daemon.waitFor('schedule "* * * * * *": done, tushare.daily 0 requests 0 rows');
       daemon.signal('SIGINT');

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { plural } from '../output/progress-format.js';
 import { positiveInt } from './options.js';
 import { exitCodeOfRun } from './sync.js';
 
@@ -37,7 +38,9 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
             const result = await controller.sync();
             const line = `${new Date().toISOString()} ${why}: ${result.status}, ${
               result.sources
-                .map((s) => `${s.sourceId} ${s.requests} requests ${s.rows} rows`)
+                .map(
+                  (s) => `${s.sourceId} ${plural(s.requests, 'request')} ${plural(s.rows, 'row')}`,
+                )
                 .join('; ') || 'nothing due'
             }`;
             context.output.line(line);

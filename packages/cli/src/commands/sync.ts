@@ -5,7 +5,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import type { EstimatedPlan } from '../runtime/plan-estimate.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { formatDuration, formatNumber } from '../output/progress-format.js';
+import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
 
 interface SyncFlags extends RangeFlags {
@@ -93,7 +93,7 @@ function printResult(
   if (json) return context.output.json(result);
   for (const s of result.sources) {
     context.output.line(
-      `${s.sourceId}: ${s.status}, ${formatNumber(s.requests)} requests, ${formatNumber(s.rows)} rows` +
+      `${s.sourceId}: ${s.status}, ${plural(s.requests, 'request')}, ${plural(s.rows, 'row')}` +
         (s.skipped > 0 ? `, ${formatNumber(s.skipped)} already done` : '') +
         (s.dropped > 0
           ? `, ${formatNumber(s.dropped)} dropped (see: dsync tasks --status dropped)`

@@ -11,6 +11,10 @@ export function formatNumber(value: number): string {
   return rounded < 0 ? `-${digits}` : digits;
 }
 
+/** `1 request`, `1,200 requests`: a count and its noun. */
+export const plural = (n: number, word: string, words = `${word}s`): string =>
+  `${formatNumber(n)} ${n === 1 ? word : words}`;
+
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /**

@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatRatio,
   oneLine,
+  plural,
 } from './progress-format.js';
 
 /**
@@ -377,9 +378,6 @@ class Tracker {
     return Math.round(((t.expected - t.done) * spanMs) / recent);
   }
 }
-
-const plural = (n: number, word: string, words = `${word}s`) =>
-  `${formatNumber(n)} ${n === 1 ? word : words}`;
 
 // ---- Terminal frame ----------------------------------------------------------------------
 
