@@ -1,20 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
-import type { TushareSandbox } from '@dsync/sandbox';
+import { describe, expect, it } from '@jest/globals';
 import { createStorage } from '@dsync/storage-adapters';
 import {
-  dailyTruth,
   dsync,
+  marketOver,
   projectConfig,
-  startSandbox,
+  projectDb,
   storedDaily,
-  TOKEN,
+  TOKEN_ENV,
   useProjects,
+  useSandbox,
 } from './e2e-helpers.js';
 
-const MARKET = { seed: 'cli-audit', symbols: 6, start: '2024-01-01', end: '2024-02-29' } as const;
-const RANGE = ['--since', '2024-01-01', '--until', '2024-02-29'];
-const ENV = { TUSHARE_TOKEN: TOKEN };
+const {
+  market: MARKET,
+  range: RANGE,
+  truth: truthOf,
+} = marketOver('cli-audit', 6, '2024-01-01', '2024-02-29');
+const ENV = TOKEN_ENV;
 
 interface Audit {
   sourceId: string;
@@ -41,23 +43,19 @@ async function deleteDaily(url: string, cells: readonly string[]): Promise<void>
 }
 
 describe('dsync audit, end to end (the built binary against the sandbox)', () => {
-  let sandbox: TushareSandbox;
   const project = useProjects();
-  const truth = dailyTruth(MARKET, '2024-01-01', '2024-02-29');
+  const truth = truthOf();
 
-  beforeAll(async () => {
-    sandbox = await startSandbox(MARKET);
-  });
-  afterAll(() => sandbox.close());
+  const sandbox = useSandbox(MARKET);
 
   it('reports exactly the deleted rows as holes; --backfill queues them and the next sync fetches just those', async () => {
     const dir = project({
       'dsync.config.yaml': projectConfig({
-        url: sandbox.url,
+        url: sandbox().url,
         sources: ['tushare.stock_basic', 'tushare.daily'],
       }),
     });
-    const url = `sqlite:${join(dir, 'data', 'dsync.db')}`;
+    const url = projectDb(dir);
     expect((await dsync(dir, ['sync', ...RANGE], ENV)).code).toBe(0);
     expect(await storedDaily(url)).toEqual(truth);
 
@@ -107,12 +105,12 @@ describe('dsync audit, end to end (the built binary against the sandbox)', () =>
       [missing, 2],
     ]);
 
-    sandbox.resetCounters();
+    sandbox().resetCounters();
     const sync = await dsync(dir, ['sync', 'tushare.daily', ...RANGE, '--json'], ENV);
     expect(sync.code).toBe(0);
     const run = JSON.parse(sync.stdout) as { sources: { sourceId: string; requests: number }[] };
     expect(run.sources.find((s) => s.sourceId === 'tushare.daily')?.requests).toBe(2);
-    expect(sandbox.counters().byApi.daily?.served).toBe(2);
+    expect(sandbox().counters().byApi.daily?.served).toBe(2);
     expect(await storedDaily(url)).toEqual(truth);
     const after = JSON.parse(
       (await dsync(dir, ['audit', 'tushare.daily', ...RANGE, '--json'], ENV)).stdout,
@@ -121,7 +119,7 @@ describe('dsync audit, end to end (the built binary against the sandbox)', () =>
   });
 
   it('exits 1 before the calendar is stored, naming the source to sync first', async () => {
-    const dir = project({ 'dsync.config.yaml': projectConfig({ url: sandbox.url }) });
+    const dir = project({ 'dsync.config.yaml': projectConfig({ url: sandbox().url }) });
     const audit = await dsync(dir, ['audit', 'tushare.daily', ...RANGE], ENV);
     expect(audit.code).toBe(1);
     expect(audit.stderr).toContain(

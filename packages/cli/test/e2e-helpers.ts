@@ -1,4 +1,4 @@
-import { afterEach } from '@jest/globals';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,6 +142,9 @@ export async function waitUntil(check: () => Promise<boolean>): Promise<void> {
 
 export const TOKEN = 'cli-e2e-token-0123456789';
 
+/** The environment a `projectConfig` reads its token from. */
+export const TOKEN_ENV = { TUSHARE_TOKEN: TOKEN };
+
 /** A Tushare replica over `market` that answers TOKEN, at a pace no test reaches. */
 export const startSandbox = (
   market: MarketOptions,
@@ -151,6 +154,16 @@ export const startSandbox = (
     market: new Market(market),
     accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all', ...tier } }],
   });
+
+/** A sandbox for a test file's tests: started before them, closed after; the getter reads it. */
+export function useSandbox(market: MarketOptions): () => TushareSandbox {
+  let sandbox: TushareSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox(market);
+  });
+  afterAll(() => sandbox?.close());
+  return () => sandbox as TushareSandbox;
+}
 
 export interface ProjectConfig {
   readonly url: string;
@@ -176,6 +189,9 @@ sources:
 ${(c.sources ?? ['tushare.trade_cal', 'tushare.daily']).map((s) => `  - ${s}`).join('\n')}
 `;
 
+/** The SQLite database a `projectConfig` keeps by default, in the project `dir`. */
+export const projectDb = (dir: string): string => `sqlite:${join(dir, 'data', 'dsync.db')}`;
+
 const isoDate = (yyyymmdd: unknown) =>
   String(yyyymmdd).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
 
@@ -186,6 +202,20 @@ export function dailyTruth(market: MarketOptions, start: string, end: string): s
     end_date: end.replaceAll('-', ''),
   });
   return [...rows].map((r) => `${String(r.ts_code)} ${isoDate(r.trade_date)}`).sort();
+}
+
+/**
+ * A sandbox market from `start` to `end`, with what a test compares a sync of it to: the
+ * range flags, its open days (a daily request each) and the daily table's ground truth.
+ */
+export function marketOver(seed: string, symbols: number, start: string, end: string) {
+  const market: MarketOptions = { seed, symbols, start, end };
+  return {
+    market,
+    range: ['--since', start, '--until', end],
+    days: new Market(market).openDays(start, end).length,
+    truth: () => dailyTruth(market, start, end),
+  };
 }
 
 /** The (ts_code, trade_date) keys the daily table at `url` holds. */

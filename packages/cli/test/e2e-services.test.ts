@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
 import { DataSourceRegistry } from '@dsync/datasource';
 import { groundTruth, Market, type MarketOptions } from '@dsync/sandbox';
 import { createStorage } from '@dsync/storage-adapters';
@@ -7,16 +6,18 @@ import {
   dailyTruth,
   dsync,
   freshVhost,
+  marketOver,
   projectConfig,
+  projectDb,
   start,
   startSandbox,
   storedDaily,
-  TOKEN,
+  TOKEN_ENV,
   useProjects,
   waitUntil,
 } from './e2e-helpers.js';
 
-const ENV = { TUSHARE_TOKEN: TOKEN };
+const ENV = TOKEN_ENV;
 
 /** Rows in the daily table: what a worker has stored so far. */
 async function dailyRows(url: string): Promise<number> {
@@ -62,7 +63,7 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
       }[];
       const cursor = status.find((s) => s.sourceId === 'tushare.daily')?.cursor as string;
       const truth = dailyTruth(market, since, cursor);
-      expect(await storedDaily(`sqlite:${join(dir, 'data', 'dsync.db')}`)).toEqual(truth);
+      expect(await storedDaily(projectDb(dir))).toEqual(truth);
       const openDays = new Market(market).openDays(since, cursor).length;
       expect(stopped.stdout).toContain(`tushare.daily ${openDays} requests ${truth.length} rows`);
     } finally {
@@ -71,10 +72,13 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
   });
 
   it('worker stores what sync published to RabbitMQ, exactly, and Ctrl-C stops it with exit 0', async () => {
-    const market = { seed: 'cli-worker', symbols: 5, start: '2024-01-01', end: '2024-02-29' };
-    const range = ['--since', '2024-01-01', '--until', '2024-02-29'];
-    const truth = dailyTruth(market, '2024-01-01', '2024-02-29');
-    const days = new Market(market).openDays('2024-01-01', '2024-02-29').length;
+    const {
+      market,
+      range,
+      days,
+      truth: truthOf,
+    } = marketOver('cli-worker', 5, '2024-01-01', '2024-02-29');
+    const truth = truthOf();
     const [sandbox, vhost] = await Promise.all([startSandbox(market), freshVhost()]);
     try {
       const dir = project({
@@ -83,7 +87,7 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
           queue: `{ url: "${vhost.url}", exchange: dsync.e2e, queue: dsync.e2e.batches }`,
         }),
       });
-      const url = `sqlite:${join(dir, 'data', 'dsync.db')}`;
+      const url = projectDb(dir);
       const sync = await dsync(dir, ['sync', ...range], ENV);
       expect(sync.code).toBe(0);
       // Published, not stored: the worker stores it.

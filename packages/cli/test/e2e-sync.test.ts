@@ -1,45 +1,42 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { Market, type TushareSandbox } from '@dsync/sandbox';
 import {
-  dailyTruth,
   dsync,
+  marketOver,
   projectConfig,
+  projectDb,
   start,
   startSandbox,
   storedDaily,
   TOKEN,
+  TOKEN_ENV,
   useProjects,
+  useSandbox,
 } from './e2e-helpers.js';
 
-const MARKET = { seed: 'cli', symbols: 8, start: '2024-01-01', end: '2024-03-29' } as const;
-const RANGE = ['--since', '2024-01-01', '--until', '2024-03-29'];
-
-/** Open days in the range: one daily request each. */
-const DAYS = new Market(MARKET).openDays('2024-01-01', '2024-03-29').length;
+/** Open days in the range: one daily request each; truthKeys: a complete daily table's keys. */
+const {
+  market: MARKET,
+  range: RANGE,
+  days: DAYS,
+  truth: truthKeys,
+} = marketOver('cli', 8, '2024-01-01', '2024-03-29');
 
 const config = (url: string, storage?: string) =>
   projectConfig({ url, ...(storage === undefined ? {} : { storage }) });
 
-/** The (ts_code, trade_date) keys a complete daily table holds, from the sandbox's ground truth. */
-const truthKeys = () => dailyTruth(MARKET, '2024-01-01', '2024-03-29');
-
-const storedKeys = (dir: string) => storedDaily(`sqlite:${join(dir, 'data', 'dsync.db')}`);
+const storedKeys = (dir: string) => storedDaily(projectDb(dir));
 
 describe('dsync sync, end to end (the built binary against the sandbox)', () => {
-  let sandbox: TushareSandbox;
   const projectWith = useProjects();
   const project = (text: string) => projectWith({ 'dsync.config.yaml': text });
 
-  beforeAll(async () => {
-    sandbox = await startSandbox(MARKET);
-  });
-  afterAll(() => sandbox.close());
+  const sandbox = useSandbox(MARKET);
 
   it('stores exactly the ground truth, prints plain progress when not a TTY, and exits 0', async () => {
-    const dir = project(config(sandbox.url));
-    sandbox.resetCounters();
-    const result = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+    const dir = project(config(sandbox().url));
+    sandbox().resetCounters();
+    const result = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
     expect(result.stderr).not.toContain('\u001b');
     expect(result.code).toBe(0);
     const keys = truthKeys();
@@ -48,13 +45,11 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
     expect(result.stderr).toContain('tushare.daily: started');
     // The token never shows, in output or in the stored ledger's errors.
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
-    expect(sandbox.counters().total.throttled).toBe(0);
+    expect(sandbox().counters().total.throttled).toBe(0);
 
     // Nothing left: a second run makes no request for daily.
-    sandbox.resetCounters();
-    const again = await dsync(dir, ['sync', 'tushare.daily', ...RANGE, '--json'], {
-      TUSHARE_TOKEN: TOKEN,
-    });
+    sandbox().resetCounters();
+    const again = await dsync(dir, ['sync', 'tushare.daily', ...RANGE, '--json'], TOKEN_ENV);
     expect(again.code).toBe(0);
     const json = JSON.parse(again.stdout) as {
       status: string;
@@ -68,9 +63,9 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
   });
 
   it('answers status, runs, tasks and plan as JSON of a fixed shape', async () => {
-    const dir = project(config(sandbox.url));
-    await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
-    const env = { TUSHARE_TOKEN: TOKEN };
+    const dir = project(config(sandbox().url));
+    await dsync(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
+    const env = TOKEN_ENV;
     const status = JSON.parse((await dsync(dir, ['status', '--json'], env)).stdout) as Record<
       string,
       unknown
@@ -112,8 +107,8 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
   });
 
   it('plans per-day sources by weekdays until the calendar is stored, then exactly what the sync requests', async () => {
-    const dir = project(config(sandbox.url));
-    const env = { TUSHARE_TOKEN: TOKEN };
+    const dir = project(config(sandbox().url));
+    const env = TOKEN_ENV;
     type Plan = { sourceId: string; requests: number; count: string; note?: string };
     const planOf = async (range: readonly string[]) => {
       const result = await dsync(dir, ['plan', 'tushare.daily', ...range, '--json'], env);
@@ -149,24 +144,22 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
     const limited = await startSandbox(MARKET, { perDay: 20 });
     try {
       const dir = project(config(limited.url));
-      const first = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+      const first = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
       expect(first.code).toBe(3);
       expect(first.stdout).toContain('Stopped at a limit');
       const firstCalls = limited.counters().byApi.daily?.served ?? 0;
       expect(firstCalls).toBeGreaterThan(0);
       // The next day, in effect: the same market behind an account without the daily limit.
-      const other = project(config(sandbox.url, `sqlite:${join(dir, 'data', 'dsync.db')}`));
-      sandbox.resetCounters();
+      const other = project(config(sandbox().url, projectDb(dir)));
+      sandbox().resetCounters();
       const resumed = await dsync(
         dir,
         ['--config', join(other, 'dsync.config.yaml'), 'sync', 'tushare.daily', ...RANGE],
-        {
-          TUSHARE_TOKEN: TOKEN,
-        },
+        TOKEN_ENV,
       );
       expect(resumed.code).toBe(0);
       expect(await storedKeys(dir)).toEqual(truthKeys());
-      expect((sandbox.counters().byApi.daily?.served ?? 0) + firstCalls).toBe(DAYS);
+      expect((sandbox().counters().byApi.daily?.served ?? 0) + firstCalls).toBe(DAYS);
     } finally {
       await limited.close();
     }
@@ -176,7 +169,7 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
     const slow = await startSandbox(MARKET);
     try {
       const dir = project(projectConfig({ url: slow.url, perMinute: 600 }));
-      const running = start(dir, ['sync', 'tushare.daily', ...RANGE], { TUSHARE_TOKEN: TOKEN });
+      const running = start(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
       await running.waitFor('tushare.daily: started');
       await new Promise((resolve) => setTimeout(resolve, 500));
       running.signal('SIGINT');
@@ -185,9 +178,7 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
       expect(stopped.stdout).toContain('Cancelled');
       const partial = await storedKeys(dir);
       expect(partial.length).toBeLessThan(truthKeys().length);
-      const resumed = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], {
-        TUSHARE_TOKEN: TOKEN,
-      });
+      const resumed = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
       expect(resumed.code).toBe(0);
       expect(await storedKeys(dir)).toEqual(truthKeys());
     } finally {

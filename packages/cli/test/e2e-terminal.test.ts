@@ -1,39 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Market, type TushareSandbox } from '@dsync/sandbox';
+import { describe, expect, it } from '@jest/globals';
 import {
-  dailyTruth,
   dsync,
   freshPostgres,
   lockTable,
+  marketOver,
   projectConfig,
   start,
   startInTerminal,
-  startSandbox,
-  TOKEN,
+  TOKEN_ENV,
   useProjects,
+  useSandbox,
 } from './e2e-helpers.js';
 
-const MARKET = { seed: 'cli-tty', symbols: 6, start: '2024-01-01', end: '2024-02-29' } as const;
-const RANGE = ['--since', '2024-01-01', '--until', '2024-02-29'];
-const DAYS = new Market(MARKET).openDays('2024-01-01', '2024-02-29').length;
-const ENV = { TUSHARE_TOKEN: TOKEN };
+const {
+  market: MARKET,
+  range: RANGE,
+  days: DAYS,
+  truth,
+} = marketOver('cli-tty', 6, '2024-01-01', '2024-02-29');
+const ENV = TOKEN_ENV;
 /** Clears from the cursor down: each terminal frame starts with it. */
 const FRAME = '\r\u001b[0J';
 
 /** What Ctrl-C does, and what a terminal shows, with `dsync sync` as a user runs it. */
 describe('dsync sync at a terminal (the built binary)', () => {
-  let sandbox: TushareSandbox;
   const project = useProjects();
 
-  beforeAll(async () => {
-    sandbox = await startSandbox(MARKET);
-  });
-  afterAll(() => sandbox.close());
+  const sandbox = useSandbox(MARKET);
 
   it('redraws a live display in place in a pseudo-terminal, its last frame showing the done counts', async () => {
     // Slow enough for the display to redraw while requests are made.
     const dir = project({
-      'dsync.config.yaml': projectConfig({ url: sandbox.url, perMinute: 1200 }),
+      'dsync.config.yaml': projectConfig({ url: sandbox().url, perMinute: 1200 }),
     });
     const { code, stdout } = await startInTerminal(dir, ['sync', 'tushare.daily', ...RANGE], ENV)
       .done;
@@ -43,7 +41,7 @@ describe('dsync sync at a terminal (the built binary)', () => {
     // A later frame moves the cursor up over the lines of the one before.
     expect(stdout).toContain(`\u001b[2A${FRAME}`);
     const last = (frames.at(-1) as string).split('\r\n');
-    const rows = dailyTruth(MARKET, '2024-01-01', '2024-02-29').length;
+    const rows = truth().length;
     expect(last[0]).toMatch(/^tushare\.trade_cal {2}\[#{10}\] {2}1\/1 req {2}\d+ rows {2}done in /);
     expect(last[1]).toMatch(
       new RegExp(
@@ -57,7 +55,7 @@ describe('dsync sync at a terminal (the built binary)', () => {
     const db = await freshPostgres();
     try {
       const dir = project({
-        'dsync.config.yaml': projectConfig({ url: sandbox.url, storage: db.url, perMinute: 600 }),
+        'dsync.config.yaml': projectConfig({ url: sandbox().url, storage: db.url, perMinute: 600 }),
       });
       // The tables and the ledger exist before one of them is locked.
       const early = ['--since', '2024-01-01', '--until', '2024-01-05'];
