@@ -287,6 +287,12 @@ describe('createProgress in a pipe', () => {
     });
   });
 
+  it('says a plan counted before the calendar was stored is an estimate', () => {
+    const h = harness({ plans: [{ ...plan('tushare.daily', 1_304), count: 'estimate' }] });
+    h.at(0, { type: 'source-started', runId: 'r1', sourceId: 'tushare.daily', resumed: 0 });
+    expect(h.writes).toEqual(['tushare.daily: started (~1,304 requests planned)\n']);
+  });
+
   it('gives an ETA from the pace of the last 30 s, and counts the window by source id', () => {
     const h = harness({
       plans: [plan('ndl.prices', 100)],

@@ -32,10 +32,15 @@ export interface ProgressStream {
   rows?: number;
 }
 
+/** A source's plan; an `estimate` is shown as one (`~`). */
+export interface ProgressPlan extends SourcePlan {
+  readonly count?: 'exact' | 'estimate' | 'unknown';
+}
+
 export interface ProgressOptions {
   readonly stream: ProgressStream;
   /** Requests expected per source, for totals and ETA. */
-  readonly plans?: readonly SourcePlan[];
+  readonly plans?: readonly ProgressPlan[];
   /** The rate window to show, per source id, per quota scope (`<account>:<api>`) or per account. */
   readonly windows?: Readonly<Record<string, RateWindowLimit>>;
   readonly now?: () => number;
@@ -139,6 +144,8 @@ interface Tracked {
   /** The interface the source calls: what tells its quota scope (`<account>:<api>`) apart. */
   readonly api: string;
   readonly planned: number;
+  /** The plan counted days the calendar had not confirmed yet. */
+  readonly estimated: boolean;
   status: SourceProgressStatus;
   done: number;
   expected: number;
@@ -159,12 +166,13 @@ interface Tracked {
   reason: string | undefined;
 }
 
-function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
+function newTracked(sourceId: string, plan: ProgressPlan | undefined): Tracked {
   return {
     sourceId,
     // Without a plan, the catalog's convention (`tushare.daily` calls `daily`) is the best guess.
     api: plan?.api ?? sourceId.slice(sourceId.lastIndexOf('.') + 1),
     planned: plan?.requests ?? 0,
+    estimated: plan?.count === 'estimate',
     status: 'waiting',
     done: 0,
     expected: plan?.requests ?? 0,
@@ -193,14 +201,14 @@ function scopeFits(scope: string, api: string): boolean {
 class Tracker {
   readonly sources = new Map<string, Tracked>();
   readonly quotas = new Map<string, QuotaUse>();
-  readonly #plans: ReadonlyMap<string, SourcePlan>;
+  readonly #plans: ReadonlyMap<string, ProgressPlan>;
   readonly #windows: Readonly<Record<string, RateWindowLimit>>;
   readonly #horizonMs: number;
   /** The source that started a request last: the one a quota event is about. */
   #latestStarted: Tracked | undefined;
 
   constructor(
-    plans: readonly SourcePlan[],
+    plans: readonly ProgressPlan[],
     windows: Readonly<Record<string, RateWindowLimit>>,
     readonly now: () => number,
   ) {
@@ -494,7 +502,7 @@ export function plainProgressLine(s: SourceProgressState): string {
 
 function startedLine(t: Tracked): string {
   const details = [
-    ...(t.planned > 0 ? [`${plural(t.planned, 'request')} planned`] : []),
+    ...(t.planned > 0 ? [`${t.estimated ? '~' : ''}${plural(t.planned, 'request')} planned`] : []),
     ...(t.resumed > 0 ? [`${formatNumber(t.resumed)} resumed`] : []),
   ];
   return `${t.sourceId}: started${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
