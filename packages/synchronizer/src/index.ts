@@ -32,6 +32,12 @@ export {
   type RateWindow,
 } from './limits/account-limiter.js';
 export {
+  recoverOnRedis7,
+  RedisLimits,
+  type GateVerdict,
+  type RedisLimitsOptions,
+} from './limits/redis-cluster.js';
+export {
   SyncEvents,
   type SyncEvent,
   type SyncEventType,

@@ -6,6 +6,7 @@ import { createStorage, type KnexStorage } from '@dsync/storage-adapters';
 import Bottleneck from 'bottleneck';
 import { AccountLimiter, type AccountLimits } from '../src/index.js';
 import { yieldPromptly } from '../src/limits/prompt-yield.js';
+import { busiestWindow } from './windows.js';
 
 let dir: string;
 let storage: KnexStorage;
@@ -29,17 +30,6 @@ const limiterWith = (limits: AccountLimits, saveEveryMs?: number) =>
     timezone: 'Asia/Shanghai',
     ...(saveEveryMs === undefined ? {} : { saveEveryMs }),
   });
-
-/** The most calls any span of `windowMs` held. */
-function busiestWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last++) {
-    while ((times[last] as number) - (times[first] as number) >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
 
 const today = () =>
   new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(Date.now());

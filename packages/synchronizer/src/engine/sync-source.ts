@@ -266,6 +266,9 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     switch (decision.action) {
       case 'cool-down':
       case 'retry':
+        // A throttle cools the whole account down (in every process, when limits are shared).
+        if (decision.action === 'cool-down')
+          await limiter.coolDown(task.args.api, decision.delayMs);
         task.readyAt = now() + decision.delayMs;
         await ledger(key, { status: 'pending', attempts: task.attempt, lastError: error });
         events.emit(
@@ -294,12 +297,16 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
         events.emit({ type: 'dropped', sourceId: source.id, key, reason: error });
         return;
       case 'stop':
+        // Halted first: no request may leave after a stop, not even while the ledger is written.
+        halt(decision.resumable ? 'stopped' : 'failed', error, decision.resumeAfter);
+        // A daily limit stops the account's calls everywhere until it resets.
+        if (decision.resumeAfter !== undefined)
+          await limiter.exhaust(task.args.api, decision.resumeAfter);
         await ledger(key, {
           status: decision.resumable ? 'pending' : 'failed',
           attempts: task.attempt,
           lastError: error,
         });
-        halt(decision.resumable ? 'stopped' : 'failed', error, decision.resumeAfter);
         return;
       default:
         return;

@@ -2,6 +2,7 @@ import { DsyncError, type CheckpointStore } from '@dsync/datasource';
 import Bottleneck from 'bottleneck';
 import { nextMidnight } from '../clients/reset-time.js';
 import { yieldPromptly } from './prompt-yield.js';
+import type { RedisLimits } from './redis-cluster.js';
 
 /**
  * An account's limits as Bottleneck limiters: per rate window, a reservoir that refills
@@ -45,6 +46,11 @@ export interface AccountLimiterOptions {
   readonly saveEveryMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Limits shared with every other process on the same Redis: the windows, the day's count,
+   * cool-downs and a provider's "daily limit reached". @default in this process only
+   */
+  readonly shared?: RedisLimits;
 }
 
 /** The day's quota is spent; `resetsAt` is the next midnight in the provider's time zone. */
@@ -52,15 +58,21 @@ export class QuotaExhaustedError extends DsyncError {
   readonly scope: string;
   readonly resetsAt: string;
 
-  constructor(scope: string, limit: number, resetsAt: string) {
+  /** `limit` undefined: the provider said so, not the count. */
+  constructor(scope: string, limit: number | undefined, resetsAt: string) {
     super(
       'E_DAILY_LIMIT',
-      `The daily quota of ${scope} (${limit} calls) is spent; it resets at ${resetsAt}.`,
+      `The daily quota of ${scope}${limit === undefined ? '' : ` (${limit} calls)`} is spent; it resets at ${resetsAt}.`,
     );
     this.scope = scope;
     this.resetsAt = resetsAt;
   }
 }
+
+/** A day's count in Redis outlives its day, whatever the time zone. */
+const DAY_KEY_TTL_MS = 2 * 86_400_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** The last answer per zone, by minute: a day starts on a minute in every zone, and formatting costs. */
@@ -100,6 +112,10 @@ interface Lane {
   permits: number;
   /** The grant being waited for, if any. */
   granting: Promise<void> | undefined;
+  /** Calls wait until then: a too-frequent answer cooled the account down. */
+  coolUntil: number;
+  /** The provider said the day is spent: calls are refused until it resets. */
+  spentUntil: string | undefined;
 }
 
 interface UnsavedCount {
@@ -134,6 +150,7 @@ export class AccountLimiter {
   readonly #unsaved = new Map<string, UnsavedCount>();
   #saveTimer: NodeJS.Timeout | undefined;
   #saving: Promise<void> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
 
   constructor(options: AccountLimiterOptions) {
     this.#options = options;
@@ -146,6 +163,9 @@ export class AccountLimiter {
    */
   async schedule<T>(api: string, task: () => Promise<T>): Promise<T> {
     const lane = await this.#lane(api);
+    if (this.#options.shared !== undefined) return this.#scheduleShared(lane, task);
+    // Checked before awaiting: an await per call costs the engine's pace (and shifts its timing).
+    if (lane.coolUntil > this.#now()) await this.#coolingDown(lane);
     const { perDay } = this.#options.limits;
     const { timezone, checkpoints } = this.#options;
     const today = dayIn(this.#now(), timezone);
@@ -157,6 +177,8 @@ export class AccountLimiter {
     // The day is counted here, in memory (saved in the background), so no Bottleneck is needed
     // for it: each Bottleneck a job passes through costs a turn of the event loop.
     const used = this.#used.get(lane.scope) ?? 0;
+    if (lane.spentUntil !== undefined && this.#now() < Date.parse(lane.spentUntil))
+      throw new QuotaExhaustedError(lane.scope, perDay, lane.spentUntil);
     if (perDay !== undefined && used >= perDay) {
       throw new QuotaExhaustedError(
         lane.scope,
@@ -174,6 +196,59 @@ export class AccountLimiter {
     await this.#permit(lane);
     this.#countUnsaved(lane.scope, lane.day);
     return task();
+  }
+
+  /**
+   * The shared path: each call passes the Redis gate once Bottleneck's clustered windows let
+   * it go, so the day's count, the stop and the cool-downs hold across processes exactly.
+   */
+  async #scheduleShared<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
+    const shared = this.#options.shared as RedisLimits;
+    const { perDay } = this.#options.limits;
+    const { timezone } = this.#options;
+    return lane.rate.schedule(async () => {
+      for (;;) {
+        const now = new Date(this.#now());
+        const day = dayIn(now.getTime(), timezone);
+        const verdict = await shared.pass(lane.scope, day, perDay, DAY_KEY_TTL_MS);
+        if (verdict.kind === 'wait') {
+          await sleep(verdict.waitMs);
+          continue;
+        }
+        this.#used.set(lane.scope, verdict.used);
+        if (verdict.kind === 'spent')
+          throw new QuotaExhaustedError(
+            lane.scope,
+            verdict.resetsAt === undefined ? perDay : undefined,
+            verdict.resetsAt ?? nextMidnight(timezone, now).toISOString(),
+          );
+        this.#countUnsaved(lane.scope, day);
+        return task();
+      }
+    });
+  }
+
+  /** Waits out this process's cool-down of the lane (the shared path asks Redis instead). */
+  async #coolingDown(lane: Lane): Promise<void> {
+    for (let wait = lane.coolUntil - this.#now(); wait > 0; wait = lane.coolUntil - this.#now())
+      await sleep(wait);
+  }
+
+  /**
+   * A too-frequent answer: every call of the api's scope waits `ms` (in every process, when
+   * shared), so one throttle does not turn into one per request in flight.
+   */
+  async coolDown(api: string, ms: number): Promise<void> {
+    const lane = await this.#lane(api);
+    lane.coolUntil = Math.max(lane.coolUntil, this.#now() + ms);
+    await this.#options.shared?.coolDown(lane.scope, ms);
+  }
+
+  /** The provider said the day is spent: calls of the api's scope are refused (everywhere, when shared) until `resetsAt`. */
+  async exhaust(api: string, resetsAt: string): Promise<void> {
+    const lane = await this.#lane(api);
+    lane.spentUntil = resetsAt;
+    await this.#options.shared?.exhaust(lane.scope, resetsAt);
   }
 
   /**
@@ -258,10 +333,18 @@ export class AccountLimiter {
    * counts.
    * @throws the store's error when the counts could not be saved
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     const lanes = await Promise.all(this.#lanes.values());
     const limiters = lanes.flatMap((l) => [l.rate, ...l.others]);
     await Promise.all(limiters.map((b) => b.stop({ dropWaitingJobs: true })));
+    // Leaves the shared connection (and stops the heartbeats) without closing it: it is the deployment's.
+    if (this.#options.shared !== undefined)
+      await Promise.all(limiters.map((b) => b.disconnect(false)));
     clearTimeout(this.#saveTimer);
     const saved = this.#saving.then(() => this.#save());
     this.#saving = saved.then(() => undefined);
@@ -269,9 +352,14 @@ export class AccountLimiter {
     if (failed !== undefined) throw failed;
   }
 
-  #lane(api: string): Promise<Lane> {
+  /** The scope an api's calls count in: the account's, or the interface's when limits are per interface. */
+  scopeOf(api: string): string {
     const { limits, account } = this.#options;
-    const scope = limits.perInterface ? `${account}:${api}` : account;
+    return limits.perInterface ? `${account}:${api}` : account;
+  }
+
+  #lane(api: string): Promise<Lane> {
+    const scope = this.scopeOf(api);
     let lane = this.#lanes.get(scope);
     if (lane === undefined) {
       lane = this.#createLane(scope);
@@ -281,7 +369,7 @@ export class AccountLimiter {
   }
 
   async #createLane(scope: string): Promise<Lane> {
-    const { limits, timezone, checkpoints } = this.#options;
+    const { limits, timezone, checkpoints, shared } = this.#options;
     const safety = this.#options.safety ?? 0.01;
     const margin = this.#options.marginMs ?? 100;
     const spacingOf = (w: RateWindow) => (w.windowMs * (1 + safety) + margin) / w.limit;
@@ -291,17 +379,31 @@ export class AccountLimiter {
     // A millisecond's worth of calls per grant, never more than the smallest reservoir.
     const smallest = Math.min(...limits.windows.map((w) => w.limit));
     const grant =
-      strictest === undefined
-        ? Number.MAX_SAFE_INTEGER // no window: one grant for good
-        : spacing >= 1
-          ? 1
-          : Math.max(1, Math.min(smallest, Math.floor(1 / spacing)));
+      shared !== undefined
+        ? 1 // a grant would hold calls back from the other processes
+        : strictest === undefined
+          ? Number.MAX_SAFE_INTEGER // no window: one grant for good
+          : spacing >= 1
+            ? 1
+            : Math.max(1, Math.min(smallest, Math.floor(1 / spacing)));
+    // Idle state in Redis outlives the longest window, so no process ever sees a window reset early.
+    const idleMs = Math.max(600_000, ...limits.windows.map((w) => 2 * w.windowMs));
+    const inRedis = (name: string) => shared?.bottleneckOptions(`${scope}:${name}`, idleMs) ?? {};
     const rate = new Bottleneck({
       // A grant weighs many calls: the caller bounds its requests in flight then.
       maxConcurrent: grant === 1 ? (limits.maxConcurrent ?? 4) : null,
-      ...(strictest === undefined ? {} : { minTime: spacing * grant, ...reservoirOf(strictest) }),
+      ...(strictest === undefined
+        ? {}
+        : {
+            // On Redis, Bottleneck stalls for good on a fractional minTime (see redis-cluster.ts).
+            minTime: shared === undefined ? spacing * grant : Math.ceil(spacing),
+            ...reservoirOf(strictest),
+          }),
+      ...inRedis('rate'),
     });
-    const chained = others.map((w) => new Bottleneck(reservoirOf(w)));
+    const chained = others.map(
+      (w) => new Bottleneck({ ...reservoirOf(w), ...inRedis(`window-${w.windowMs}`) }),
+    );
     for (const limiter of [rate, ...chained]) yieldPromptly(limiter);
     let tail = rate;
     for (const next of chained) {
@@ -309,7 +411,22 @@ export class AccountLimiter {
       tail = next;
     }
     const day = dayIn(this.#now(), timezone);
-    this.#used.set(scope, (await checkpoints.getQuotaUsage(scope, day)).used);
-    return { scope, rate, others: chained, day, grant, permits: 0, granting: undefined };
+    const { used } = await checkpoints.getQuotaUsage(scope, day);
+    this.#used.set(scope, used);
+    if (shared !== undefined) {
+      await Promise.all([rate, ...chained].map((b) => b.ready()));
+      await shared.seedDay(scope, day, used, DAY_KEY_TTL_MS);
+    }
+    return {
+      scope,
+      rate,
+      others: chained,
+      day,
+      grant,
+      permits: 0,
+      granting: undefined,
+      coolUntil: 0,
+      spentUntil: undefined,
+    };
   }
 }
