@@ -12,6 +12,7 @@ const PACKAGES = [
   'synchronizer',
   'storage-adapters',
   'sandbox',
+  'web',
   'cli',
 ];
 
