@@ -219,7 +219,7 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
     await storage.writeAndComplete(
       batch('test.bars', ['ts_code', 'trade_date'], [['T', '20240111']]),
       BARS,
-      { runId: 'run-1', key: 'daily?t=1', rows: 1 },
+      { runId: 'run-1', key: 'daily?t=1', rows: 1, attempts: 2, worker: 'host:42' },
     );
     expect(await checkpoints.settledKeys('test.bars', ['daily?t=1'])).toEqual(
       new Set(['daily?t=1']),
@@ -227,7 +227,8 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
     expect((await checkpoints.listTasks({ runId: 'run-1' }))[0]).toMatchObject({
       status: 'done',
       rows: 1,
-      attempts: 1,
+      attempts: 2,
+      worker: 'host:42',
     });
 
     // A table that lost a column makes the insert fail inside the transaction: neither the rows nor the "done" stay.
@@ -253,7 +254,7 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
       storage.writeAndComplete(
         batch('test.broken', ['ts_code', 'trade_date', 'gone'], [['G', '20240111', 1]]),
         broken,
-        { runId: 'run-1', key: 'k2', rows: 1 },
+        { runId: 'run-1', key: 'k2', rows: 1, attempts: 1 },
       ),
     ).rejects.toBeInstanceOf(StorageError);
     expect(await checkpoints.settledKeys('test.broken', ['k2'])).toEqual(new Set());

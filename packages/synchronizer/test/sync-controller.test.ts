@@ -231,6 +231,15 @@ describe('SyncController against the Tushare replica', () => {
     expect(result.status).toBe('done');
     expect(h.sandbox.counters().total.faulted).toBeGreaterThan(5);
     expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', DAILY));
+    // The ledger keeps each task's attempts with its "done": together they are every request made.
+    const daily = result.sources.find((s) => s.sourceId === 'tushare.daily');
+    const tasks = await h.storage.checkpoints.listTasks({
+      sourceId: 'tushare.daily',
+      status: 'done',
+    });
+    expect(tasks.every((t) => t.attempts >= 1)).toBe(true);
+    expect(tasks.some((t) => t.attempts > 1)).toBe(true);
+    expect(tasks.reduce((sum, t) => sum + t.attempts, 0)).toBe(daily?.requests);
   });
 
   it('resumes an aborted run to the same table as an uninterrupted one', async () => {

@@ -40,4 +40,8 @@ export interface TaskCompletion {
   readonly runId: string;
   readonly key: string;
   readonly rows: number;
+  /** Attempts the task took, this one included. */
+  readonly attempts: number;
+  /** Which process ran it (host:pid, or a worker name); the ledger keeps its last one without it. */
+  readonly worker?: string;
 }

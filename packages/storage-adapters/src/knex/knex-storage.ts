@@ -181,7 +181,14 @@ async function writeInTransaction(
     if (completion !== undefined) {
       await trx('dsync_tasks')
         .where({ source_id: batch.sourceId, key: ledgerKey(completion.key) })
-        .update(taskColumns({ status: 'done', rows: completion.rows }));
+        .update(
+          taskColumns({
+            status: 'done',
+            rows: completion.rows,
+            attempts: completion.attempts,
+            ...(completion.worker === undefined ? {} : { worker: completion.worker }),
+          }),
+        );
     }
   }
 }

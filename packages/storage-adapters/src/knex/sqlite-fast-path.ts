@@ -43,7 +43,13 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
       : undefined;
   const completeSql = knex('dsync_tasks')
     .where({ source_id: 'source', key: 'key' })
-    .update({ status: 'done', rows: 0, updated_at: 'now' })
+    .update({
+      status: 'done',
+      rows: 0,
+      attempts: 0,
+      worker: knex.raw('coalesce(?, worker)', ['worker']),
+      updated_at: 'now',
+    })
     .toSQL();
   statements = {
     insert: db.prepare(compiled.sql),
@@ -51,8 +57,8 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
     deleteWindow: deleteSql === undefined ? undefined : db.prepare(deleteSql),
     complete: db.prepare(completeSql.sql),
   };
-  // Knex orders the update's bindings as written: status, rows, updated_at, then the where.
-  if (completeSql.bindings.map(String).join(',') !== 'done,0,now,source,key') {
+  // Knex orders the update's bindings as written: status, rows, attempts, worker, updated_at, then the where.
+  if (completeSql.bindings.map(String).join(',') !== 'done,0,0,worker,now,source,key') {
     throw new Error(`unexpected binding order in ${completeSql.sql}`);
   }
   bySource.set(cacheKey, statements);
@@ -89,6 +95,8 @@ export async function writeSqlite(knex: Knex, writes: readonly PendingWrite[]): 
         s.complete.run(
           'done',
           completion.rows,
+          completion.attempts,
+          completion.worker ?? null,
           updatedAt,
           batch.sourceId,
           ledgerKey(completion.key),

@@ -234,6 +234,8 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
         runId,
         key: task.args.key,
         rows: delivered.length,
+        attempts: task.attempt,
+        ...(options.worker === undefined ? {} : { worker: options.worker }),
       });
     else {
       await sink.write(batch, source);
