@@ -45,6 +45,32 @@ describe('SyncController against the Tushare replica', () => {
     expect(events[0]?.type).toBe('run-started');
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'done' });
     expect(events.filter((e) => e.type === 'rows-delivered')).toHaveLength(openDays + 1);
+    // One task-started per request made.
+    expect(events.filter((e) => e.type === 'task-started')).toHaveLength(openDays + 1);
+  });
+
+  it('fails a source whose calendar does not cover the range, and still reports it finished', async () => {
+    h = await harness(['tushare.daily']);
+    await h.controller.sync({ ids: ['tushare.trade_cal'], ...RANGE });
+    const events: SyncEvent[] = [];
+    h.controller.events.on((e) => events.push(e));
+    // The sandbox's calendar ends with 2024: March 2025 is beyond it.
+    const result = await h.controller.sync({
+      ids: ['tushare.daily'],
+      since: '2025-03-03',
+      until: '2025-03-28',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.reason?.code).toBe('E_CALENDAR');
+    const finished = events.filter((e) => e.type === 'source-finished');
+    expect(finished.map((e) => [e.sourceId, e.status, e.reason?.code])).toContainEqual([
+      'tushare.daily',
+      'failed',
+      'E_CALENDAR',
+    ]);
+    expect(
+      events.filter((e) => e.type === 'task-started' && e.sourceId === 'tushare.daily'),
+    ).toEqual([]);
   });
 
   it('spends a rate limit without a single throttle', async () => {

@@ -12,6 +12,7 @@ export type SyncEvent =
       readonly sourceId: string;
       readonly resumed: number;
     }
+  /** A request leaves for the provider (once the limits let it): one per call made. */
   | {
       readonly type: 'task-started';
       readonly sourceId: string;

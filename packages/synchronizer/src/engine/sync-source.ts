@@ -84,6 +84,12 @@ function pageOf(source: DataSource, args: RequestArgs): number {
   return 0;
 }
 
+/** What the ledger and the events say of an error that failed a source. */
+const failureOf = (error: unknown): LedgerError => ({
+  code: error instanceof DsyncError ? error.code : 'E_INTERNAL',
+  message: error instanceof Error ? error.message : String(error),
+});
+
 export async function syncSource(options: SyncSourceOptions): Promise<SourceResult> {
   const { source, client, limiter, sink, checkpoints, runId, events } = options;
   const policy = options.policy ?? DEFAULT_ERROR_POLICY;
@@ -184,6 +190,13 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
       return await limiter.schedule(task.args.api, async () => {
         if (stop.signal.aborted) throw new CancelledError();
         requests++;
+        // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
+        events.emit({
+          type: 'task-started',
+          sourceId: source.id,
+          key: task.args.key,
+          attempt: task.attempt,
+        });
         return client.fetch(task.args, source, { signal: stop.signal });
       });
     } catch (error) {
@@ -320,7 +333,6 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     const { key } = task.args;
     // No 'running' row in the ledger: the attempt is recorded with its outcome, and a task
     // cut off by a crash is pending (or running) either way, so the write would buy nothing.
-    events.emit({ type: 'task-started', sourceId: source.id, key, attempt: task.attempt });
     let result: FetchResult;
     try {
       result = await fetchOnce(task);
@@ -366,12 +378,7 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   const start = (task: Task) => {
     fetching++;
     const promise: Promise<void> = run(task)
-      .catch((error: unknown) =>
-        halt('failed', {
-          code: error instanceof DsyncError ? error.code : 'E_INTERNAL',
-          message: (error as Error).message,
-        }),
-      )
+      .catch((error: unknown) => halt('failed', failureOf(error)))
       .finally(() => {
         inFlight.delete(promise);
         wakeLoop();
@@ -381,7 +388,8 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   // Stored-but-not-yet-durable tasks are bounded too, so a slow sink slows the requests.
   const canStart = () => fetching < maxConcurrent && inFlight.size < maxConcurrent * 2;
 
-  try {
+  /** Starts tasks as slots free and cool-downs end, until every task has settled or the run stops. */
+  const schedule = async (): Promise<void> => {
     while (!stop.signal.aborted) {
       await refill();
       if (waiting.length === 0 && inFlight.size === 0 && exhausted) break;
@@ -406,6 +414,16 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
         if (inFlight.size > 0) nudge = settle;
         else if (wake === undefined) settle();
       });
+    }
+  };
+
+  try {
+    // A failure outside a task (the calendar or the keys missing when args are generated)
+    // fails the source like one inside: the run still ends with its source-finished.
+    try {
+      await schedule();
+    } catch (error) {
+      halt('failed', failureOf(error));
     }
     await Promise.allSettled(inFlight);
   } finally {
