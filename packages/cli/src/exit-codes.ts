@@ -1,6 +1,6 @@
 /** What `dsync` exit codes mean; printed in `--help` and kept stable for scripts. */
 export const EXIT_CODES = Object.freeze({
-  /** Done; for daemon, worker and sandbox, which run until stopped, also stopped by Ctrl-C. */
+  /** Done; for daemon, worker, sandbox and serve, which run until stopped, also stopped by Ctrl-C. */
   ok: 0,
   /** Any other error, an API or a database that does not answer included. */
   failure: 1,
@@ -14,7 +14,7 @@ export const EXIT_CODES = Object.freeze({
 
 export const EXIT_CODES_HELP = `
 Exit codes:
-  0    done (daemon, worker and sandbox: stopped with Ctrl-C)
+  0    done (daemon, worker, sandbox and serve: stopped with Ctrl-C)
   1    error (an API, a database or a broker out of reach; an answer dsync cannot use)
   2    bad usage (unknown command, flag or source id; a broken config file; a missing token)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume

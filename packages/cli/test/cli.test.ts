@@ -39,7 +39,7 @@ describe('dsync', () => {
     expect(stdout).toContain(
       [
         'Exit codes:',
-        '  0    done (daemon, worker and sandbox: stopped with Ctrl-C)',
+        '  0    done (daemon, worker, sandbox and serve: stopped with Ctrl-C)',
         '  1    error (an API, a database or a broker out of reach; an answer dsync cannot use)',
         '  2    bad usage (unknown command, flag or source id; a broken config file; a missing token)',
         '  3    stopped at a limit (daily quota, a long cool-down); run again later to resume',
