@@ -102,6 +102,7 @@ export {
 } from './ports/ledger.js';
 export type { Sink, TaskCompletion, TransactionalSink } from './ports/sink.js';
 export type { CheckpointStore, TaskUpdate } from './ports/checkpoint-store.js';
+export type { QueuedTask, TaskConsumer, TaskDelivery, TaskQueue } from './ports/task-queue.js';
 export type {
   ArgContext,
   CellFields,
