@@ -1,4 +1,3 @@
-import { nextPage } from '@dsync/arg-generation';
 import {
   DsyncError,
   type CheckpointStore,
@@ -7,19 +6,13 @@ import {
   type RequestArgs,
   type RunStatus,
   type Sink,
-  type TransactionalSink,
 } from '@dsync/datasource';
 import { CancelledError } from '../clients/cancelled-error.js';
-import type { FetchResult, ProviderClient } from '../clients/provider-client.js';
-import {
-  decide,
-  DEFAULT_ERROR_POLICY,
-  type Decision,
-  type ErrorPolicyOptions,
-} from '../error-policy.js';
-import { QuotaExhaustedError, type AccountLimiter } from '../limits/account-limiter.js';
-import type { Outcome } from '../outcome.js';
+import type { ProviderClient } from '../clients/provider-client.js';
+import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
+import type { AccountLimiter } from '../limits/account-limiter.js';
 import type { SyncEvents } from './events.js';
+import { runTask, type TaskContext, type TaskHooks } from './run-task.js';
 
 /**
  * One source's part of a run, as the seed describes it: tasks come from the args stream
@@ -68,22 +61,6 @@ interface Task {
   readyAt: number;
 }
 
-const isTransactional = (sink: Sink): sink is TransactionalSink =>
-  typeof (sink as Partial<TransactionalSink>).writeAndComplete === 'function';
-
-const errorOf = (outcome: Outcome, detail: string | undefined): LedgerError => ({
-  code: `E_${outcome.kind.toUpperCase().replaceAll('-', '_')}`,
-  message: detail ?? ('message' in outcome ? outcome.message : outcome.kind),
-});
-
-/** The page a continuation is, for batch idempotency keys and replace-window writes. */
-function pageOf(source: DataSource, args: RequestArgs): number {
-  const p = source.pagination;
-  if (p.kind === 'offset') return Math.floor(Number(args.params[p.offsetParam] ?? 0) / p.pageSize);
-  if (p.kind === 'cursor') return args.params[p.cursorParam] === undefined ? 0 : 1;
-  return 0;
-}
-
 /** What the ledger and the events say of an error that failed a source. */
 const failureOf = (error: unknown): LedgerError => ({
   code: error instanceof DsyncError ? error.code : 'E_INTERNAL',
@@ -117,12 +94,6 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   let done = 0;
   let dropped = 0;
   let skipped = 0;
-
-  const ledger = (key: string, update: Parameters<CheckpointStore['updateTask']>[2]) =>
-    checkpoints.updateTask(source.id, key, {
-      ...update,
-      ...(options.worker === undefined ? {} : { worker: options.worker }),
-    });
 
   const halt = (
     why: Exclude<RunStatus, 'running' | 'done'>,
@@ -185,194 +156,50 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     for (const args of fresh) waiting.push({ args, attempt: 0, readyAt: 0 });
   };
 
-  const fetchOnce = async (task: Task): Promise<FetchResult> => {
-    try {
-      return await limiter.schedule(task.args.api, async () => {
-        if (stop.signal.aborted) throw new CancelledError();
-        requests++;
-        // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
-        events.emit({
-          type: 'task-started',
-          sourceId: source.id,
-          key: task.args.key,
-          attempt: task.attempt,
-        });
-        return client.fetch(task.args, source, { signal: stop.signal });
-      });
-    } catch (error) {
-      if (error instanceof QuotaExhaustedError)
-        return {
-          outcome: { kind: 'daily-limit', resetsAt: error.resetsAt },
-          detail: error.message,
-        };
-      throw error;
-    }
+  const context: TaskContext = {
+    source,
+    client,
+    limiter,
+    sink,
+    checkpoints,
+    runId,
+    events,
+    policy,
+    signal: stop.signal,
+    now,
+    ...(options.worker === undefined ? {} : { worker: options.worker }),
   };
-
-  /** Stores the rows; the task is done only once they are durable (with them, when the sink can). */
-  const deliver = async (task: Task, result: FetchResult): Promise<void> => {
-    const page = pageOf(source, task.args);
-    const delivered = result.rows ?? [];
-    const continuation = nextPage(source, task.args, {
-      rows: delivered.length,
-      nextCursor: result.nextCursor,
-    });
-    if (continuation !== undefined) {
-      // Recorded before this page is marked done: a crash in between re-fetches this page, never loses the next.
-      await checkpoints.addTasks([
-        {
-          runId,
-          sourceId: source.id,
-          key: continuation.key,
-          args: continuation,
-          status: 'pending',
-          attempts: 0,
-          rows: 0,
-          updatedAt: new Date(now()).toISOString(),
-        },
-      ]);
-    }
-    const batch = {
-      sourceId: source.id,
-      argsKey: task.args.key,
-      page,
-      columns: result.columns ?? [],
-      rows: delivered,
-      schemaVersion: source.schemaVersion,
-      fetchedAt: new Date(now()).toISOString(),
-      ...(task.args.window === undefined ? {} : { window: task.args.window }),
-    };
-    if (isTransactional(sink))
-      await sink.writeAndComplete(batch, source, {
-        runId,
-        key: task.args.key,
-        rows: delivered.length,
-        attempts: task.attempt,
-        ...(options.worker === undefined ? {} : { worker: options.worker }),
-      });
-    else {
-      await sink.write(batch, source);
-      await ledger(task.args.key, {
-        status: 'done',
-        rows: delivered.length,
-        attempts: task.attempt,
-      });
-    }
-    rows += delivered.length;
-    done++;
-    events.emit({
-      type: 'rows-delivered',
-      sourceId: source.id,
-      key: task.args.key,
-      rows: delivered.length,
-      page,
-    });
-    events.emit({
-      type: 'task-done',
-      sourceId: source.id,
-      key: task.args.key,
-      rows: delivered.length,
-    });
-    if (continuation !== undefined) waiting.push({ args: continuation, attempt: 0, readyAt: 0 });
-  };
-
-  const act = async (task: Task, decision: Decision, error: LedgerError): Promise<void> => {
-    const { key } = task.args;
-    switch (decision.action) {
-      case 'cool-down':
-      case 'retry':
-        // A throttle cools the whole account down (in every process, when limits are shared).
-        if (decision.action === 'cool-down')
-          await limiter.coolDown(task.args.api, decision.delayMs);
-        task.readyAt = now() + decision.delayMs;
-        await ledger(key, { status: 'pending', attempts: task.attempt, lastError: error });
-        events.emit(
-          decision.action === 'retry'
-            ? {
-                type: 'retried',
-                sourceId: source.id,
-                key,
-                attempt: task.attempt,
-                delayMs: decision.delayMs,
-                reason: error,
-              }
-            : {
-                type: 'cooled-down',
-                sourceId: source.id,
-                key,
-                delayMs: decision.delayMs,
-                reason: error,
-              },
-        );
-        waiting.push(task);
-        return;
-      case 'drop':
-        dropped++;
-        await ledger(key, { status: 'dropped', attempts: task.attempt, lastError: error });
-        events.emit({ type: 'dropped', sourceId: source.id, key, reason: error });
-        return;
-      case 'stop':
-        // Halted first: no request may leave after a stop, not even while the ledger is written.
-        halt(decision.resumable ? 'stopped' : 'failed', error, decision.resumeAfter);
-        // A daily limit stops the account's calls everywhere until it resets.
-        if (decision.resumeAfter !== undefined)
-          await limiter.exhaust(task.args.api, decision.resumeAfter);
-        await ledger(key, {
-          status: decision.resumable ? 'pending' : 'failed',
-          attempts: task.attempt,
-          lastError: error,
-        });
-        return;
-      default:
-        return;
-    }
-  };
-
-  const run = async (task: Task): Promise<void> => {
-    task.attempt++;
-    const { key } = task.args;
-    // No 'running' row in the ledger: the attempt is recorded with its outcome, and a task
-    // cut off by a crash is pending (or running) either way, so the write would buy nothing.
-    let result: FetchResult;
-    try {
-      result = await fetchOnce(task);
-    } catch (error) {
-      if (error instanceof CancelledError || stop.signal.aborted) {
-        // Abandoned cleanly: the task is pending again and a later run does it.
-        await ledger(key, { status: 'pending', attempts: task.attempt - 1 });
-        return;
-      }
-      throw error;
-    } finally {
-      // The request slot frees as soon as the answer is in: the next request need not wait
-      // for this one's rows to be stored.
+  const hooks: TaskHooks = {
+    onRequest: () => void requests++,
+    onAnswered: () => {
       fetching--;
       wakeLoop();
+    },
+    onStop: (verdict) => halt(verdict.status, verdict.error, verdict.resumeAfter),
+  };
+
+  /** An attempt at a task, and what it means for this source's wait list and counts. */
+  const run = async (task: Task): Promise<void> => {
+    task.attempt++;
+    const verdict = await runTask(task, context, hooks);
+    switch (verdict.kind) {
+      case 'done':
+        rows += verdict.rows;
+        done++;
+        if (verdict.continuation !== undefined)
+          waiting.push({ args: verdict.continuation, attempt: 0, readyAt: 0 });
+        return;
+      case 'again':
+        task.readyAt = now() + verdict.delayMs;
+        waiting.push(task);
+        return;
+      case 'dropped':
+        dropped++;
+        return;
+      default:
+        // stop: halted by its hook; abandoned: pending in the ledger for a later run.
+        return;
     }
-    for (const quota of limiter.snapshot()) events.emit({ type: 'quota', ...quota });
-    const decision = decide(result.outcome, { attempt: task.attempt }, policy);
-    if (decision.action === 'store' || decision.action === 'discard') {
-      try {
-        if (decision.action === 'store') await deliver(task, result);
-        else {
-          await ledger(key, { status: 'done', rows: 0, attempts: task.attempt });
-          done++;
-          events.emit({ type: 'task-done', sourceId: source.id, key, rows: 0 });
-        }
-      } catch (error) {
-        // A sink that refuses the rows for good drops the task; one that is down retries it like a transient answer.
-        const refused = error instanceof DsyncError && error.code === 'E_BAD_ROW';
-        const outcome: Outcome = refused
-          ? { kind: 'bad-argument', message: error.message }
-          : { kind: 'transient', message: (error as Error).message };
-        await act(task, decide(outcome, { attempt: task.attempt }, policy), {
-          code: refused ? 'E_BAD_ROW' : 'E_STORAGE',
-          message: (error as Error).message,
-        });
-      }
-      return;
-    }
-    await act(task, decision, errorOf(result.outcome, result.detail));
   };
 
   const start = (task: Task) => {

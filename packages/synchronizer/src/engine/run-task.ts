@@ -1,0 +1,303 @@
+import { nextPage } from '@dsync/arg-generation';
+import {
+  DsyncError,
+  type CheckpointStore,
+  type DataSource,
+  type LedgerError,
+  type RequestArgs,
+  type Sink,
+  type TaskUpdate,
+  type TransactionalSink,
+} from '@dsync/datasource';
+import { CancelledError } from '../clients/cancelled-error.js';
+import type { FetchResult, ProviderClient } from '../clients/provider-client.js';
+import { decide, type Decision, type ErrorPolicyOptions } from '../error-policy.js';
+import { QuotaExhaustedError, type AccountLimiter } from '../limits/account-limiter.js';
+import type { Outcome } from '../outcome.js';
+import type { SyncEvents } from './events.js';
+
+/**
+ * One attempt at one task, the same in a run in this process and in a fetch worker taking
+ * tasks from a queue: the request through the account's limits, its outcome through the
+ * error policy, the rows into the sink, and the ledger and the events told what happened.
+ * Where the task goes next (its wait list, or the queue) is the caller's.
+ */
+export interface TaskContext {
+  readonly source: DataSource;
+  readonly client: ProviderClient;
+  readonly limiter: AccountLimiter;
+  readonly sink: Sink;
+  readonly checkpoints: CheckpointStore;
+  readonly runId: string;
+  readonly events: SyncEvents;
+  readonly policy: ErrorPolicyOptions;
+  /** Aborts the request in flight; a task cut off by it is pending again. */
+  readonly signal: AbortSignal;
+  /** Written to the ledger with the task. */
+  readonly worker?: string;
+  readonly now: () => number;
+}
+
+/** A task's attempt: its args, and which attempt this is (1 for the first). */
+export interface TaskAttempt {
+  readonly args: RequestArgs;
+  readonly attempt: number;
+}
+
+/** What became of an attempt. */
+export type TaskVerdict =
+  /** Its rows are durable and the ledger says done; `continuation` is its next page, already in the ledger. */
+  | { readonly kind: 'done'; readonly rows: number; readonly continuation?: RequestArgs }
+  /** Try it again after `delayMs` (a retry, or a cool-down of the whole account). */
+  | { readonly kind: 'again'; readonly delayMs: number }
+  /** Dropped for good; the ledger has the reason. */
+  | { readonly kind: 'dropped' }
+  /** The run must stop: at a limit (`stopped`, resumable) or for good (`failed`). */
+  | {
+      readonly kind: 'stop';
+      readonly status: 'stopped' | 'failed';
+      readonly error: LedgerError;
+      readonly resumeAfter?: string;
+    }
+  /** Cut off by the signal before an answer: pending again, this attempt not counted. */
+  | { readonly kind: 'abandoned' };
+
+export interface TaskHooks {
+  /** The request leaves (the limits let it): counted as a call. */
+  onRequest?(): void;
+  /** The answer is in (or the request never left): the request slot is free. */
+  onAnswered?(): void;
+  /** Called before anything is awaited on a stop, so that no other request leaves after it. */
+  onStop?(verdict: Extract<TaskVerdict, { kind: 'stop' }>): void;
+}
+
+const isTransactional = (sink: Sink): sink is TransactionalSink =>
+  typeof (sink as Partial<TransactionalSink>).writeAndComplete === 'function';
+
+const errorOf = (outcome: Outcome, detail: string | undefined): LedgerError => ({
+  code: `E_${outcome.kind.toUpperCase().replaceAll('-', '_')}`,
+  message: detail ?? ('message' in outcome ? outcome.message : outcome.kind),
+});
+
+/** The page a continuation is, for batch idempotency keys and replace-window writes. */
+function pageOf(source: DataSource, args: RequestArgs): number {
+  const p = source.pagination;
+  if (p.kind === 'offset') return Math.floor(Number(args.params[p.offsetParam] ?? 0) / p.pageSize);
+  if (p.kind === 'cursor') return args.params[p.cursorParam] === undefined ? 0 : 1;
+  return 0;
+}
+
+function ledger(context: TaskContext, key: string, update: TaskUpdate): Promise<void> {
+  const { worker } = context;
+  return context.checkpoints.updateTask(context.source.id, key, {
+    ...update,
+    ...(worker === undefined ? {} : { worker }),
+  });
+}
+
+async function fetchOnce(
+  task: TaskAttempt,
+  context: TaskContext,
+  hooks: TaskHooks,
+): Promise<FetchResult> {
+  const { source, limiter, client, events, signal } = context;
+  try {
+    return await limiter.schedule(task.args.api, async () => {
+      if (signal.aborted) throw new CancelledError();
+      hooks.onRequest?.();
+      // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
+      events.emit({
+        type: 'task-started',
+        sourceId: source.id,
+        key: task.args.key,
+        attempt: task.attempt,
+      });
+      return client.fetch(task.args, source, { signal });
+    });
+  } catch (error) {
+    if (error instanceof QuotaExhaustedError)
+      return {
+        outcome: { kind: 'daily-limit', resetsAt: error.resetsAt },
+        detail: error.message,
+      };
+    throw error;
+  }
+}
+
+/** Stores the rows; the task is done only once they are durable (with them, when the sink can). */
+async function deliver(
+  task: TaskAttempt,
+  result: FetchResult,
+  context: TaskContext,
+): Promise<TaskVerdict> {
+  const { source, sink, checkpoints, runId, events, now } = context;
+  const page = pageOf(source, task.args);
+  const delivered = result.rows ?? [];
+  const continuation = nextPage(source, task.args, {
+    rows: delivered.length,
+    nextCursor: result.nextCursor,
+  });
+  if (continuation !== undefined) {
+    // Recorded before this page is marked done: a crash in between re-fetches this page, never loses the next.
+    await checkpoints.addTasks([
+      {
+        runId,
+        sourceId: source.id,
+        key: continuation.key,
+        args: continuation,
+        status: 'pending',
+        attempts: 0,
+        rows: 0,
+        updatedAt: new Date(now()).toISOString(),
+      },
+    ]);
+  }
+  const batch = {
+    sourceId: source.id,
+    argsKey: task.args.key,
+    page,
+    columns: result.columns ?? [],
+    rows: delivered,
+    schemaVersion: source.schemaVersion,
+    fetchedAt: new Date(now()).toISOString(),
+    ...(task.args.window === undefined ? {} : { window: task.args.window }),
+  };
+  const done = { status: 'done', rows: delivered.length, attempts: task.attempt } as const;
+  if (isTransactional(sink))
+    await sink.writeAndComplete(batch, source, {
+      runId,
+      key: task.args.key,
+      ...done,
+      ...(context.worker === undefined ? {} : { worker: context.worker }),
+    });
+  else {
+    await sink.write(batch, source);
+    await ledger(context, task.args.key, done);
+  }
+  const { key } = task.args;
+  events.emit({ type: 'rows-delivered', sourceId: source.id, key, rows: delivered.length, page });
+  events.emit({ type: 'task-done', sourceId: source.id, key, rows: delivered.length });
+  return {
+    kind: 'done',
+    rows: delivered.length,
+    ...(continuation === undefined ? {} : { continuation }),
+  };
+}
+
+/** An answer with nothing to store: the task is done. */
+async function discard(task: TaskAttempt, context: TaskContext): Promise<TaskVerdict> {
+  const { key } = task.args;
+  await ledger(context, key, { status: 'done', rows: 0, attempts: task.attempt });
+  context.events.emit({ type: 'task-done', sourceId: context.source.id, key, rows: 0 });
+  return { kind: 'done', rows: 0 };
+}
+
+/** Carries out what the policy decided for a failed attempt. */
+async function act(
+  task: TaskAttempt,
+  decision: Decision,
+  error: LedgerError,
+  context: TaskContext,
+  hooks: TaskHooks,
+): Promise<TaskVerdict> {
+  const { source, limiter, events } = context;
+  const { key, api } = task.args;
+  switch (decision.action) {
+    case 'cool-down':
+    case 'retry':
+      // A throttle cools the whole account down (in every process, when limits are shared).
+      if (decision.action === 'cool-down') await limiter.coolDown(api, decision.delayMs);
+      await ledger(context, key, { status: 'pending', attempts: task.attempt, lastError: error });
+      events.emit(
+        decision.action === 'retry'
+          ? {
+              type: 'retried',
+              sourceId: source.id,
+              key,
+              attempt: task.attempt,
+              delayMs: decision.delayMs,
+              reason: error,
+            }
+          : {
+              type: 'cooled-down',
+              sourceId: source.id,
+              key,
+              delayMs: decision.delayMs,
+              reason: error,
+            },
+      );
+      return { kind: 'again', delayMs: decision.delayMs };
+    case 'drop':
+      await ledger(context, key, { status: 'dropped', attempts: task.attempt, lastError: error });
+      events.emit({ type: 'dropped', sourceId: source.id, key, reason: error });
+      return { kind: 'dropped' };
+    case 'stop': {
+      const verdict = {
+        kind: 'stop',
+        status: decision.resumable ? 'stopped' : 'failed',
+        error,
+        ...(decision.resumeAfter === undefined ? {} : { resumeAfter: decision.resumeAfter }),
+      } as const;
+      // Before any await: no request may leave after a stop, not even while the ledger is written.
+      hooks.onStop?.(verdict);
+      // A daily limit stops the account's calls everywhere until it resets.
+      if (decision.resumeAfter !== undefined) await limiter.exhaust(api, decision.resumeAfter);
+      await ledger(context, key, {
+        status: decision.resumable ? 'pending' : 'failed',
+        attempts: task.attempt,
+        lastError: error,
+      });
+      return verdict;
+    }
+    default:
+      throw new DsyncError('E_INTERNAL', `no action for ${decision.action}`);
+  }
+}
+
+/** One attempt at a task: request, policy, rows, ledger, events. */
+export async function runTask(
+  task: TaskAttempt,
+  context: TaskContext,
+  hooks: TaskHooks = {},
+): Promise<TaskVerdict> {
+  const { key } = task.args;
+  const { limiter, events, policy } = context;
+  // No 'running' row in the ledger: the attempt is recorded with its outcome, and a task
+  // cut off by a crash is pending (or running) either way, so the write would buy nothing.
+  let result: FetchResult;
+  try {
+    result = await fetchOnce(task, context, hooks);
+  } catch (error) {
+    if (error instanceof CancelledError || context.signal.aborted) {
+      // Abandoned cleanly: the task is pending again and a later attempt does it.
+      await ledger(context, key, { status: 'pending', attempts: task.attempt - 1 });
+      return { kind: 'abandoned' };
+    }
+    throw error;
+  } finally {
+    // The request slot frees as soon as the answer is in: the next request need not wait
+    // for this one's rows to be stored.
+    hooks.onAnswered?.();
+  }
+  for (const quota of limiter.snapshot()) events.emit({ type: 'quota', ...quota });
+  const decision = decide(result.outcome, { attempt: task.attempt }, policy);
+  if (decision.action === 'store' || decision.action === 'discard') {
+    try {
+      return decision.action === 'store'
+        ? await deliver(task, result, context)
+        : await discard(task, context);
+    } catch (error) {
+      // A sink that refuses the rows for good drops the task; one that is down retries it like a transient answer.
+      const refused = error instanceof DsyncError && error.code === 'E_BAD_ROW';
+      const outcome: Outcome = refused
+        ? { kind: 'bad-argument', message: error.message }
+        : { kind: 'transient', message: (error as Error).message };
+      const reason = {
+        code: refused ? 'E_BAD_ROW' : 'E_STORAGE',
+        message: (error as Error).message,
+      };
+      return act(task, decide(outcome, { attempt: task.attempt }, policy), reason, context, hooks);
+    }
+  }
+  return act(task, decision, errorOf(result.outcome, result.detail), context, hooks);
+}
