@@ -16,6 +16,7 @@ export {
   SyncController,
   type AuditOptions,
   type ControllerStorage,
+  type PlanOptions,
   type QuotaGauge,
   type RunResult,
   type SourcePlan,
@@ -24,6 +25,8 @@ export {
   type SyncOptions,
 } from './controller/sync-controller.js';
 export type { SourceAudit } from './controller/audit.js';
+/** How far a `SourcePlan`'s requests hold: exact, estimated (weekdays for open days), or unknown. */
+export type { PlanCount } from './controller/plan-estimate.js';
 export { DEFAULT_LIMITS, type AccountConfig } from './controller/accounts.js';
 export {
   AccountLimiter,

@@ -308,6 +308,112 @@ describe('SyncController against the Tushare replica', () => {
       requests: openDays,
       etaMs: Math.ceil(openDays / (200 / 60_000)),
       days: 1,
+      count: 'exact',
+    });
+  });
+
+  it('plans open days as weekdays where the calendar is not stored, and says so', async () => {
+    h = await harness(['tushare.daily']);
+    // At the harness's 2,000 calls a second.
+    const etaMs = (requests: number) => Math.ceil(requests / 2);
+    const dailyOf = async (range: { since: string; until: string }) =>
+      (await h?.controller.plan({ ids: ['tushare.daily'], ...range }))?.find(
+        (p) => p.sourceId === 'tushare.daily',
+      );
+    // 2024-01-01 is a Monday, 2024-02-29 a Thursday: January's 23 weekdays and February's 21.
+    const weekdays = 23 + 21;
+    const before = await h.controller.plan({ ids: ['tushare.daily'], ...RANGE });
+    expect(before).toEqual([
+      {
+        sourceId: 'tushare.trade_cal',
+        api: 'trade_cal',
+        requests: 1,
+        etaMs: etaMs(1),
+        days: 1,
+        count: 'exact',
+      },
+      {
+        sourceId: 'tushare.daily',
+        api: 'daily',
+        requests: weekdays,
+        etaMs: etaMs(weekdays),
+        days: 1,
+        count: 'estimate',
+        note: 'weekdays where tushare.trade_cal (SSE) is not stored for 2024-01-01..2024-02-29',
+      },
+    ]);
+
+    // A calendar short of the range: its open days where stored, weekdays past its end.
+    await h.controller.sync({
+      ids: ['tushare.trade_cal'],
+      since: '2024-01-01',
+      until: '2024-01-31',
+    });
+    const january = h.market.openDays('2024-01-01', '2024-01-31').length;
+    expect(await dailyOf(RANGE)).toEqual({
+      sourceId: 'tushare.daily',
+      api: 'daily',
+      requests: january + 21,
+      etaMs: etaMs(january + 21),
+      days: 1,
+      count: 'estimate',
+      note: 'weekdays where tushare.trade_cal (SSE) is not stored for 2024-01-01..2024-02-29',
+    });
+    // Within the stored calendar, the count is exact.
+    expect(await dailyOf({ since: '2024-01-01', until: '2024-01-31' })).toEqual({
+      sourceId: 'tushare.daily',
+      api: 'daily',
+      requests: january,
+      etaMs: etaMs(january),
+      days: 1,
+      count: 'exact',
+    });
+
+    // The sync stores the calendar first and requests the open days, not the weekdays.
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    expect(openDays).toBeLessThan(weekdays);
+    const result = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(result.sources.find((s) => s.sourceId === 'tushare.daily')?.requests).toBe(openDays);
+  });
+
+  it('plans a fan-out whose keys are not stored as unknown, then by its stored keys', async () => {
+    h = await harness(['tushare.index_daily']);
+    // At the harness's 2,000 calls a second.
+    const etaMs = (requests: number) => Math.ceil(requests / 2);
+    const before = await h.controller.plan({ ids: ['tushare.index_daily'], ...RANGE });
+    // The index list asks each of its 7 publisher markets.
+    expect(before).toEqual([
+      {
+        sourceId: 'tushare.index_basic',
+        api: 'index_basic',
+        requests: 7,
+        etaMs: etaMs(7),
+        days: 1,
+        count: 'exact',
+      },
+      {
+        sourceId: 'tushare.index_daily',
+        api: 'index_daily',
+        requests: 0,
+        etaMs: 0,
+        days: 1,
+        count: 'unknown',
+        note: 'counted once tushare.index_basic is stored',
+      },
+    ]);
+
+    expect((await h.controller.sync({ ids: ['tushare.index_basic'] })).status).toBe('done');
+    // One window per index based by the range's end: the window holds 8,000 days.
+    const listed = h.market.indices.filter((i) => i.baseDate <= RANGE.until).length;
+    expect(listed).toBeGreaterThan(0);
+    const after = await h.controller.plan({ ids: ['tushare.index_daily'], ...RANGE });
+    expect(after.find((p) => p.sourceId === 'tushare.index_daily')).toEqual({
+      sourceId: 'tushare.index_daily',
+      api: 'index_daily',
+      requests: listed,
+      etaMs: etaMs(listed),
+      days: 1,
+      count: 'exact',
     });
   });
 

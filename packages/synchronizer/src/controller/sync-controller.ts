@@ -20,6 +20,13 @@ import { SyncEvents } from '../engine/events.js';
 import { syncSource, type SourceResult } from '../engine/sync-source.js';
 import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
 import { auditSources, type SourceAudit } from './audit.js';
+import {
+  estimateOf,
+  estimatingContext,
+  keysNotStored,
+  type PlanCount,
+  type PlanEstimate,
+} from './plan-estimate.js';
 import { QuotaMeter } from './quota-meter.js';
 
 /** Where data and ledger live: a sink, the checkpoint store, and what arg generation reads. */
@@ -64,6 +71,9 @@ export interface SyncOptions {
   readonly now?: Date;
 }
 
+/** What a plan takes: a sync's options, without the signal (a plan is quick and makes no request). */
+export type PlanOptions = Omit<SyncOptions, 'signal'>;
+
 export interface RunResult {
   readonly runId: string;
   readonly status: Exclude<RunStatus, 'running'>;
@@ -75,11 +85,20 @@ export interface RunResult {
 export interface SourcePlan {
   readonly sourceId: string;
   readonly api: string;
+  /** What a sync would request; with `count` other than `exact`, an estimate or 0. */
   readonly requests: number;
   /** At the account's rate limits, not counting answer times. */
   readonly etaMs: number;
   /** Days of the daily quota the requests need (1 when they fit in one). */
   readonly days: number;
+  /**
+   * `exact`: what a sync requests. `estimate`: open days counted as weekdays where the stored
+   * calendar is missing or short of the range (a sync stores the calendar first, then counts
+   * exactly). `unknown`: a fan-out's keys are not stored yet; `requests` is 0 until they are.
+   */
+  readonly count: PlanCount;
+  /** Why the count is not exact, e.g. `counted once tushare.stock_basic is stored`. */
+  readonly note?: string;
 }
 
 export interface AuditOptions extends Pick<SyncOptions, 'since' | 'until' | 'now'> {
@@ -200,32 +219,36 @@ export class SyncController {
     return { runId, ...outcome, sources: results };
   }
 
-  /** What a sync would ask for, per source, with its time at the account's limits and its days against the daily quota. */
-  async plan(options: Omit<SyncOptions, 'signal'> = {}): Promise<SourcePlan[]> {
+  /**
+   * What a sync would ask for, per source, with its time at the account's limits and its days
+   * against the daily quota. Counted before what it reads is stored, a source's plan says
+   * so (`count`, `note`): open days are estimated as weekdays, a fan-out's keys are unknown.
+   */
+  async plan(options: PlanOptions = {}): Promise<SourcePlan[]> {
     const { storage, registry } = this.#options;
     const now = options.now ?? new Date();
     const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
+    // Plans only, never runs: a sync reads `context` and requests no day a calendar has not confirmed open.
+    const estimating = estimatingContext(context);
     const plans: SourcePlan[] = [];
     for (const source of await this.#targets(options.ids, now)) {
       const state = await storage.checkpoints.getSourceState(source.id);
       const limits = this.#limits(source);
       let requests = 0;
+      let estimate: PlanEstimate;
       try {
-        requests = (
-          await planArgs(source, context, {
-            since: options.since,
-            until: options.until,
-            state,
-            now,
-          })
-        ).requests;
+        const counted = await planArgs(source, estimating, {
+          since: options.since,
+          until: options.until,
+          state,
+          now,
+        });
+        requests = counted.requests;
+        estimate = await estimateOf(source, context, counted.range);
       } catch (error) {
-        // A source whose calendar or keys are not stored yet is counted once they are.
-        if (
-          !(error instanceof DsyncError) ||
-          !['E_CALENDAR', 'E_MISSING_DEPENDENCY'].includes(error.code)
-        )
-          throw error;
+        // A fan-out whose keys are not stored yet is counted once they are (the run plans it again).
+        if (!(error instanceof DsyncError) || error.code !== 'E_MISSING_DEPENDENCY') throw error;
+        estimate = keysNotStored(source);
       }
       const perMs = Math.min(...limits.windows.map((w) => w.limit / w.windowMs));
       plans.push({
@@ -234,6 +257,7 @@ export class SyncController {
         requests,
         etaMs: perMs > 0 && Number.isFinite(perMs) ? Math.ceil(requests / perMs) : 0,
         days: limits.perDay === undefined ? 1 : Math.max(1, Math.ceil(requests / limits.perDay)),
+        ...estimate,
       });
     }
     return plans;
