@@ -21,6 +21,7 @@ const plan = (sourceId: string, requests: number): SourcePlan => ({
   requests,
   etaMs: 0,
   days: 1,
+  count: 'exact',
 });
 
 /** A progress display over a stream that keeps what it gets, and a clock the test moves. */

@@ -64,7 +64,7 @@ async function demo(context: CliContext, flags: DemoFlags): Promise<number> {
     const { controller } = runtime;
     const progress = createProgress({
       stream: context.stderr,
-      plans: await runtime.plan({ ids: DEMO_SOURCES, ...DEMO_RANGE }),
+      plans: await controller.plan({ ids: DEMO_SOURCES, ...DEMO_RANGE }),
     });
     const unsubscribe = controller.events.on(progress.listener);
     const removeInterrupt = context.onInterrupt(() => controller.cancel());

@@ -1,9 +1,8 @@
-import type { RunResult } from '@dsync/synchronizer';
+import type { RunResult, SourcePlan } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
-import type { EstimatedPlan } from '../runtime/plan-estimate.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
@@ -48,13 +47,13 @@ function outOfReachLine(result: RunResult, runtime: Runtime): string {
   return `Failed: ${where} did not answer (${reason}). What was fetched is stored; run again once it answers.`;
 }
 
-const REQUESTS_SHOWN: Record<EstimatedPlan['count'], (n: number) => string> = {
+const REQUESTS_SHOWN: Record<SourcePlan['count'], (n: number) => string> = {
   exact: formatNumber,
   estimate: (n) => `~${formatNumber(n)}`,
   unknown: () => '?',
 };
 
-function printPlan(context: CliContext, plans: readonly EstimatedPlan[], json: boolean): void {
+function printPlan(context: CliContext, plans: readonly SourcePlan[], json: boolean): void {
   if (json) return context.output.json(plans);
   const notes = plans.some((p) => p.note !== undefined);
   context.output.table(
@@ -76,7 +75,7 @@ function printPlan(context: CliContext, plans: readonly EstimatedPlan[], json: b
 
 async function planCommand(context: CliContext, ids: string[], flags: SyncFlags): Promise<number> {
   const runtime = await context.runtime({ ids });
-  const plans = await runtime.plan({
+  const plans = await runtime.controller.plan({
     ...(ids.length > 0 ? { ids } : {}),
     ...rangeOf(flags),
   });
@@ -126,7 +125,7 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
   const options = { ...(ids.length > 0 ? { ids } : {}), ...rangeOf(flags) };
   const progress = createProgress({
     stream: context.stderr,
-    plans: await runtime.plan(options),
+    plans: await controller.plan(options),
   });
   const unsubscribe = controller.events.on(progress.listener);
   const unlog = controller.events.on((event) => logger.debug(event, event.type));

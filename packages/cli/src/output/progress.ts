@@ -32,15 +32,10 @@ export interface ProgressStream {
   rows?: number;
 }
 
-/** A source's plan; an `estimate` is shown as one (`~`). */
-export interface ProgressPlan extends SourcePlan {
-  readonly count?: 'exact' | 'estimate' | 'unknown';
-}
-
 export interface ProgressOptions {
   readonly stream: ProgressStream;
-  /** Requests expected per source, for totals and ETA. */
-  readonly plans?: readonly ProgressPlan[];
+  /** Requests expected per source, for totals and ETA; an `estimate` is shown as one (`~`). */
+  readonly plans?: readonly SourcePlan[];
   /** The rate window to show, per source id, per quota scope (`<account>:<api>`) or per account. */
   readonly windows?: Readonly<Record<string, RateWindowLimit>>;
   readonly now?: () => number;
@@ -166,7 +161,7 @@ interface Tracked {
   reason: string | undefined;
 }
 
-function newTracked(sourceId: string, plan: ProgressPlan | undefined): Tracked {
+function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
   return {
     sourceId,
     // Without a plan, the catalog's convention (`tushare.daily` calls `daily`) is the best guess.
@@ -201,14 +196,14 @@ function scopeFits(scope: string, api: string): boolean {
 class Tracker {
   readonly sources = new Map<string, Tracked>();
   readonly quotas = new Map<string, QuotaUse>();
-  readonly #plans: ReadonlyMap<string, ProgressPlan>;
+  readonly #plans: ReadonlyMap<string, SourcePlan>;
   readonly #windows: Readonly<Record<string, RateWindowLimit>>;
   readonly #horizonMs: number;
   /** The source that started a request last: the one a quota event is about. */
   #latestStarted: Tracked | undefined;
 
   constructor(
-    plans: readonly ProgressPlan[],
+    plans: readonly SourcePlan[],
     windows: Readonly<Record<string, RateWindowLimit>>,
     readonly now: () => number,
   ) {

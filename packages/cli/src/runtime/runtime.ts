@@ -14,15 +14,8 @@ import {
   TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
-  type SyncControllerOptions,
 } from '@dsync/synchronizer';
 import { accountLimits, type DsyncConfig, type LoadedConfig } from '../config/index.js';
-import {
-  estimatingContext,
-  markEstimates,
-  type EstimatedPlan,
-  type PlanOptions,
-} from './plan-estimate.js';
 import { createRunSink, type Destination } from './sinks.js';
 import { loadRegistry } from './sources.js';
 
@@ -48,8 +41,6 @@ export interface Runtime {
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
   requireCredentials(sources: readonly DataSource[]): void;
-  /** The controller's plan, with counts the calendar cannot give yet estimated, and marked so. */
-  plan(options?: PlanOptions): Promise<EstimatedPlan[]>;
   /** The address a provider's client calls, without credentials: for messages. */
   baseUrlOf(provider: Provider): string;
   close(): Promise<void>;
@@ -157,7 +148,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const storage = createStorage({ url });
   await storage.ready();
   const sink = createRunSink(destination, storage, registry);
-  const controllerOptions: SyncControllerOptions = {
+  const controller = new SyncController({
     registry,
     storage: {
       sink,
@@ -168,15 +159,6 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     clients,
     accounts: accountsOf(config),
     ...(options.worker === undefined ? {} : { worker: options.worker }),
-  };
-  const controller = new SyncController(controllerOptions);
-  // Plans only, never runs: a sync must not request a day a calendar has not confirmed open.
-  const planner = new SyncController({
-    ...controllerOptions,
-    storage: {
-      ...controllerOptions.storage,
-      argContext: (sourceOf) => estimatingContext(storage.argContext(sourceOf)),
-    },
   });
   return {
     loaded: options.loaded,
@@ -198,14 +180,6 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
             `(e.g. ${key}: \${${variable}}).`,
         );
       }
-    },
-    async plan(planOptions = {}) {
-      const withNow = { ...planOptions, now: planOptions.now ?? new Date() };
-      return markEstimates(await planner.plan(withNow), registry, {
-        context: storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined)),
-        checkpoints: storage.checkpoints,
-        options: withNow,
-      });
     },
     baseUrlOf: (provider) =>
       redactUrl(config.accounts[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider]),
