@@ -122,21 +122,37 @@ describe('the web UI in Chromium', () => {
 
     // Plan: the numbers the controller plans, before anything starts.
     const plan = await h.controller.plan({ since: SINCE, until: UNTIL });
-    expect(plan.length).toBeGreaterThan(0);
+    // Nothing is stored: the per-day sources count the range's 65 weekdays (13 weeks from
+    // Monday 2024-01-01 to Friday 2024-03-29) as open days, an estimate.
+    const note = `weekdays where tushare.trade_cal (SSE) is not stored for ${SINCE}..${UNTIL}`;
+    expect(plan.map((p) => [p.sourceId, p.count, p.count === 'exact' ? 'n' : p.requests])).toEqual([
+      ['tushare.trade_cal', 'exact', 'n'],
+      ['tushare.stock_basic', 'exact', 'n'],
+      ['tushare.daily', 'estimate', 65],
+      ['tushare.adj_factor', 'estimate', 65],
+    ]);
     await page.fill('[data-input="since"]', SINCE);
     await page.fill('[data-input="until"]', UNTIL);
     await page.click('[data-action="plan"]');
     await page.waitForSelector('[data-table="plan"]');
     for (const p of plan) {
       const row = `[data-table="plan"] [data-source="${p.sourceId}"]`;
-      expect(await text(page, `${row} [data-col="requests"]`)).toBe(fmt(p.requests));
+      const estimate = p.count === 'estimate';
+      expect(await text(page, `${row} [data-col="requests"]`)).toBe(
+        `${estimate ? '~' : ''}${fmt(p.requests)}`,
+      );
       expect(await text(page, `${row} [data-col="days"]`)).toBe(fmt(p.days));
       expect(await page.getAttribute(`${row} [data-col="eta"]`, 'data-ms')).toBe(String(p.etaMs));
+      expect(await text(page, `${row} [data-col="note"]`)).toBe(estimate ? note : '');
     }
+    const requests = plan.reduce((sum, p) => sum + p.requests, 0);
     expect(await text(page, '[data-table="plan"] tfoot [data-col="requests"]')).toBe(
-      fmt(plan.reduce((sum, p) => sum + p.requests, 0)),
+      `~${fmt(requests)}`,
     );
     expect(await page.locator('[data-table="plan"] tbody tr').count()).toBe(plan.length);
+    expect(await text(page, '[data-testid="plan-footnote"]')).toBe(
+      '~ estimated: open days are counted as weekdays until the calendar is stored (a sync stores it first).',
+    );
     await shot(page, 'plan');
 
     // Start: the run page follows the event stream to the end.
@@ -158,6 +174,7 @@ describe('the web UI in Chromium', () => {
       expect(tasks.length).toBeGreaterThan(0);
       expect(tasks.every((t) => t.status === 'done')).toBe(true);
       expect(await text(page, `${row} [data-col="requests"]`)).toBe(fmt(tasks.length));
+      // Planned again once started: the estimates give way to the stored open days, no `~`.
       expect(await text(page, `${row} [data-col="progress"]`)).toMatch(
         new RegExp(`^${fmt(tasks.length)} / ${fmt(tasks.length)}`),
       );
@@ -165,6 +182,12 @@ describe('the web UI in Chromium', () => {
       expect(tasks.reduce((sum, t) => sum + t.rows, 0)).toBe(await rowsOf(h, id));
       expect(await text(page, `${row} [data-col="dropped"]`)).toBe('0');
     }
+    // The estimate counted weekdays; the run requested the open days the calendar stored.
+    const openDays = h.market.openDays(SINCE, UNTIL).length;
+    expect(openDays).toBeLessThan(65);
+    expect(
+      await text(page, '[data-table="run"] tr[data-source="tushare.daily"] [data-col="requests"]'),
+    ).toBe(fmt(openDays));
     const stored = (await Promise.all(ids.map((id) => rowsOf(h, id)))).reduce((a, b) => a + b, 0);
     expect(stored).toBeGreaterThan(0);
     expect(await text(page, '[data-testid="run-rows"]')).toBe(fmt(stored));
@@ -341,6 +364,57 @@ describe('the web UI in Chromium', () => {
   });
 });
 
+describe('a fan-out planned before its keys are stored', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await webHarness({ sources: ['tushare.index_daily'] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows its requests as unknown, then counts them when it starts', async () => {
+    const { page, context, problems } = await open();
+    await page.goto(`${h.url}/`);
+    await page.waitForSelector('[data-table="sources"]');
+    await page.fill('[data-input="since"]', SINCE);
+    await page.fill('[data-input="until"]', UNTIL);
+    await page.click('[data-action="plan"]');
+    await page.waitForSelector('[data-table="plan"]');
+    // The index list asks its 7 publisher markets; the bars fan out over the list, not stored yet.
+    const basic = '[data-table="plan"] [data-source="tushare.index_basic"]';
+    expect(await page.getAttribute(basic, 'data-count')).toBe('exact');
+    expect(await text(page, `${basic} [data-col="requests"]`)).toBe('7');
+    expect(await text(page, `${basic} [data-col="note"]`)).toBe('');
+    const bars = '[data-table="plan"] [data-source="tushare.index_daily"]';
+    expect(await page.getAttribute(bars, 'data-count')).toBe('unknown');
+    for (const col of ['requests', 'eta', 'days'])
+      expect(await text(page, `${bars} [data-col="${col}"]`)).toBe('?');
+    expect(await text(page, `${bars} [data-col="note"]`)).toBe(
+      'counted once tushare.index_basic is stored',
+    );
+    expect(await text(page, '[data-testid="plan-summary"]')).toBe(
+      '7 requests over 2 sources, under a second; 1 counted when what they read is stored.',
+    );
+    expect(await page.locator('[data-testid="plan-footnote"]').count()).toBe(0);
+    await shot(page, 'plan-unknown');
+
+    // Planned when it starts, once the list is stored: one window per index based by the range's end.
+    await page.click('[data-action="start"]');
+    await page.waitForURL(/#\/run$/);
+    await waitFor(page, '[data-run][data-status="done"]', 'fan-out-done');
+    const indices = h.market.indices.filter((i) => i.baseDate <= UNTIL).length;
+    expect(indices).toBeGreaterThan(0);
+    const row = '[data-table="run"] tr[data-source="tushare.index_daily"]';
+    expect(await text(page, `${row} [data-col="requests"]`)).toBe(fmt(indices));
+    expect(await text(page, `${row} [data-col="progress"]`)).toBe(
+      `${fmt(indices)} / ${fmt(indices)} 100%`,
+    );
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('a slow run, cancelled from the UI', () => {
   let h: WebHarness;
   beforeAll(async () => {
@@ -367,6 +441,20 @@ describe('a slow run, cancelled from the UI', () => {
       )
       .first()
       .waitFor(WAIT);
+    // Daily was planned again when it started: the stored open days, exactly. The adjustment
+    // factors wait behind it (at 4 calls a second) with their estimate, the range's 65 weekdays.
+    const openDays = h.market.openDays(SINCE, UNTIL).length;
+    await page
+      .locator('[data-table="run"] tr[data-source="tushare.daily"] [data-col="progress"]', {
+        hasText: new RegExp(` / ${fmt(openDays)} \\d+%$`),
+      })
+      .waitFor(WAIT);
+    expect(
+      await text(
+        page,
+        '[data-table="run"] tr[data-source="tushare.adj_factor"] [data-col="progress"]',
+      ),
+    ).toBe('0 / ~65 0%');
     await shot(page, 'run-in-progress');
 
     await page.click('[data-action="cancel"]');

@@ -56,6 +56,22 @@ describe('the ledger over HTTP', () => {
 
   it('plans exactly what the controller plans', async () => {
     h = await webHarness();
+    // Before the calendar is stored: open days counted as weekdays, and marked so.
+    const daily = { ids: ['tushare.daily'], ...RANGE };
+    const estimated = await json<SourcePlan[]>(h.post('/api/plan', daily));
+    expect(estimated).toEqual(await h.controller.plan(daily));
+    // 2024-01-01 is a Monday, 2024-02-29 a Thursday: January's 23 weekdays and February's 21,
+    // at the harness's 2,000 calls a second.
+    expect(estimated.find((p) => p.sourceId === 'tushare.daily')).toEqual({
+      sourceId: 'tushare.daily',
+      api: 'daily',
+      requests: 44,
+      etaMs: 22,
+      days: 1,
+      count: 'estimate',
+      note: 'weekdays where tushare.trade_cal (SSE) is not stored for 2024-01-01..2024-02-29',
+    });
+
     await h.controller.sync({
       ids: ['tushare.trade_cal'],
       since: '2024-01-01',
@@ -65,7 +81,14 @@ describe('the ledger over HTTP', () => {
     const plans = await json<SourcePlan[]>(h.post('/api/plan', request));
     expect(plans).toEqual(await h.controller.plan(request));
     const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
-    expect(plans.find((p) => p.sourceId === 'tushare.daily')?.requests).toBe(openDays);
+    expect(plans.find((p) => p.sourceId === 'tushare.daily')).toEqual({
+      sourceId: 'tushare.daily',
+      api: 'daily',
+      requests: openDays,
+      etaMs: Math.ceil(openDays / 2),
+      days: 1,
+      count: 'exact',
+    });
     // Nothing named: every unsynced source.
     expect(await json<SourcePlan[]>(h.post('/api/plan', RANGE))).toEqual(
       await h.controller.plan(RANGE),

@@ -15,7 +15,7 @@
  * | GET  /api/run                  | `RunView \| null`: the run in progress, else the last one of this server |
  * | GET  /api/series               | `RateSeries`: requests and rows per second, recent minutes |
  * | GET  /api/events               | Server-sent events, see `ServerEvent` |
- * | POST /api/plan                 | `SourcePlan[]` from `SyncRequest` |
+ * | POST /api/plan                 | `SourcePlan[]` from `SyncRequest`: `count` says if `requests` is exact, an estimate or unknown |
  * | POST /api/sync                 | 202 `{ runId }` from `SyncRequest`; 409 `E_BUSY` while a run is in progress |
  * | POST /api/cancel               | 202 `{ cancelled: runId }`; 409 `E_IDLE` when nothing runs |
  * | POST /api/audit                | `SourceAudit[]` from `AuditRequest` |
@@ -26,9 +26,9 @@
  * or as the password of HTTP Basic (browsers prompt for it and resend it, EventSource too).
  */
 import type { RunRecord, TaskRecord, TaskStatus } from '@dsync/datasource';
-import type { QuotaGauge, SourceAudit, SourcePlan } from '@dsync/synchronizer';
+import type { PlanCount, QuotaGauge, SourceAudit, SourcePlan } from '@dsync/synchronizer';
 
-export type { QuotaGauge, RunRecord, SourceAudit, SourcePlan, TaskRecord, TaskStatus };
+export type { PlanCount, QuotaGauge, RunRecord, SourceAudit, SourcePlan, TaskRecord, TaskStatus };
 
 export interface ApiError {
   /** A stable code: `E_NOT_FOUND`, `E_BAD_REQUEST`, `E_BUSY`, `E_IDLE`, `E_UNAUTHORIZED`, … */
@@ -81,8 +81,13 @@ export interface RowsPage {
 export interface RunSourceView {
   readonly sourceId: string;
   readonly status: 'waiting' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
-  /** Requests the plan counted at the start; undefined when it could not tell. */
+  /** Requests the plan counted; undefined while it cannot tell (a fan-out's keys not stored yet). */
   readonly planned?: number;
+  /**
+   * `planned` counts open days as weekdays (the calendar was not stored at the start): the
+   * source is planned again, exactly, when it starts.
+   */
+  readonly estimated?: true;
   readonly requests: number;
   readonly done: number;
   readonly left?: number;

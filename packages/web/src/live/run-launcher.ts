@@ -1,4 +1,4 @@
-import type { RunResult, SourcePlan, SyncController } from '@dsync/synchronizer';
+import type { RunResult, SyncController } from '@dsync/synchronizer';
 import type { SyncRequest } from '../api/contract.js';
 import { HttpError } from '../server/errors.js';
 import type { RunTracker } from './run-tracker.js';
@@ -47,14 +47,14 @@ export class RunLauncher {
         hasStarted = true;
         resolveStarted(event.runId);
       }
-      // A source whose calendar or keys were not stored at planning time is planned once they are.
+      // A source whose calendar or keys were not stored at planning time is planned again once they are.
       if (event.type === 'source-started')
         this.#tracker.planning(this.#replan(event.sourceId, options));
     });
     const run = (async () => {
       try {
         const plans = await this.#controller.plan(options);
-        this.#tracker.expect(plannedBySource(plans));
+        this.#tracker.expect(plans);
         return await this.#controller.sync(options);
       } finally {
         off();
@@ -81,15 +81,13 @@ export class RunLauncher {
 
   async #replan(sourceId: string, options: Parameters<SyncController['plan']>[0]) {
     const view = this.#tracker.view()?.sources.find((s) => s.sourceId === sourceId);
-    if (view?.planned !== undefined && view.planned > 0) return;
+    // An exact count stands; an estimate or an unknown one is counted again, what it reads now stored.
+    if (view?.planned !== undefined && view.estimated !== true) return;
     const plans = await this.#controller.plan({ ...options, ids: [sourceId] });
     const plan = plans.find((p) => p.sourceId === sourceId);
-    if (plan !== undefined) this.#tracker.setPlanned(sourceId, plan.requests);
+    if (plan !== undefined) this.#tracker.setPlanned(plan);
   }
 }
-
-const plannedBySource = (plans: readonly SourcePlan[]) =>
-  new Map(plans.map((p) => [p.sourceId, p.requests]));
 
 const busy = () =>
   new HttpError(409, 'E_BUSY', 'A run is already in progress: cancel it or wait for its end.');

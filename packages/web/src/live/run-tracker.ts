@@ -1,13 +1,14 @@
 import type { LedgerError } from '@dsync/datasource';
-import type { SyncEvent, SyncEvents } from '@dsync/synchronizer';
+import type { SourcePlan, SyncEvent, SyncEvents } from '@dsync/synchronizer';
 import type { RunSourceView, RunView } from '../api/contract.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface SourceProgress extends Mutable<
-  Omit<RunSourceView, 'left' | 'etaMs' | 'planned' | 'reason'>
+  Omit<RunSourceView, 'left' | 'etaMs' | 'planned' | 'estimated' | 'reason'>
 > {
   planned?: number;
+  estimated?: true;
   reason?: LedgerError;
   /** When its first task started (ms), for the rate its ETA is computed at. */
   startedAt?: number;
@@ -31,7 +32,7 @@ export class RunTracker {
   readonly #off: () => void;
   #run: RunProgress | undefined;
   /** Plans of the run about to start, applied when it starts. */
-  #nextPlan = new Map<string, number>();
+  #nextPlan = new Map<string, SourcePlan>();
   /** Plans in flight: the run is declared finished once they are in, so its last view is complete. */
   readonly #planning = new Set<Promise<unknown>>();
 
@@ -46,16 +47,18 @@ export class RunTracker {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The planned requests of the next run's sources, by id. */
-  expect(planned: ReadonlyMap<string, number>): void {
-    this.#nextPlan = new Map(planned);
+  /** The plans of the next run's sources. */
+  expect(plans: readonly SourcePlan[]): void {
+    this.#nextPlan = new Map(plans.map((p) => [p.sourceId, p]));
   }
 
-  /** Sets a source's planned requests (once its dependencies are stored, the plan can tell). */
-  setPlanned(sourceId: string, planned: number): void {
-    const source = this.#run?.sources.get(sourceId);
+  /** Sets a source's plan (once its dependencies are stored, the plan is exact). */
+  setPlanned(plan: SourcePlan): void {
+    const source = this.#run?.sources.get(plan.sourceId);
     if (source === undefined) return;
-    source.planned = planned;
+    delete source.planned;
+    delete source.estimated;
+    Object.assign(source, plannedOf(plan));
     this.#emit('progress');
   }
 
@@ -114,7 +117,6 @@ export class RunTracker {
   #start(runId: string, sourceIds: readonly string[]): void {
     const sources = new Map<string, SourceProgress>();
     for (const sourceId of sourceIds) {
-      const planned = this.#nextPlan.get(sourceId);
       sources.set(sourceId, {
         sourceId,
         status: 'waiting',
@@ -124,7 +126,7 @@ export class RunTracker {
         retries: 0,
         coolDowns: 0,
         dropped: 0,
-        ...(planned === undefined ? {} : { planned }),
+        ...plannedOf(this.#nextPlan.get(sourceId)),
       });
     }
     this.#nextPlan = new Map();
@@ -185,4 +187,10 @@ export class RunTracker {
   #emit(change: RunChange): void {
     for (const listener of this.#listeners) listener(change);
   }
+}
+
+/** What a plan gives a source's view: an unknown count is none (0 would read as nothing to do). */
+function plannedOf(plan: SourcePlan | undefined): Pick<SourceProgress, 'planned' | 'estimated'> {
+  if (plan === undefined || plan.count === 'unknown') return {};
+  return { planned: plan.requests, ...(plan.count === 'estimate' ? { estimated: true } : {}) };
 }

@@ -78,12 +78,15 @@ export function Progress({
   total,
   tone = 'info',
   full = false,
+  estimated = false,
 }: {
   done: number;
   total: number | undefined;
   tone?: string;
   /** Finished: the bar is full whatever the counts (a source with nothing to fetch). */
   full?: boolean;
+  /** The total is an estimate: shown as `~N`. */
+  estimated?: boolean;
 }) {
   const ratio = full ? 1 : total !== undefined && total > 0 ? Math.min(1, done / total) : 0;
   return (
@@ -102,7 +105,7 @@ export function Progress({
       </div>
       <span class="progress-text num">
         {fmtInt(done)}
-        {total !== undefined ? ` / ${fmtInt(total)}` : ''}
+        {total !== undefined ? ` / ${estimated ? '~' : ''}${fmtInt(total)}` : ''}
         {total !== undefined ? <span class="muted"> {fmtPercent(done, total)}</span> : null}
       </span>
     </div>

@@ -83,6 +83,7 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
   const end = run.endedAt !== undefined ? Date.parse(run.endedAt) : now;
   const elapsed = end - Date.parse(run.startedAt);
   const allPlanned = run.sources.every((s) => s.planned !== undefined);
+  const estimated = run.sources.some((s) => s.estimated === true);
 
   return (
     <div data-run={run.runId} data-status={run.status}>
@@ -127,6 +128,7 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
             <Progress
               done={done}
               total={allPlanned ? planned : undefined}
+              estimated={estimated}
               tone={TONE[run.status === 'running' ? 'running' : run.status]}
             />
           </span>
@@ -170,9 +172,10 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
 }
 
 function SourceRow({ source: s, ended }: { source: RunSourceView; ended: boolean }) {
-  // Planned 0 before it starts: what it needs (the calendar, the symbol list) is not stored
-  // yet, so its requests are counted when it starts.
-  const unplanned = s.status === 'waiting' && !s.planned;
+  // Not planned before it starts: the symbol list it fans out over is not stored yet, so its
+  // requests are counted when it starts. An estimate (weekdays for open days) shows as `~N`
+  // until then.
+  const unplanned = s.status === 'waiting' && s.planned === undefined;
   return (
     <>
       <tr data-source={s.sourceId} data-status={s.status}>
@@ -196,6 +199,7 @@ function SourceRow({ source: s, ended }: { source: RunSourceView; ended: boolean
               total={s.planned}
               tone={TONE[s.status]}
               full={s.status === 'done'}
+              estimated={s.estimated === true}
             />
           )}
         </td>

@@ -161,7 +161,6 @@ export function SourcesPage() {
       {panel?.kind === 'plan' && (
         <PlanPanel
           plan={panel.plan}
-          sources={list ?? []}
           running={running}
           busy={busy === 'sync'}
           onStart={() => start(panel.request)}
@@ -266,16 +265,21 @@ export function SourcesPage() {
   );
 }
 
+/** A plan's requests as counted: `~` an estimate, `?` not countable yet. */
+const REQUESTS_SHOWN: Record<SourcePlan['count'], (n: number) => string> = {
+  exact: fmtInt,
+  estimate: (n) => `~${fmtInt(n)}`,
+  unknown: () => '?',
+};
+
 function PlanPanel({
   plan,
-  sources,
   running,
   busy,
   onStart,
   onClose,
 }: {
   plan: readonly SourcePlan[];
-  sources: readonly SourceView[];
   running: boolean;
   busy: boolean;
   onStart: () => void;
@@ -284,24 +288,20 @@ function PlanPanel({
   const requests = plan.reduce((sum, p) => sum + p.requests, 0);
   const eta = plan.reduce((sum, p) => sum + p.etaMs, 0);
   const days = plan.reduce((max, p) => Math.max(max, p.days), 0);
-  // A source that reads another one not stored yet (the calendar, the symbol list) can be
-  // counted only once that one is: the run plans it again then.
-  const byId = new Map(sources.map((s) => [s.id, s]));
-  const planned = new Set(plan.map((p) => p.sourceId));
-  const waitsFor = (id: string): string[] =>
-    (byId.get(id)?.dependsOn ?? []).filter(
-      (dep) => planned.has(dep) || byId.get(dep)?.state === 'never',
-    );
-  const later = plan.filter((p) => p.requests === 0 && waitsFor(p.sourceId).length > 0).length;
-  const notes = later > 0;
+  // The controller says which counts are estimates (open days as weekdays until the calendar
+  // is stored) and which it cannot make yet (a fan-out's keys): the run plans those again.
+  const estimated = plan.some((p) => p.count === 'estimate');
+  const total = estimated ? REQUESTS_SHOWN.estimate : REQUESTS_SHOWN.exact;
+  const later = plan.filter((p) => p.count === 'unknown').length;
+  const notes = plan.some((p) => p.note !== undefined);
   return (
     <div class="panel" role="region" aria-label="Plan" data-panel="plan">
       <div class="panel-head">
         <h2>Plan</h2>
-        <span class="muted">
+        <span class="muted" data-testid="plan-summary">
           {plan.length === 0
             ? 'Nothing to sync: every source is current.'
-            : `${fmtInt(requests)} requests over ${fmtInt(plan.length)} ${plan.length === 1 ? 'source' : 'sources'}, ${eta < 1000 ? 'under a second' : `about ${fmtDuration(eta)}`}${days > 1 ? `, ${fmtInt(days)} days of quota` : ''}${later > 0 ? `; ${fmtInt(later)} counted when what they read is stored` : ''}.`}
+            : `${total(requests)} requests over ${fmtInt(plan.length)} ${plan.length === 1 ? 'source' : 'sources'}, ${eta < 1000 ? 'under a second' : `about ${fmtDuration(eta)}`}${days > 1 ? `, ${fmtInt(days)} days of quota` : ''}${later > 0 ? `; ${fmtInt(later)} counted when what they read is stored` : ''}.`}
         </span>
         <div class="panel-actions">
           <button
@@ -333,23 +333,21 @@ function PlanPanel({
           </thead>
           <tbody>
             {plan.map((p) => (
-              <tr key={p.sourceId} data-source={p.sourceId}>
+              <tr key={p.sourceId} data-source={p.sourceId} data-count={p.count}>
                 <td class="mono">{p.sourceId}</td>
                 <td class="mono muted">{p.api}</td>
                 <td class="r num" data-col="requests">
-                  {fmtInt(p.requests)}
+                  {REQUESTS_SHOWN[p.count](p.requests)}
                 </td>
                 <td class="r" data-col="eta" data-ms={p.etaMs}>
-                  {fmtDuration(p.etaMs)}
+                  {p.count === 'unknown' ? '?' : fmtDuration(p.etaMs)}
                 </td>
                 <td class="r num" data-col="days">
-                  {fmtInt(p.days)}
+                  {p.count === 'unknown' ? '?' : fmtInt(p.days)}
                 </td>
                 {notes && (
                   <td class="muted small" data-col="note">
-                    {p.requests === 0 && waitsFor(p.sourceId).length > 0
-                      ? `counted when ${waitsFor(p.sourceId).join(' and ')} ${waitsFor(p.sourceId).length === 1 ? 'is' : 'are'} stored`
-                      : ''}
+                    {p.note ?? ''}
                   </td>
                 )}
               </tr>
@@ -359,7 +357,7 @@ function PlanPanel({
             <tr>
               <th colSpan={2}>Total</th>
               <th class="r num" data-col="requests">
-                {fmtInt(requests)}
+                {total(requests)}
               </th>
               <th class="r">{fmtDuration(eta)}</th>
               <th class="r num">{fmtInt(days)}</th>
@@ -367,6 +365,12 @@ function PlanPanel({
             </tr>
           </tfoot>
         </table>
+      )}
+      {estimated && (
+        <p class="panel-foot muted small" data-testid="plan-footnote">
+          ~ estimated: open days are counted as weekdays until the calendar is stored (a sync stores
+          it first).
+        </p>
       )}
     </div>
   );
