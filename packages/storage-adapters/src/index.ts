@@ -3,7 +3,8 @@
  *
  * Built so far: an in-memory sink that keeps the `Sink` contract (upsert by primary key,
  * redelivery-safe). Knex storage (SQLite, PostgreSQL, MySQL), files, the RabbitMQ sink and
- * consumer, the checkpoint store and the contract suite come with their own issue.
+ * consumer, the RabbitMQ task queue, the checkpoint store and the contract suite come with
+ * their own issue.
  */
 export { createMemorySink, type MemorySink } from './memory-sink.js';
 export { createStorage, type KnexStorage, type StorageOptions } from './knex/knex-storage.js';
@@ -39,6 +40,12 @@ export {
   type ConsumerOptions,
   type ConsumerStats,
 } from './rabbitmq/consumer.js';
+/** The `TaskQueue` port on RabbitMQ: the durable queue distributed fetch workers take tasks from. */
+export {
+  createRabbitTaskQueue,
+  type RabbitTaskQueue,
+  type RabbitTaskQueueOptions,
+} from './rabbitmq/task-queue.js';
 export {
   createQueueSink,
   type QueueSink,

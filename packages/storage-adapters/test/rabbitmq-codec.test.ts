@@ -1,8 +1,46 @@
 import { describe, expect, it } from '@jest/globals';
 import { BatchRejectedError } from '../src/errors.js';
-import { decodeBatch, encodeBatch, publishOptions } from '../src/rabbitmq/codec.js';
+import { createRequestArgs } from '@dsync/datasource';
+import {
+  decodeBatch,
+  decodeTask,
+  encodeBatch,
+  encodeTask,
+  publishOptions,
+} from '../src/rabbitmq/codec.js';
 import { redactText, redactUrl } from '../src/redact.js';
 import { dailyBatch } from './services.js';
+
+describe('the task message codec', () => {
+  const args = createRequestArgs(
+    'tushare.daily',
+    'daily',
+    { trade_date: '20240105', limit: 2 },
+    {
+      window: { start: '2024-01-05', end: '2024-01-05' },
+    },
+  );
+  const task = { runId: 'run-7', sourceId: 'tushare.daily', args };
+
+  it('round-trips a task and keeps only the fields it knows', () => {
+    expect(decodeTask(encodeTask(task), 'application/json')).toEqual(task);
+    const wire = JSON.parse(encodeTask(task).toString()) as Record<string, unknown>;
+    const extra = { ...wire, worker: 'w1', args: { ...args, extra: true } };
+    expect(decodeTask(Buffer.from(JSON.stringify(extra)))).toEqual(task);
+  });
+
+  it('refuses what is not a task, saying why', () => {
+    const wire = JSON.parse(encodeTask(task).toString()) as Record<string, unknown>;
+    const decode = (value: unknown) => () => decodeTask(Buffer.from(JSON.stringify(value)));
+    expect(decode({ ...wire, format: 2 })).toThrow('undecodable task message: unknown format 2');
+    expect(decode({ ...wire, runId: '' })).toThrow('undecodable task message: no runId');
+    expect(decode({ ...wire, args: { ...args, params: { a: [1] } } })).toThrow(/args.params/);
+    expect(decode({ ...wire, args: { ...args, window: '2024' } })).toThrow(/args.window/);
+    expect(() => encodeTask({ ...task, args: { ...args, params: { limit: Infinity } } })).toThrow(
+      'task of run "run-7" cannot be queued: args.params is not an object of strings, numbers and booleans',
+    );
+  });
+});
 
 describe('the batch message codec', () => {
   it('round-trips a batch, window included, and names it by its idempotency key', () => {

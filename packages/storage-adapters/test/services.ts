@@ -80,6 +80,41 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
 }
 
 /**
+ * Closes every connection whose client named it `name` (amqplib's `connection_name`) as the
+ * broker does when it goes away: the client sees CONNECTION_FORCED. Other connections, of
+ * other tests or other packages' tests, are left alone. Resolves with how many it closed.
+ */
+export async function closeConnectionsNamed(name: string, reason: string): Promise<number> {
+  const listing = await rabbitmqctl('-q', 'list_connections', 'pid', 'client_properties');
+  const pids = listing
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${name}"}`))
+    .map((line) => line.split('\t')[0] ?? '');
+  for (const pid of pids) await rabbitmqctl('close_connection', pid, reason);
+  return pids.length;
+}
+
+/** A queue's messages as the broker counts them, and whether it survives a restart. */
+export async function queueInfo(
+  queue: string,
+): Promise<{ durable: boolean; ready: number; unacked: number }> {
+  const listing = await rabbitmqctl(
+    '-q',
+    'list_queues',
+    'name',
+    'durable',
+    'messages_ready',
+    'messages_unacknowledged',
+  );
+  const row = listing
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .find(([name]) => name === queue);
+  if (row === undefined) throw new Error(`queue ${queue} is not on the broker`);
+  return { durable: row[1] === 'true', ready: Number(row[2]), unacked: Number(row[3]) };
+}
+
+/**
  * Raises (or clears) RabbitMQ's memory alarm, under which the broker stops reading from
  * publishing connections: a publish then waits for its confirm for as long as the alarm
  * lasts. Resolves once the broker reports the alarm state; returns the function that
@@ -110,12 +145,12 @@ export async function raiseMemoryAlarm(): Promise<() => Promise<void>> {
 
 /** Polls `done` every 20 ms; throws naming `what` if it is still false after `timeoutMs`. */
 export async function waitFor(
-  done: () => boolean,
+  done: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);

@@ -1,5 +1,10 @@
 import { BatchRejectedError } from '../errors.js';
-import { batchIdempotencyKey, DsyncError, type RecordBatch } from '@dsync/datasource';
+import {
+  batchIdempotencyKey,
+  DsyncError,
+  type QueuedTask,
+  type RecordBatch,
+} from '@dsync/datasource';
 import type { Options } from 'amqplib';
 
 export const CONTENT_TYPE = 'application/json';
@@ -68,6 +73,9 @@ export function publishOptions(batch: RecordBatch): Options.Publish {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const isWindow = (value: unknown): boolean =>
+  isObject(value) && typeof value.start === 'string' && typeof value.end === 'string';
+
 const isIndex = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
@@ -82,23 +90,22 @@ function problemOf(wire: Record<string, unknown>): string | undefined {
     return 'rows is not a list of arrays';
   if (!isIndex(wire.schemaVersion)) return 'schemaVersion is not a whole number';
   if (typeof wire.fetchedAt !== 'string') return 'no fetchedAt';
-  const { window } = wire;
-  if (
-    window !== undefined &&
-    !(isObject(window) && typeof window.start === 'string' && typeof window.end === 'string')
-  )
-    return 'window is not { start, end }';
+  if (wire.window !== undefined && !isWindow(wire.window)) return 'window is not { start, end }';
   return undefined;
 }
 
 /**
- * A message body back as a batch.
- * @throws DsyncError `E_BAD_MESSAGE` when it is not a batch this code wrote: a permanent
- *   failure, the consumer dead-letters it
+ * A message body parsed as JSON: an object, sent as JSON (or without a content type).
+ * @throws DsyncError `E_BAD_MESSAGE` `undecodable {what} message: …`
  */
-export function decodeBatch(content: Buffer, contentType?: unknown): RecordBatch {
+function parseBody(
+  what: string,
+  content: Buffer,
+  contentType: unknown,
+  problemOf: (wire: Record<string, unknown>) => string | undefined,
+): Record<string, unknown> {
   const fail = (why: string): DsyncError =>
-    new DsyncError('E_BAD_MESSAGE', `undecodable batch message: ${why}`);
+    new DsyncError('E_BAD_MESSAGE', `undecodable ${what} message: ${why}`);
   if (contentType !== undefined && contentType !== CONTENT_TYPE)
     throw fail(`content type ${JSON.stringify(contentType)}, expected ${CONTENT_TYPE}`);
   let wire: unknown;
@@ -110,6 +117,98 @@ export function decodeBatch(content: Buffer, contentType?: unknown): RecordBatch
   if (!isObject(wire)) throw fail('not a JSON object');
   const problem = problemOf(wire);
   if (problem !== undefined) throw fail(problem);
+  return wire;
+}
+
+/**
+ * A message body back as a batch.
+ * @throws DsyncError `E_BAD_MESSAGE` when it is not a batch this code wrote: a permanent
+ *   failure, the consumer dead-letters it
+ */
+export function decodeBatch(content: Buffer, contentType?: unknown): RecordBatch {
+  const wire = parseBody('batch', content, contentType, problemOf);
   const { format: _format, ...batch } = wire as unknown as WireBatch;
   return batch;
+}
+
+// Tasks of the task queue: `{ format, runId, sourceId, args }`.
+
+/** The fields of a task and of its args that travel; anything else is left behind. */
+const taskFields = (task: QueuedTask): QueuedTask => {
+  const { args } = task;
+  return {
+    runId: task.runId,
+    sourceId: task.sourceId,
+    args: {
+      sourceId: args.sourceId,
+      api: args.api,
+      params: args.params,
+      key: args.key,
+      ...(args.asOf === undefined ? {} : { asOf: args.asOf }),
+      ...(args.window === undefined
+        ? {}
+        : { window: { start: args.window.start, end: args.window.end } }),
+    },
+  };
+};
+
+/**
+ * The task as a JSON message body.
+ * @throws DsyncError `E_BAD_MESSAGE` when it would not decode (a NaN parameter, no runId)
+ */
+export function encodeTask(task: QueuedTask): Buffer {
+  const wire = { format: FORMAT, ...taskFields(task) };
+  const problem = taskProblemOf(wire);
+  if (problem !== undefined)
+    throw new DsyncError(
+      'E_BAD_MESSAGE',
+      `task of run "${task.runId}" cannot be queued: ${problem}`,
+    );
+  return Buffer.from(JSON.stringify(wire), 'utf8');
+}
+
+/** Persistent JSON, with `runId|key` as message id and the source id in `x-dsync-source`. */
+export function taskPublishOptions(task: QueuedTask): Options.Publish {
+  return {
+    persistent: true,
+    mandatory: true,
+    contentType: CONTENT_TYPE,
+    messageId: `${task.runId}|${task.args.key}`,
+    timestamp: Math.floor(Date.now() / 1000),
+    headers: { [HEADER_SOURCE]: task.sourceId },
+  };
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+const isScalar = (value: unknown): boolean =>
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));
+
+function taskProblemOf(wire: Record<string, unknown>): string | undefined {
+  if (wire.format !== FORMAT) return `unknown format ${JSON.stringify(wire.format)}`;
+  if (!isText(wire.runId)) return 'no runId';
+  if (!isText(wire.sourceId)) return 'no sourceId';
+  const { args } = wire;
+  if (!isObject(args)) return 'args is not an object';
+  if (!isText(args.sourceId)) return 'no args.sourceId';
+  if (!isText(args.api)) return 'no args.api';
+  if (!isText(args.key)) return 'no args.key';
+  if (!isObject(args.params) || !Object.values(args.params).every(isScalar))
+    return 'args.params is not an object of strings, numbers and booleans';
+  if (args.asOf !== undefined && typeof args.asOf !== 'string') return 'args.asOf is not a date';
+  if (args.window !== undefined && !isWindow(args.window))
+    return 'args.window is not { start, end }';
+  return undefined;
+}
+
+/**
+ * A message body back as a task; only the known fields are kept.
+ * @throws DsyncError `E_BAD_MESSAGE` when it is not a task this code wrote
+ */
+export function decodeTask(content: Buffer, contentType?: unknown): QueuedTask {
+  return taskFields(
+    parseBody('task', content, contentType, taskProblemOf) as unknown as QueuedTask,
+  );
 }

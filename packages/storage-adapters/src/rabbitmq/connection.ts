@@ -15,6 +15,8 @@ export interface ConnectOptions {
   readonly timeoutMs: number;
   /** Aborted when the owner closes: stop retrying at once. */
   readonly signal?: AbortSignal;
+  /** Shown by the broker (`rabbitmqctl list_connections client_properties`). @default 'dsync' */
+  readonly connectionName?: string;
 }
 
 /** Resolves after `ms`, or at once (without rejecting) when `signal` aborts. */
@@ -42,7 +44,7 @@ const isLoginRefused = (error: unknown): boolean =>
  * @throws StorageError `RabbitMQ unreachable at amqp://user:***@host…`, never with the password
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ChannelModel> {
-  const { url, timeoutMs, signal } = options;
+  const { url, timeoutMs, signal, connectionName = 'dsync' } = options;
   const target = redactUrl(url);
   const started = Date.now();
   let delay = FIRST_DELAY_MS;
@@ -55,7 +57,7 @@ export async function connectWithRetry(options: ConnectOptions): Promise<Channel
     try {
       const model = await connect(url, {
         timeout: Math.max(1_000, Math.min(MAX_SOCKET_TIMEOUT_MS, remaining)),
-        clientProperties: { connection_name: 'dsync' },
+        clientProperties: { connection_name: connectionName },
       });
       model.on('error', () => undefined);
       return model;

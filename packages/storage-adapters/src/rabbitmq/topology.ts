@@ -3,6 +3,8 @@ import type { Channel } from 'amqplib';
 /** @default exchange and queue name of the RabbitMQ sink and consumer */
 export const DEFAULT_EXCHANGE = 'dsync.batches';
 export const DEFAULT_QUEUE = 'dsync.batches';
+/** @default queue of the task queue fetch workers take tasks from */
+export const DEFAULT_TASK_QUEUE = 'dsync.tasks';
 
 /** `{queue}.dead`: the name of both the dead-letter exchange and the dead-letter queue. */
 export const deadLetterName = (queue: string): string => `${queue}.dead`;
