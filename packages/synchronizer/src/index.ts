@@ -16,6 +16,7 @@ export {
   SyncController,
   type AuditOptions,
   type ControllerStorage,
+  type EnqueueResult,
   type PlanOptions,
   type QuotaGauge,
   type RunResult,
@@ -34,6 +35,11 @@ export {
   type AccountLimits,
   type RateWindow,
 } from './limits/account-limiter.js';
+export {
+  FetchWorker,
+  type FetchWorkerOptions,
+  type FetchWorkerStats,
+} from './distributed/fetch-worker.js';
 export {
   recoverOnRedis7,
   RedisLimits,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateArgs, planArgs, resolveRange } from '@dsync/arg-generation';
+import { generateArgs, planArgs, resolveRange, type RangeOptions } from '@dsync/arg-generation';
 import {
   DsyncError,
   PROVIDER_PROFILES,
@@ -12,12 +12,14 @@ import {
   type RunStatus,
   type Sink,
   type SourceState,
+  type TaskQueue,
 } from '@dsync/datasource';
 import type { ProviderClient } from '../clients/provider-client.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
 import { AccountLimiter, dayIn } from '../limits/account-limiter.js';
 import { SyncEvents } from '../engine/events.js';
 import { syncSource, type SourceResult } from '../engine/sync-source.js';
+import { enqueueSource } from '../distributed/enqueue.js';
 import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
 import { auditSources, type SourceAudit } from './audit.js';
 import {
@@ -131,6 +133,28 @@ export interface QuotaGauge {
 /** Longer windows are left to the day's count: keeping a timestamp per call for them costs. */
 const METERED_MS = 3_600_000;
 
+/** Queued for fetch workers: the run stays `running` until `settleQueued` closes it. */
+export interface EnqueueResult {
+  readonly runId: string;
+  /** `running` once tasks are queued; how the local part ended when it did not finish. */
+  readonly status: RunStatus;
+  /** The run that synced, here, the sources the queued ones read. */
+  readonly synced?: RunResult;
+  readonly queued: readonly { readonly sourceId: string; readonly tasks: number }[];
+}
+
+/** Sortable by start, unique across processes. */
+const runIdOf = (now: Date) =>
+  `run-${now
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+
+const rangeOf = (options: PlanOptions) => ({
+  ...(options.since === undefined ? {} : { since: options.since }),
+  ...(options.until === undefined ? {} : { until: options.until }),
+});
+
 const SNAPSHOT_KINDS = new Set(['once', 'enumerate']);
 
 /**
@@ -163,6 +187,68 @@ export class SyncController {
     this.#current?.abort(new DsyncError('E_CANCELLED', 'Cancelled by the user.'));
   }
 
+  /**
+   * Distributed mode: the sources other sources read (the calendar, the symbol list) are
+   * synced here, since the rest's args are generated from them; the rest's tasks go on the
+   * queue for fetch workers, recorded pending in the ledger under a new run.
+   */
+  async enqueue(queue: TaskQueue, options: PlanOptions = {}): Promise<EnqueueResult> {
+    const { storage, registry } = this.#options;
+    const now = options.now ?? new Date();
+    const targets = await this.#targets(options.ids, now);
+    const read = new Set(targets.flatMap((s) => registry.dependenciesOf(s.id)));
+    const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
+    const synced = local.length === 0 ? undefined : await this.sync({ ...options, ids: local });
+    const runId = runIdOf(now);
+    if (synced !== undefined && synced.status !== 'done')
+      return { runId: synced.runId, status: synced.status, synced, queued: [] };
+    const remote = targets.filter((s) => !read.has(s.id));
+    await storage.checkpoints.startRun({
+      id: runId,
+      sourceIds: remote.map((s) => s.id),
+      startedAt: now.toISOString(),
+    });
+    const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
+    const queued: { sourceId: string; tasks: number }[] = [];
+    for (const source of remote) {
+      const state = await storage.checkpoints.getSourceState(source.id);
+      const args = generateArgs(source, context, { ...rangeOf(options), state, now });
+      const tasks = await enqueueSource(source, args, runId, storage.checkpoints, queue);
+      queued.push({ sourceId: source.id, tasks });
+    }
+    return { runId, status: 'running', queued, ...(synced === undefined ? {} : { synced }) };
+  }
+
+  /**
+   * Closes a queued run once fetch workers have settled every task of its sources: moves their
+   * cursors over the range (the same `options` as the enqueue) and records how it ended.
+   * @returns the ending, or undefined while tasks are left
+   */
+  async settleQueued(
+    runId: string,
+    options: PlanOptions = {},
+  ): Promise<Exclude<RunStatus, 'running'> | undefined> {
+    const { checkpoints } = this.#options.storage;
+    const run = await checkpoints.getRun(runId);
+    if (run === undefined) throw new DsyncError('E_NO_RUN', `No run ${runId} in the ledger.`);
+    if (run.status !== 'running') return run.status;
+    for (const id of run.sourceIds)
+      if ((await checkpoints.unfinishedTasks(id, { limit: 1 })).length > 0) return undefined;
+    const [failed] = await checkpoints.listTasks({ runId, status: 'failed', limit: 1 });
+    if (failed !== undefined) {
+      await checkpoints.finishRun(runId, 'failed', failed.lastError);
+      return 'failed';
+    }
+    const now = options.now ?? new Date();
+    for (const id of run.sourceIds) {
+      const source = this.#options.registry.get(id);
+      const state = await checkpoints.getSourceState(id);
+      await this.#advanceCursor(source, { ...rangeOf(options), state, now });
+    }
+    await checkpoints.finishRun(runId, 'done');
+    return 'done';
+  }
+
   /** Syncs source by source in dependency order; a source that stops at a limit or fails stops the run. */
   async sync(options: SyncOptions = {}): Promise<RunResult> {
     if (this.#current !== undefined)
@@ -173,10 +259,7 @@ export class SyncController {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const now = options.now ?? new Date();
     const { storage, registry } = this.#options;
-    const runId = `run-${now
-      .toISOString()
-      .replace(/[-:.TZ]/g, '')
-      .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+    const runId = runIdOf(now);
     const results: SourceResult[] = [];
     let outcome: Pick<RunResult, 'status' | 'reason' | 'resumeAfter'> = { status: 'done' };
     try {
@@ -415,15 +498,25 @@ export class SyncController {
       maxConcurrent: this.#limits(source).maxConcurrent,
       ...(this.#options.worker === undefined ? {} : { worker: this.#options.worker }),
     });
-    if (result.status === 'done') {
-      const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
-      // A snapshot's cursor is the day it was taken; a range's, the last day it covered.
-      const cursor = SNAPSHOT_KINDS.has(leaf.kind)
-        ? (options.until ?? now.toISOString().slice(0, 10))
-        : (resolveRange(source, rangeOptions)?.end ?? state.cursor);
-      if (cursor !== undefined)
-        await storage.checkpoints.advanceCursor(source.id, cursor, new Date().toISOString());
-    }
+    if (result.status === 'done') await this.#advanceCursor(source, rangeOptions);
     return result;
+  }
+
+  /** Moves a source's cursor over what a finished run covered. */
+  async #advanceCursor(
+    source: DataSource,
+    range: RangeOptions & { readonly now: Date; readonly state: SourceState },
+  ): Promise<void> {
+    const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+    // A snapshot's cursor is the day it was taken; a range's, the last day it covered.
+    const cursor = SNAPSHOT_KINDS.has(leaf.kind)
+      ? (range.until ?? range.now.toISOString().slice(0, 10))
+      : (resolveRange(source, range)?.end ?? range.state.cursor);
+    if (cursor !== undefined)
+      await this.#options.storage.checkpoints.advanceCursor(
+        source.id,
+        cursor,
+        new Date().toISOString(),
+      );
   }
 }

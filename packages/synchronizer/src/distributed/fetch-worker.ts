@@ -1,0 +1,226 @@
+import {
+  PROVIDER_PROFILES,
+  type CheckpointStore,
+  type DataSource,
+  type DataSourceRegistry,
+  type Provider,
+  type Sink,
+  type TaskConsumer,
+  type TaskDelivery,
+  type TaskQueue,
+} from '@dsync/datasource';
+import type { ProviderClient } from '../clients/provider-client.js';
+import { DEFAULT_LIMITS, type AccountConfig } from '../controller/accounts.js';
+import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
+import { SyncEvents } from '../engine/events.js';
+import { runTask, type TaskContext, type TaskVerdict } from '../engine/run-task.js';
+import { AccountLimiter } from '../limits/account-limiter.js';
+import type { RedisLimits } from '../limits/redis-cluster.js';
+
+/**
+ * A process that takes tasks from the queue, runs each through the same attempt as a local
+ * run (`runTask`: limits, policy, sink, ledger, events), and acknowledges a task only once
+ * its rows are durable or the ledger says why not. Several of them share one quota through
+ * `shared` (Redis): a daily limit one of them hears pauses all of them.
+ */
+export interface FetchWorkerOptions {
+  readonly registry: DataSourceRegistry;
+  readonly queue: TaskQueue;
+  readonly clients: Partial<Record<Provider, ProviderClient>>;
+  /** @default the providers' documented limits */
+  readonly accounts?: Partial<Record<Provider, AccountConfig>>;
+  /** Limits shared with the other workers; without it, this worker's limits are its own. */
+  readonly shared?: RedisLimits;
+  readonly sink: Sink;
+  readonly checkpoints: CheckpointStore;
+  readonly policy?: Partial<ErrorPolicyOptions>;
+  /** This worker's name in the ledger. */
+  readonly worker: string;
+  /** Tasks held at once. @default the largest maxConcurrent of the accounts */
+  readonly prefetch?: number;
+}
+
+/** What a worker did with the deliveries it took. */
+export interface FetchWorkerStats {
+  done: number;
+  dropped: number;
+  failed: number;
+  /** Handed back to the queue: at a limit, or when the worker stopped. */
+  requeued: number;
+  /** Tasks the ledger already had as settled (redelivered, or published twice): acknowledged without a request. */
+  alreadySettled: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+
+export class FetchWorker {
+  readonly events = new SyncEvents();
+  readonly stats: FetchWorkerStats = {
+    done: 0,
+    dropped: 0,
+    failed: 0,
+    requeued: 0,
+    alreadySettled: 0,
+  };
+  readonly #options: FetchWorkerOptions;
+  readonly #policy: ErrorPolicyOptions;
+  readonly #limiters = new Map<Provider, AccountLimiter>();
+  readonly #stop = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  #consumer: TaskConsumer | undefined;
+  #resumeTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: FetchWorkerOptions) {
+    this.#options = options;
+    this.#policy = { ...DEFAULT_ERROR_POLICY, ...options.policy };
+  }
+
+  /** Starts taking tasks. */
+  async start(): Promise<void> {
+    const prefetch =
+      this.#options.prefetch ??
+      Math.max(1, ...(['tushare', 'ndl'] as const).map((p) => this.#limits(p).maxConcurrent ?? 4));
+    this.#consumer = await this.#options.queue.consume((delivery) => this.#track(delivery), {
+      prefetch,
+    });
+  }
+
+  /** Stops taking tasks; those in hand are cut off and go back to the queue. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#resumeTimer);
+    this.#stop.abort();
+    await Promise.allSettled(this.#inFlight);
+    await this.#consumer?.stop();
+    this.#consumer = undefined;
+    await Promise.all([...this.#limiters.values()].map((l) => l.stop()));
+  }
+
+  #track(delivery: TaskDelivery): Promise<void> {
+    const handling = this.#handle(delivery);
+    this.#inFlight.add(handling);
+    return handling.finally(() => this.#inFlight.delete(handling));
+  }
+
+  async #handle(delivery: TaskDelivery): Promise<void> {
+    const { task } = delivery;
+    const { registry, checkpoints } = this.#options;
+    if (!registry.has(task.sourceId)) {
+      // Another deployment's source, or a registry that lost it: the ledger keeps it pending.
+      this.stats.failed++;
+      await delivery.ack();
+      return;
+    }
+    const source = registry.get(task.sourceId);
+    // A redelivered task may have been stored by a worker that died before its ack, and an
+    // enqueue after a crash publishes again what the ledger had pending: one query decides.
+    const settled = await checkpoints.settledKeys(source.id, [task.args.key]);
+    if (settled.has(task.args.key)) {
+      this.stats.alreadySettled++;
+      await delivery.ack();
+      return;
+    }
+    const context = this.#context(source, task.runId);
+    for (let attempt = 1; ; attempt++) {
+      const verdict = await runTask({ args: task.args, attempt }, context);
+      if (verdict.kind !== 'again') return this.#settle(delivery, verdict);
+      await sleep(verdict.delayMs, this.#stop.signal);
+      if (this.#stop.signal.aborted) return this.#requeue(delivery);
+    }
+  }
+
+  /** Acknowledges or requeues a delivery by what its last attempt came to. */
+  async #settle(delivery: TaskDelivery, verdict: Exclude<TaskVerdict, { kind: 'again' }>) {
+    const { task } = delivery;
+    switch (verdict.kind) {
+      case 'done':
+        if (verdict.continuation !== undefined)
+          // Published before the ack: a crash in between redelivers this page, never loses the next.
+          await this.#options.queue.publish([{ ...task, args: verdict.continuation }]);
+        this.stats.done++;
+        return delivery.ack();
+      case 'dropped':
+        this.stats.dropped++;
+        return delivery.ack();
+      case 'stop':
+        if (verdict.status === 'failed') {
+          this.stats.failed++;
+          return delivery.ack();
+        }
+        // At a limit: the task waits on the queue, and this worker takes none until it resets.
+        this.#pauseUntil(verdict.resumeAfter);
+        return this.#requeue(delivery);
+      default:
+        return this.#requeue(delivery);
+    }
+  }
+
+  async #requeue(delivery: TaskDelivery): Promise<void> {
+    this.stats.requeued++;
+    await delivery.requeue();
+  }
+
+  /** Stops consuming, and consumes again when the limit resets (or after the longest wait). */
+  #pauseUntil(resumeAfter: string | undefined): void {
+    if (this.#resumeTimer !== undefined || this.#consumer === undefined) return;
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    void consumer.stop();
+    const at = resumeAfter === undefined ? Number.NaN : Date.parse(resumeAfter);
+    const waitMs = Number.isFinite(at) ? Math.max(0, at - Date.now()) : this.#policy.maxWaitMs;
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = undefined;
+      if (!this.#stop.signal.aborted) void this.start();
+    }, waitMs);
+    this.#resumeTimer.unref();
+  }
+
+  #context(source: DataSource, runId: string): TaskContext {
+    const client = this.#options.clients[source.provider];
+    if (client === undefined)
+      throw new Error(
+        `No ${source.provider} account is configured on worker ${this.#options.worker}.`,
+      );
+    return {
+      source,
+      client,
+      limiter: this.#limiter(source.provider),
+      sink: this.#options.sink,
+      checkpoints: this.#options.checkpoints,
+      runId,
+      events: this.events,
+      policy: this.#policy,
+      signal: this.#stop.signal,
+      worker: this.#options.worker,
+      now: Date.now,
+    };
+  }
+
+  #limits(provider: Provider) {
+    return this.#options.accounts?.[provider]?.limits ?? DEFAULT_LIMITS[provider];
+  }
+
+  #limiter(provider: Provider): AccountLimiter {
+    let limiter = this.#limiters.get(provider);
+    if (limiter === undefined) {
+      limiter = new AccountLimiter({
+        // The same scope names as the controller's, so quotas and ledger counts line up.
+        account: `${provider}:${this.#options.accounts?.[provider]?.label ?? 'default'}`,
+        limits: this.#limits(provider),
+        checkpoints: this.#options.checkpoints,
+        timezone: PROVIDER_PROFILES[provider].timezone,
+        ...(this.#options.shared === undefined ? {} : { shared: this.#options.shared }),
+      });
+      this.#limiters.set(provider, limiter);
+    }
+    return limiter;
+  }
+}

@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { createRabbitTaskQueue, type RabbitTaskQueue } from '@dsync/storage-adapters';
+import { Redis } from 'ioredis';
+import amqp from 'amqplib';
+import { createTushareClient } from '../src/clients/tushare-client.js';
+import { FetchWorker, RedisLimits, type AccountLimits } from '../src/index.js';
+import { harness, type Harness } from './harness.js';
+
+jest.setTimeout(60_000);
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const AMQP_URL = process.env['DSYNC_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const RANGE = { since: '2024-01-01', until: '2024-02-29' };
+const QUEUED = ['tushare.daily', 'tushare.adj_factor'];
+
+let h: Harness | undefined;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await h?.close();
+  h = undefined;
+});
+
+/** A deployment's shared parts: one queue name, one Redis prefix; deleted after the test. */
+function deployment() {
+  const name = `dsync-test-${randomUUID().slice(0, 8)}`;
+  cleanups.push(async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = [...(await redis.keys(`${name}*`)), ...(await redis.keys(`b_${name}*`))];
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(name);
+    await channel.deleteQueue(`${name}.dead`);
+    await connection.close();
+  });
+  return { queue: name, prefix: name };
+}
+
+function openQueue(name: string): RabbitTaskQueue {
+  const queue = createRabbitTaskQueue({ url: AMQP_URL, queue: name });
+  cleanups.push(() => queue.close());
+  return queue;
+}
+
+/** One fetch worker, as its own process would have it: its own client, queue connection and Redis connection. */
+async function startWorker(
+  harnessed: Harness,
+  names: { queue: string; prefix: string },
+  worker: string,
+  limits: AccountLimits,
+) {
+  const shared = new RedisLimits({ url: REDIS_URL, prefix: names.prefix });
+  await shared.ready();
+  const fetcher = new FetchWorker({
+    registry: harnessed.registry,
+    queue: openQueue(names.queue),
+    clients: {
+      tushare: createTushareClient({
+        token: harnessed.sandbox.token,
+        baseUrl: harnessed.sandbox.url,
+        timeoutMs: 5_000,
+      }),
+    },
+    accounts: { tushare: { limits } },
+    shared,
+    sink: harnessed.storage,
+    checkpoints: harnessed.storage.checkpoints,
+    worker,
+    policy: { retryBaseMs: 10, retryMaxMs: 50 },
+  });
+  await fetcher.start();
+  cleanups.push(async () => {
+    await fetcher.stop();
+    await shared.close();
+  });
+  return fetcher;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
+  it('three workers finish a run within a per-window limit: no throttle, the same table as one process', async () => {
+    // A 1-second "minute" of 30 calls at the sandbox, and the same limit for the workers.
+    h = await harness(['tushare.daily', 'tushare.adj_factor'], {
+      sandbox: {
+        accounts: [{ token: 'engine-test-token-0123456789', tier: { perMinute: 30, apis: 'all' } }],
+        windowMs: 1_000,
+      },
+      controller: {
+        accounts: { tushare: { limits: { windows: [{ limit: 30, windowMs: 1_000 }] } } },
+      },
+    });
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const limits: AccountLimits = {
+      windows: [{ limit: 30, windowMs: 1_000 }],
+      maxConcurrent: 4,
+      perInterface: true,
+    };
+    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
+    expect(enqueued.status).toBe('running');
+    expect(enqueued.synced?.sources.map((s) => [s.sourceId, s.status])).toEqual([
+      ['tushare.trade_cal', 'done'],
+    ]);
+    expect(enqueued.queued).toEqual(QUEUED.map((sourceId) => ({ sourceId, tasks: openDays })));
+    expect(await queue.depth()).toBe(2 * openDays);
+
+    const harnessed = h;
+    const workers = await Promise.all(
+      ['w1', 'w2', 'w3'].map((w) => startWorker(harnessed, names, w, limits)),
+    );
+    const ending = await until(() => harnessed.controller.settleQueued(enqueued.runId, RANGE));
+    expect(ending).toBe('done');
+
+    for (const id of QUEUED) {
+      const api = id.slice('tushare.'.length);
+      expect(await h.rows(id)).toEqual(
+        h.truth(id, { start_date: '20240101', end_date: '20240229' }),
+      );
+      // Each task fetched once, and not one answer a throttle.
+      expect(h.sandbox.counters().byApi[api]).toEqual({
+        served: openDays,
+        throttled: 0,
+        rejected: 0,
+        faulted: 0,
+      });
+    }
+    expect(workers.reduce((sum, w) => sum + w.stats.done, 0)).toBe(2 * openDays);
+    // The ledger says which worker did each task, and the work was shared.
+    const tasks = await h.storage.checkpoints.listTasks({ runId: enqueued.runId, limit: 1_000 });
+    expect(tasks).toHaveLength(2 * openDays);
+    expect(new Set(tasks.map((t) => t.status))).toEqual(new Set(['done']));
+    const byWorker = new Set(tasks.map((t) => t.worker));
+    expect([...byWorker].every((w) => ['w1', 'w2', 'w3'].includes(w ?? ''))).toBe(true);
+    expect(byWorker.size).toBeGreaterThan(1);
+    expect((await h.storage.checkpoints.getSourceState('tushare.daily')).cursor).toBe(RANGE.until);
+    expect(await queue.depth()).toBe(0);
+  });
+
+  it('a daily limit one worker hears stops them all, and the rest waits on the queue and in the ledger', async () => {
+    h = await harness(['tushare.daily'], {
+      sandbox: {
+        accounts: [
+          {
+            token: 'engine-test-token-0123456789',
+            tier: { perMinute: 1_000, perDay: 15, apis: 'all' },
+          },
+        ],
+      },
+    });
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
+    const limits: AccountLimits = {
+      windows: [{ limit: 1_000, windowMs: 1_000 }],
+      maxConcurrent: 2,
+      perInterface: true,
+    };
+    const harnessed = h;
+    const workers = await Promise.all(
+      ['w1', 'w2', 'w3'].map((w) => startWorker(harnessed, names, w, limits)),
+    );
+    // All paused: nothing in flight, every task not done back on the queue.
+    const left = openDays - 15;
+    await until(async () =>
+      (await queue.depth()) === left && workers.every((w) => w.stats.requeued > 0)
+        ? true
+        : undefined,
+    );
+    expect(h.sandbox.counters().byApi['daily']?.served).toBe(15);
+    // Stored: exactly the days of the 15 done tasks.
+    const done = await h.storage.checkpoints.listTasks({
+      sourceId: 'tushare.daily',
+      status: 'done',
+    });
+    const days = new Set(done.map((t) => String(t.args.params['trade_date'])));
+    expect(days.size).toBe(15);
+    const truth = h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' });
+    expect(await h.rows('tushare.daily')).toEqual(
+      truth.filter((row) => days.has(String(row['trade_date']).replaceAll('-', ''))),
+    );
+    const pending = await h.storage.checkpoints.unfinishedTasks('tushare.daily');
+    expect(pending).toHaveLength(left);
+    // Tried and refused at the limit, or never tried: the workers paused before taking them.
+    const tried = pending.filter((t) => t.attempts > 0);
+    expect(tried.length).toBeGreaterThan(0);
+    expect(new Set(tried.map((t) => t.lastError?.code))).toEqual(new Set(['E_DAILY_LIMIT']));
+    expect(pending.filter((t) => t.attempts === 0 && t.lastError !== undefined)).toEqual([]);
+    expect(await h.controller.settleQueued(enqueued.runId, RANGE)).toBeUndefined();
+    // The stop is the account's, in Redis, until the provider's day resets.
+    const redis = new Redis(REDIS_URL);
+    const stop = await redis.get(`${names.prefix}:quota:{tushare:default:daily}:stop`);
+    redis.disconnect();
+    expect(stop).toMatch(/^\d{4}-\d\d-\d\dT16:00:00.000Z$/);
+  });
+});
