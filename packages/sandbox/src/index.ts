@@ -17,6 +17,7 @@ export {
 } from './tushare/tushare-sandbox.js';
 export { TUSHARE_TIERS, type TushareTier, type TushareTierName } from './tushare/tiers.js';
 export { groundTruth, type GroundTruth, type Row } from './ground-truth.js';
+export { storedTruth } from './stored-truth.js';
 export {
   ndlDatasetRows,
   NdlError,

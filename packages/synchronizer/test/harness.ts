@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSourceRegistry, type DataSource, type SourceEntry } from '@dsync/datasource';
 import {
-  groundTruth,
   Market,
+  storedTruth,
   startTushareSandbox,
   type TushareSandbox,
   type TushareSandboxOptions,
@@ -85,41 +85,11 @@ export async function harness(
     controller,
     market,
     rows: (id) => storage.readRows(source(id)),
-    truth(id, params) {
-      const s = source(id);
-      const compare = (a: ReadRow, b: ReadRow) => {
-        for (const k of s.primaryKey) {
-          const x = String(a[k]);
-          const y = String(b[k]);
-          if (x !== y) return x < y ? -1 : 1;
-        }
-        return 0;
-      };
-      return [...groundTruth(market).tushare(s.api, params)]
-        .map((row) => normalise(s, row))
-        .sort(compare);
-    },
+    truth: (id, params) => storedTruth(market, source(id), params),
     async close() {
       await sandbox.close();
       await storage.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A ground-truth row as the storage reads it back: ISO dates, exact decimals without trailing zeros. */
-function normalise(source: DataSource, row: Record<string, unknown>): ReadRow {
-  const out: ReadRow = {};
-  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-  for (const field of source.fields) {
-    const value = row[field.from ?? field.name];
-    if (value === null || value === undefined) out[field.name] = null;
-    else if (field.type === 'date')
-      out[field.name] = text(value).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
-    else if (field.type === 'decimal') {
-      const digits = text(value);
-      out[field.name] = digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits;
-    } else out[field.name] = value;
-  }
-  return out;
 }

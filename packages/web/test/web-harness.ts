@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { DataSourceRegistry, type SourceEntry } from '@dsync/datasource';
 import {
-  groundTruth,
   Market,
   startTushareSandbox,
+  storedTruth,
   type MarketOptions,
   type TushareSandbox,
   type TushareSandboxOptions,
@@ -161,7 +161,7 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }),
-    truth: (id, params) => truthOf(registry, market, id, params),
+    truth: (id, params) => storedTruth(market, registry.get(id), params),
     rows: (id) => storage.readRows(registry.get(id)),
     async close() {
       controller.cancel();
@@ -171,38 +171,4 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function truthOf(
-  registry: DataSourceRegistry,
-  market: Market,
-  id: string,
-  params: Record<string, string>,
-): ReadRow[] {
-  const source = registry.get(id);
-  const compare = (a: ReadRow, b: ReadRow) => {
-    for (const k of source.primaryKey) {
-      const x = String(a[k]);
-      const y = String(b[k]);
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  };
-  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-  // A ground-truth row as the storage reads it back: ISO dates, exact decimals without trailing zeros.
-  const normalise = (row: Record<string, unknown>): ReadRow => {
-    const out: ReadRow = {};
-    for (const field of source.fields) {
-      const value = row[field.from ?? field.name];
-      if (value === null || value === undefined) out[field.name] = null;
-      else if (field.type === 'date')
-        out[field.name] = text(value).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
-      else if (field.type === 'decimal') {
-        const digits = text(value);
-        out[field.name] = digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits;
-      } else out[field.name] = value;
-    }
-    return out;
-  };
-  return [...groundTruth(market).tushare(source.api, params)].map(normalise).sort(compare);
 }
