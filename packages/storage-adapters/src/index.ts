@@ -1,10 +1,10 @@
 /**
- * @dsync/storage-adapters: where dsync's data lands.
+ * @dsync/storage-adapters: where dsync's data lands, and how its tasks travel.
  *
- * Built so far: an in-memory sink that keeps the `Sink` contract (upsert by primary key,
- * redelivery-safe). Knex storage (SQLite, PostgreSQL, MySQL), files, the RabbitMQ sink and
- * consumer, the RabbitMQ task queue, the checkpoint store and the contract suite come with
- * their own issue.
+ * Knex storage (SQLite, PostgreSQL, MySQL) with the ledger on the same connection; files
+ * (CSV, JSON Lines, Parquet); the RabbitMQ sink and consumer for rows, and the RabbitMQ task
+ * queue for fetch workers; the in-process queue; the sink and checkpoint-store contracts an
+ * adapter of your own can be tested against; redaction of credentials in messages.
  */
 export { createMemorySink, type MemorySink } from './memory-sink.js';
 export { createStorage, type KnexStorage, type StorageOptions } from './knex/knex-storage.js';
