@@ -51,6 +51,7 @@ async function startWorker(
   names: { queue: string; prefix: string },
   worker: string,
   limits: AccountLimits,
+  onPause?: (resumeAt: string) => void,
 ) {
   const shared = new RedisLimits({ url: REDIS_URL, prefix: names.prefix });
   await shared.ready();
@@ -70,6 +71,7 @@ async function startWorker(
     checkpoints: harnessed.storage.checkpoints,
     worker,
     policy: { retryBaseMs: 10, retryMaxMs: 50 },
+    ...(onPause === undefined ? {} : { onPause }),
   });
   await fetcher.start();
   cleanups.push(async () => {
@@ -168,8 +170,11 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
       perInterface: true,
     };
     const harnessed = h;
+    const pauses = new Map<string, string>();
     const workers = await Promise.all(
-      ['w1', 'w2', 'w3'].map((w) => startWorker(harnessed, names, w, limits)),
+      ['w1', 'w2', 'w3'].map((w) =>
+        startWorker(harnessed, names, w, limits, (resumeAt) => pauses.set(w, resumeAt)),
+      ),
     );
     // All paused: nothing in flight, every task not done back on the queue.
     const left = openDays - 15;
@@ -203,5 +208,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     const stop = await redis.get(`${names.prefix}:quota:{tushare:default:daily}:stop`);
     redis.disconnect();
     expect(stop).toMatch(/^\d{4}-\d\d-\d\dT16:00:00.000Z$/);
+    // Each worker said it paused, and until when: the account's stop.
+    expect(Object.fromEntries(pauses)).toEqual({ w1: stop, w2: stop, w3: stop });
   });
 });

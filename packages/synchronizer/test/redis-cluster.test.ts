@@ -207,7 +207,13 @@ describe('AccountLimiter shared through Redis by several processes', () => {
     const [a, b] = await Promise.all([processLimiter(limits), processLimiter(limits)]);
     await b.schedule('any', () => Promise.resolve());
     const resetsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const reader = new RedisLimits({ url: REDIS_URL, prefix });
+    opened.push(reader);
+    expect(await reader.stoppedUntil('tushare:main')).toBeUndefined();
     await a.exhaust('any', resetsAt);
+    // What a producer reads to say when the workers resume.
+    expect(await reader.stoppedUntil('tushare:main')).toBe(resetsAt);
+    expect(await reader.stoppedUntil('tushare:other')).toBeUndefined();
     const refused = b.schedule('any', () => Promise.resolve());
     await expect(refused).rejects.toBeInstanceOf(QuotaExhaustedError);
     await expect(refused).rejects.toMatchObject({ resetsAt, code: 'E_DAILY_LIMIT' });

@@ -38,6 +38,11 @@ export interface FetchWorkerOptions {
   readonly worker: string;
   /** Tasks held at once. @default the largest maxConcurrent of the accounts */
   readonly prefetch?: number;
+  /**
+   * Told when the worker stops taking tasks at a limit, with when it takes them again (the
+   * provider's reset, or the policy's longest wait from now when the provider named none).
+   */
+  readonly onPause?: (resumeAt: string) => void;
 }
 
 /** What a worker did with the deliveries it took. */
@@ -176,6 +181,9 @@ export class FetchWorker {
     void consumer.stop();
     const at = resumeAfter === undefined ? Number.NaN : Date.parse(resumeAfter);
     const waitMs = Number.isFinite(at) ? Math.max(0, at - Date.now()) : this.#policy.maxWaitMs;
+    this.#options.onPause?.(
+      Number.isFinite(at) ? (resumeAfter as string) : new Date(Date.now() + waitMs).toISOString(),
+    );
     this.#resumeTimer = setTimeout(() => {
       this.#resumeTimer = undefined;
       if (!this.#stop.signal.aborted) void this.start();

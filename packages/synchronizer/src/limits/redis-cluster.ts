@@ -186,6 +186,14 @@ export class RedisLimits {
     await this.#redis.set(this.#keys(scope).stop, resetsAt, 'PX', ms);
   }
 
+  /**
+   * When the scope's calls resume, while a process has stopped them (`exhaust`): what a
+   * producer tells the user when fetch workers stopped at a daily limit. Undefined otherwise.
+   */
+  async stoppedUntil(scope: string): Promise<string | undefined> {
+    return (await this.#redis.get(this.#keys(scope).stop)) ?? undefined;
+  }
+
   /** The day's count across processes. */
   async used(scope: string, day: string): Promise<number> {
     return Number((await this.#redis.get(this.#keys(scope).day(day))) ?? 0);
