@@ -66,10 +66,32 @@ class InCodeMigrations implements Knex.MigrationSource<string> {
   }
 }
 
-/** Brings dsync's tables to the latest version. */
+/** How often a migration that lost a race with another process's is tried again. */
+const MIGRATION_ATTEMPTS = 10;
+
+/**
+ * What a process sees when another one migrates the same database at the same moment: Knex
+ * creates its own two tables (and the lock row) before taking its lock, so the loser of that
+ * race fails to create them (`already exists`, or PostgreSQL's duplicate type key), or finds
+ * the lock taken.
+ */
+const LOST_RACE = /already exists|duplicate key|Duplicate entry|already locked/i;
+
+/**
+ * Brings dsync's tables to the latest version. Processes of a deployment that start together
+ * on an empty database race to migrate it: the loser waits and looks again, and finds it done.
+ */
 export async function migrateLedger(knex: Knex): Promise<void> {
-  await knex.migrate.latest({
-    migrationSource: new InCodeMigrations(),
-    tableName: 'dsync_migrations',
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await knex.migrate.latest({
+        migrationSource: new InCodeMigrations(),
+        tableName: 'dsync_migrations',
+      });
+      return;
+    } catch (error) {
+      if (attempt >= MIGRATION_ATTEMPTS || !LOST_RACE.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));
+    }
+  }
 }
