@@ -14,6 +14,7 @@ import {
   starterConfig,
   type TushareAccount,
 } from '../src/config/index.js';
+import { distributedSettings } from '../src/runtime/distributed.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -432,6 +433,97 @@ describe('account limits', () => {
     );
     expect((thrown as ConfigError).keyPath).toBe('accounts.tushare.tier');
     expect((thrown as ConfigError).file).toBe(undefined);
+  });
+});
+
+describe('distributed mode', () => {
+  const DEPLOYMENT = [
+    'storage: postgres://dsync:db-pw-123456@db:5432/dsync',
+    'queue: amqp://dsync:mq-pw-123456@mq:5672/prod',
+  ];
+
+  it('reads the Redis, its prefix and the task queue, defaulting the queue to the broker of queue', async () => {
+    const file = (lines: string[]) =>
+      project({ 'dsync.config.yaml': [...DEPLOYMENT, ...lines, ''].join('\n') });
+    const plain = await loadConfig({
+      cwd: file(['distributed:', '  redis: redis://:redis-pw-123456@cache:6379/2']),
+      env: {},
+    });
+    expect(plain.config.distributed).toEqual({ redis: 'redis://:redis-pw-123456@cache:6379/2' });
+    expect(distributedSettings(plain.config)).toEqual({
+      redis: 'redis://:redis-pw-123456@cache:6379/2',
+      prefix: 'dsync',
+      tasks: { url: 'amqp://dsync:mq-pw-123456@mq:5672/prod', queue: 'dsync.tasks' },
+    });
+    const named = await loadConfig({
+      cwd: file([
+        'distributed:',
+        '  redis: rediss://cache:6380',
+        '  prefix: prod-a',
+        '  tasks: { queue: prod-a.tasks }',
+      ]),
+      env: {},
+    });
+    expect(distributedSettings(named.config)).toEqual({
+      redis: 'rediss://cache:6380',
+      prefix: 'prod-a',
+      tasks: { url: 'amqp://dsync:mq-pw-123456@mq:5672/prod', queue: 'prod-a.tasks' },
+    });
+    const elsewhere = await loadConfig({
+      cwd: file(['distributed: { redis: redis://cache, tasks: amqps://other:5671 }']),
+      env: {},
+    });
+    expect(distributedSettings(elsewhere.config)?.tasks).toEqual({
+      url: 'amqps://other:5671',
+      queue: 'dsync.tasks',
+    });
+    expect(distributedSettings((await loadConfig({ cwd: file([]), env: {} })).config)).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses SQLite, files and the in-process queue, naming the key and why', async () => {
+    const sqlite = project({
+      'dsync.config.yaml': 'distributed: { redis: redis://cache }\n',
+    });
+    expect((await failure(loadConfig({ cwd: sqlite, env: {} }))).message).toBe(
+      [
+        `${join(sqlite, 'dsync.config.yaml')}: storage: distributed mode (the distributed key) needs a postgres://, ` +
+          'postgresql://, mysql:// or mariadb:// URL: the ledger is shared by processes on several machines; got "sqlite:dsync.db"',
+        `${join(sqlite, 'dsync.config.yaml')}: queue: distributed mode (the distributed key) needs an amqp:// or amqps:// URL: ` +
+          'fetch workers send rows through RabbitMQ to dsync worker, which stores them; got "memory"',
+      ].join('\n'),
+    );
+    const files = project({
+      'dsync.config.yaml':
+        'storage: { files: out }\nqueue: amqp://mq\ndistributed: { redis: redis://cache }\n',
+    });
+    const error = await failure(loadConfig({ cwd: files, env: {} }));
+    expect(error.keyPath).toBe('storage');
+    expect(error.message).toContain(
+      'the ledger is shared by processes on several machines; got files',
+    );
+  });
+
+  it('never shows the Redis password, in a bad URL or a bad key', async () => {
+    const dir = project({
+      'dsync.config.yaml': [
+        ...DEPLOYMENT,
+        'distributed:',
+        '  redis: http://:redis-pw-123456@cache:6379',
+        '  tasks: { url: "amqp://u:tasks-pw-123456@mq", queues: x }',
+        '',
+      ].join('\n'),
+    });
+    const message = (await failure(loadConfig({ cwd: dir, env: {} }))).message;
+    expect(message).toBe(
+      [
+        `${join(dir, 'dsync.config.yaml')}: distributed.redis: expected a redis:// or rediss:// URL; got "http://:***@cache:6379/"`,
+        `${join(dir, 'dsync.config.yaml')}: distributed.tasks.queues: unknown key`,
+      ].join('\n'),
+    );
+    for (const secret of ['redis-pw-123456', 'tasks-pw-123456', 'db-pw-123456', 'mq-pw-123456'])
+      expect(message).not.toContain(secret);
   });
 });
 

@@ -8,7 +8,8 @@ import { exitCodeOfRun } from './sync.js';
 /**
  * `dsync daemon`: runs what is due, by each source's schedule (croner, in the source's time
  * zone) and freshness, until Ctrl-C. One run at a time: a fire time during a run is folded
- * into the next check, which syncs every unsynced source anyway.
+ * into the next check, which syncs every unsynced source anyway. In distributed mode it
+ * queues what is due for the fetch workers instead, once they settled the run it queued last.
  */
 export function registerDaemonCommand(program: Command, context: CliContext): void {
   program
@@ -27,6 +28,35 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
       runtime.requireCredentials(registry.list());
       let running: Promise<void> | undefined;
       let again = false;
+      /** Distributed mode: the queued run the fetch workers are on, closed before the next is queued. */
+      let open: string | undefined;
+      const stamp = (why: string, what: string) =>
+        context.output.line(`${new Date().toISOString()} ${why}: ${what}`);
+      const queueDue = async (why: string) => {
+        if (open !== undefined) {
+          const ending = await controller.settleQueued(open);
+          if (ending === undefined) return stamp(why, `${open} still with the fetch workers`);
+          stamp(why, `${open} ${ending}`);
+          open = undefined;
+        }
+        const queued = await controller.enqueue(runtime.taskQueue());
+        if (queued.status !== 'running')
+          return stamp(
+            why,
+            `${queued.status} syncing ${queued.synced?.sources.map((s) => s.sourceId).join(', ') ?? ''}`,
+          );
+        const tasks = queued.queued.filter((q) => q.tasks > 0);
+        // Nothing for the workers: closed at once.
+        if (tasks.length === 0) await controller.settleQueued(queued.runId);
+        else open = queued.runId;
+        stamp(
+          why,
+          tasks.length === 0
+            ? 'nothing due'
+            : `queued ${tasks.map((q) => `${q.sourceId} ${plural(q.tasks, 'task')}`).join('; ')} (${queued.runId})`,
+        );
+        logger.info({ runId: queued.runId, queued: queued.queued }, why);
+      };
       const check = (why: string) => {
         if (running !== undefined) {
           again = true;
@@ -35,6 +65,10 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
         running = (async () => {
           do {
             again = false;
+            if (runtime.distributed !== undefined) {
+              await queueDue(why);
+              continue;
+            }
             const result = await controller.sync();
             const line = `${new Date().toISOString()} ${why}: ${result.status}, ${
               result.sources

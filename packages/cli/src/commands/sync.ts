@@ -1,15 +1,19 @@
 import type { RunResult, SourcePlan } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
+import { syncDistributed } from './sync-distributed.js';
 
 interface SyncFlags extends RangeFlags {
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  /** `--no-wait` (distributed mode): false. */
+  readonly wait?: boolean;
 }
 
 /**
@@ -123,6 +127,25 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
   runtime.requireCredentials(registry.resolve(ids.length > 0 ? ids : undefined));
   const logger = await context.logger();
   const options = { ...(ids.length > 0 ? { ids } : {}), ...rangeOf(flags) };
+  if (runtime.distributed !== undefined) {
+    const unlogQueued = controller.events.on((event) => logger.debug(event, event.type));
+    try {
+      return await syncDistributed(
+        context,
+        runtime,
+        options,
+        flags,
+        (synced) => printResult(context, runtime, synced, flags.json === true),
+        exitCodeOfRun,
+      );
+    } finally {
+      unlogQueued();
+    }
+  }
+  if (flags.wait === false)
+    throw new UsageError(
+      '--no-wait queues tasks for fetch workers: it needs the distributed key in the config.',
+    );
   const progress = createProgress({
     stream: context.stderr,
     plans: await controller.plan(options),
@@ -154,11 +177,17 @@ export function registerSyncCommands(program: Command, context: CliContext): voi
     program
       .command('sync')
       .description(
-        'fetch what is missing: every unsynced source, or the ones named (with what they need)',
+        'fetch what is missing: every unsynced source, or the ones named (with what they need); ' +
+          'in distributed mode (config: distributed), queue the requests for dsync worker --fetch ' +
+          'processes and follow them in the ledger',
       )
       .argument('[ids...]', 'source ids, e.g. tushare.daily'),
   )
     .option('--dry-run', 'print the plan instead of fetching')
+    .option(
+      '--no-wait',
+      'distributed mode: return once the tasks are queued, printing the run id (default: wait for the fetch workers)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (ids: string[], flags: SyncFlags) => {
       context.exitCode = await syncCommand(context, ids, flags);

@@ -70,6 +70,40 @@ const amqpUrlSchema = z.string().refine((text) => hasProtocol(text, AMQP_PROTOCO
   error: (issue) => `expected an amqp:// or amqps:// URL; got ${shown(issue.input)}`,
 });
 
+const redisUrlSchema = z.string().refine((text) => hasProtocol(text, ['redis:', 'rediss:']), {
+  error: (issue) => `expected a redis:// or rediss:// URL; got ${shown(issue.input)}`,
+});
+
+/** The queue fetch tasks travel on when `distributed.tasks` names none. */
+export const DEFAULT_TASK_QUEUE = 'dsync.tasks';
+
+const distributedSchema = z
+  .strictObject({
+    redis: redisUrlSchema.describe(
+      "The Redis every process shares the accounts' limits through: redis://[:password@]host:6379[/db].",
+    ),
+    prefix: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Prefix of the Redis keys, so deployments can share a Redis (default dsync).'),
+    tasks: z
+      .union([
+        amqpUrlSchema,
+        z.strictObject({
+          url: amqpUrlSchema.optional(),
+          queue: z.string().min(1).optional(),
+        }),
+      ])
+      .optional()
+      .describe(
+        `The RabbitMQ queue fetch tasks travel on: an amqp:// URL or { url, queue } (default: the queue key's URL, queue ${DEFAULT_TASK_QUEUE}).`,
+      ),
+  })
+  .describe(
+    'Distributed mode: dsync sync queues tasks for dsync worker --fetch processes, which share one quota through Redis.',
+  );
+
 const httpUrlSchema = z.string().refine((text) => hasProtocol(text, ['http:', 'https:']), {
   error: (issue) => `expected an http:// or https:// URL; got ${shown(issue.input)}`,
 });
@@ -122,49 +156,72 @@ const ndlAccountSchema = z.strictObject({
     .describe('Overrides of the documented limits, per account.'),
 });
 
-export const configSchema = z.strictObject({
-  // Lets a JSON config name its JSON schema, as YAML does in a comment.
-  $schema: z.string().optional(),
-  storage: z
-    .union([storageUrlSchema, filesStorageSchema])
-    .default('sqlite:dsync.db')
-    .describe(
-      'sqlite:<file>, sqlite::memory:, postgres://…, mysql://…, mariadb://…, or { files: <dir> }. ' +
-        'Relative paths are relative to this file.',
-    ),
-  queue: z
-    .union([
-      queueUrlSchema,
-      z.strictObject({
-        url: amqpUrlSchema,
-        exchange: z.string().min(1).optional(),
-        queue: z.string().min(1).optional(),
-      }),
-    ])
-    .default('memory')
-    .describe(
-      'memory (in-process), or a RabbitMQ URL amqp://… / amqps://…, or { url, exchange, queue }.',
-    ),
-  log: z
-    .strictObject({
-      level: z.enum(LOG_LEVELS).default('info'),
-      file: z.string().min(1).optional().describe('Where logs go (default: stderr).'),
-    })
-    .default({ level: 'info' }),
-  accounts: z
-    .strictObject({
-      tushare: tushareAccountSchema.optional(),
-      ndl: ndlAccountSchema.optional(),
-    })
-    .default({}),
-  sources: z
-    .array(z.union([z.string().min(1), z.record(z.string(), z.unknown())]))
-    .default([])
-    .describe(
-      'Catalog ids (tushare.daily), catalog entries with overrides ({ extends: tushare.daily, ... }), ' +
-        'or definitions of your own ({ id: my.source, ... }).',
-    ),
-});
+export const configSchema = z
+  .strictObject({
+    // Lets a JSON config name its JSON schema, as YAML does in a comment.
+    $schema: z.string().optional(),
+    storage: z
+      .union([storageUrlSchema, filesStorageSchema])
+      .default('sqlite:dsync.db')
+      .describe(
+        'sqlite:<file>, sqlite::memory:, postgres://…, mysql://…, mariadb://…, or { files: <dir> }. ' +
+          'Relative paths are relative to this file.',
+      ),
+    queue: z
+      .union([
+        queueUrlSchema,
+        z.strictObject({
+          url: amqpUrlSchema,
+          exchange: z.string().min(1).optional(),
+          queue: z.string().min(1).optional(),
+        }),
+      ])
+      .default('memory')
+      .describe(
+        'memory (in-process), or a RabbitMQ URL amqp://… / amqps://…, or { url, exchange, queue }.',
+      ),
+    log: z
+      .strictObject({
+        level: z.enum(LOG_LEVELS).default('info'),
+        file: z.string().min(1).optional().describe('Where logs go (default: stderr).'),
+      })
+      .default({ level: 'info' }),
+    accounts: z
+      .strictObject({
+        tushare: tushareAccountSchema.optional(),
+        ndl: ndlAccountSchema.optional(),
+      })
+      .default({}),
+    sources: z
+      .array(z.union([z.string().min(1), z.record(z.string(), z.unknown())]))
+      .default([])
+      .describe(
+        'Catalog ids (tushare.daily), catalog entries with overrides ({ extends: tushare.daily, ... }), ' +
+          'or definitions of your own ({ id: my.source, ... }).',
+      ),
+    distributed: distributedSchema.optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.distributed === undefined) return;
+    const { storage, queue } = config;
+    if (typeof storage !== 'string' || storage.startsWith('sqlite:'))
+      context.addIssue({
+        code: 'custom',
+        path: ['storage'],
+        message:
+          'distributed mode (the distributed key) needs a postgres://, postgresql://, mysql:// or mariadb:// ' +
+          'URL: the ledger is shared by processes on several machines; got ' +
+          (typeof storage === 'string' ? shown(storage) : 'files'),
+      });
+    if (queue === 'memory')
+      context.addIssue({
+        code: 'custom',
+        path: ['queue'],
+        message:
+          'distributed mode (the distributed key) needs an amqp:// or amqps:// URL: fetch workers send ' +
+          'rows through RabbitMQ to dsync worker, which stores them; got "memory"',
+      });
+  });
 
 /** The configuration with defaults applied (and, from loadConfig, relative paths resolved). */
 export type DsyncConfig = z.output<typeof configSchema>;
@@ -173,6 +230,7 @@ export type TushareAccount = NonNullable<DsyncConfig['accounts']['tushare']>;
 export type NdlAccount = NonNullable<DsyncConfig['accounts']['ndl']>;
 export type StorageConfig = DsyncConfig['storage'];
 export type QueueConfig = DsyncConfig['queue'];
+export type DistributedConfig = NonNullable<DsyncConfig['distributed']>;
 
 /** One problem in a config file: where (a key path, or a line and column) and what. */
 export interface ConfigIssue {

@@ -36,6 +36,15 @@ accounts:
   #   apiKey: \${NDL_API_KEY}
   #   premium: false   # true for a premium key's limits
 
+# Distributed mode: \`dsync sync\` (or \`dsync daemon\`) queues the requests for any number of
+# \`dsync worker --fetch\` processes, which share each account's limits through Redis and send
+# rows through queue: to \`dsync worker\`. It needs storage: postgres://… or mysql://… (the
+# ledger is shared by processes on several machines) and queue: amqp://…. See docs/deployment.md.
+# distributed:
+#   redis: redis://:\${REDIS_PASSWORD}@redis-host:6379/0
+#   prefix: dsync           # Redis keys start with it: deployments can share a Redis
+#   tasks: { queue: dsync.tasks }   # or an amqp:// URL; default: queue's broker, dsync.tasks
+
 # The data sets to keep complete and current: catalog ids (see \`dsync sources list\`),
 # catalog entries with overrides ({ extends: <id>, ... }), or definitions of your own.
 sources:

@@ -4,18 +4,27 @@ import {
   type DataSource,
   type DataSourceRegistry,
   type Provider,
+  type Sink,
+  type TaskQueue,
 } from '@dsync/datasource';
-import { createStorage, redactUrl, type KnexStorage } from '@dsync/storage-adapters';
+import {
+  createRabbitTaskQueue,
+  createStorage,
+  redactUrl,
+  type KnexStorage,
+} from '@dsync/storage-adapters';
 import {
   createNdlClient,
   createTushareClient,
   NDL_BASE_URL,
+  RedisLimits,
   SyncController,
   TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
 } from '@dsync/synchronizer';
 import { accountLimits, type DsyncConfig, type LoadedConfig } from '../config/index.js';
+import { distributedSettings, type DistributedSettings } from './distributed.js';
 import { createRunSink, type Destination } from './sinks.js';
 import { loadRegistry } from './sources.js';
 
@@ -37,7 +46,17 @@ export interface Runtime {
   /** The database: the ledger, and the data unless it goes to files or a queue. */
   readonly storage: KnexStorage;
   readonly controller: SyncController;
-  /** The credentials in use, so output can be scrubbed of them. */
+  /** Where rows go: the database, files, or the RabbitMQ queue a `dsync worker` drains. */
+  readonly sink: Sink;
+  readonly clients: Partial<Record<Provider, ProviderClient>>;
+  readonly accounts: Partial<Record<Provider, AccountConfig>>;
+  /** Distributed mode's Redis and task queue; undefined when one process does everything. */
+  readonly distributed: DistributedSettings | undefined;
+  /** The queue of fetch tasks (distributed mode), opened on first use and closed with the runtime. */
+  taskQueue(): TaskQueue;
+  /** The limits shared through Redis (distributed mode), connected on first use. */
+  sharedLimits(): Promise<RedisLimits>;
+  /** The credentials in use, so output can be scrubbed of them (URLs: their passwords). */
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
   requireCredentials(sources: readonly DataSource[]): void;
@@ -133,6 +152,35 @@ function accountsOf(config: DsyncConfig): Partial<Record<Provider, AccountConfig
   return out;
 }
 
+/** How long connecting to Redis may take before the command fails, naming it. */
+const REDIS_CONNECT_TIMEOUT_MS = 30_000;
+
+async function connectRedis(settings: DistributedSettings): Promise<RedisLimits> {
+  const limits = new RedisLimits({ url: settings.redis, prefix: settings.prefix });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DsyncError(
+            'E_REDIS',
+            `Redis at ${redactUrl(settings.redis)} did not answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s (config: distributed.redis).`,
+          ),
+        ),
+      REDIS_CONNECT_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([limits.ready(), timeout]);
+    return limits;
+  } catch (error) {
+    await limits.close().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Builds the registry, storage, clients and controller a command works with, and opens the
  * database (migrating its ledger tables), so an unreachable one fails here.
@@ -148,6 +196,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const storage = createStorage({ url });
   await storage.ready();
   const sink = createRunSink(destination, storage, registry);
+  const accounts = accountsOf(config);
   const controller = new SyncController({
     registry,
     storage: {
@@ -157,17 +206,49 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       countRows: (source) => storage.countRows(source),
     },
     clients,
-    accounts: accountsOf(config),
+    accounts,
     ...(options.worker === undefined ? {} : { worker: options.worker }),
   });
+  const distributed = distributedSettings(config);
+  let taskQueue: TaskQueue | undefined;
+  let shared: Promise<RedisLimits> | undefined;
+  const queueUrl = typeof config.queue === 'string' ? config.queue : config.queue.url;
   return {
     loaded: options.loaded,
     registry,
     storage,
     controller,
-    secrets: [credentials.tushare?.token, credentials.ndl?.apiKey].filter(
-      (s): s is string => s !== undefined,
-    ),
+    sink,
+    clients,
+    accounts,
+    distributed,
+    taskQueue() {
+      if (distributed === undefined)
+        throw new DsyncError('E_CONFIG', `No task queue: ${file} has no distributed key.`);
+      taskQueue ??= createRabbitTaskQueue({
+        url: distributed.tasks.url,
+        queue: distributed.tasks.queue,
+        connectionName: 'dsync',
+      });
+      return taskQueue;
+    },
+    sharedLimits() {
+      if (distributed === undefined)
+        return Promise.reject(
+          new DsyncError('E_CONFIG', `No shared limits: ${file} has no distributed key.`),
+        );
+      shared ??= connectRedis(distributed);
+      return shared;
+    },
+    // URLs stand for their passwords (redactText hides a URL's password, wherever it shows).
+    secrets: [
+      credentials.tushare?.token,
+      credentials.ndl?.apiKey,
+      url,
+      queueUrl,
+      distributed?.redis,
+      distributed?.tasks.url,
+    ].filter((s): s is string => s !== undefined && s !== 'memory'),
     requireCredentials(sources) {
       for (const source of sources) {
         if (credentials[source.provider] !== undefined) continue;
@@ -184,6 +265,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     baseUrlOf: (provider) =>
       redactUrl(config.accounts[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider]),
     async close() {
+      await taskQueue?.close();
+      const limits = await shared?.catch(() => undefined);
+      await limits?.close();
       await sink.close();
       if (sink !== storage) await storage.close();
     },
