@@ -66,32 +66,51 @@ class InCodeMigrations implements Knex.MigrationSource<string> {
   }
 }
 
-/** How often a migration that lost a race with another process's is tried again. */
-const MIGRATION_ATTEMPTS = 10;
+/** How long a process waits for another one migrating the same database. */
+const MIGRATION_WAIT_SECONDS = 120;
+
+/** PostgreSQL's advisory lock key for migrating the ledger (per database): "dsyn". */
+const PG_MIGRATION_LOCK = 0x6473796e;
+
+const migrate = (knex: Knex) =>
+  knex.migrate.latest({
+    migrationSource: new InCodeMigrations(),
+    tableName: 'dsync_migrations',
+  });
 
 /**
- * What a process sees when another one migrates the same database at the same moment: Knex
- * creates its own two tables (and the lock row) before taking its lock, so the loser of that
- * race fails to create them (`already exists`, or PostgreSQL's duplicate type key), or finds
- * the lock taken.
- */
-const LOST_RACE = /already exists|duplicate key|Duplicate entry|already locked/i;
-
-/**
- * Brings dsync's tables to the latest version. Processes of a deployment that start together
- * on an empty database race to migrate it: the loser waits and looks again, and finds it done.
+ * Brings dsync's tables to the latest version, one process at a time. Processes of a
+ * deployment that start together on an empty database would otherwise race inside Knex,
+ * which creates its own migration tables and the row of its lock before taking that lock:
+ * the losers fail on `already exists`, and two lock rows leave the lock unobtainable for
+ * good ("Migration table is already locked"). A database lock held in a transaction of its
+ * own (PostgreSQL's advisory lock, MySQL's named lock) serializes them: the next one finds
+ * the work done.
  */
 export async function migrateLedger(knex: Knex): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await knex.migrate.latest({
-        migrationSource: new InCodeMigrations(),
-        tableName: 'dsync_migrations',
-      });
-      return;
-    } catch (error) {
-      if (attempt >= MIGRATION_ATTEMPTS || !LOST_RACE.test((error as Error).message)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));
-    }
-  }
+  const { dialect } = knex.client as { dialect?: string };
+  if (dialect === 'postgresql')
+    return knex.transaction(async (trx) => {
+      await trx.raw(`set local lock_timeout = '${MIGRATION_WAIT_SECONDS}s'`);
+      await trx.raw('select pg_advisory_xact_lock(?)', [PG_MIGRATION_LOCK]);
+      await migrate(knex);
+    });
+  if (dialect === 'mysql')
+    return knex.transaction(async (trx) => {
+      const name = "concat('dsync_migrations:', database())";
+      const [rows] = (await trx.raw(`select get_lock(${name}, ?) as got`, [
+        MIGRATION_WAIT_SECONDS,
+      ])) as [{ got: number | null }[]];
+      if (rows[0]?.got !== 1)
+        throw new Error(
+          `another process has been migrating the ledger for ${MIGRATION_WAIT_SECONDS} s`,
+        );
+      try {
+        await migrate(knex);
+      } finally {
+        await trx.raw(`select release_lock(${name})`);
+      }
+    });
+  // SQLite: one process at a time already (its file lock).
+  await migrate(knex);
 }
