@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
+import { builtInCatalog } from '@dsync/datasource';
 import { consume } from '@dsync/storage-adapters';
 import { FetchWorker } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { plural } from '../output/progress-format.js';
+import { configuredIds } from '../runtime/sources.js';
 import { positiveInt } from './options.js';
 
 interface WorkerFlags {
@@ -69,8 +71,15 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
       `dsync worker --fetch needs distributed mode: set distributed: { redis: redis://host:6379 } in ${path ?? 'the config file'} (see docs/deployment.md).`,
     );
   const name = flags.name ?? `${hostname()}:${process.pid}`;
-  const runtime = await context.runtime({ worker: name });
-  runtime.requireCredentials(runtime.registry.list());
+  // Every catalog source besides the configured ones: `dsync sync <catalog id>` queues tasks
+  // of sources the config need not list, and a task of a source unknown here would wait forever.
+  const runtime = await context.runtime({ worker: name, ids: [...builtInCatalog().keys()] });
+  const configured = new Set(configuredIds(config.sources));
+  runtime.requireCredentials(runtime.registry.list().filter((s) => configured.has(s.id)));
+  if (Object.keys(runtime.clients).length === 0)
+    throw new UsageError(
+      'dsync worker --fetch needs an account to fetch with: export TUSHARE_TOKEN (or NDL_API_KEY), or set accounts in the config file.',
+    );
   const logger = await context.logger();
   const shared = await runtime.sharedLimits();
   const queue = runtime.taskQueue();
