@@ -18,6 +18,7 @@ import {
   projectDb,
   psql,
   start,
+  startInTerminal,
   storedDaily,
   TOKEN,
   TOKEN_ENV,
@@ -382,6 +383,26 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     );
     const finished = await stopAll([...fetchers, data]);
     noSecrets(d, [stopped, ...finished]);
+  });
+
+  it('shows the queued run as a live display at a terminal, from the ledger', async () => {
+    const d = await deployment({ perMinute: 10_000 }, { perMinute: 1_200 });
+    const { data, fetchers } = await startWorkers(d, 1);
+    const { code, stdout } = await startInTerminal(
+      d.dir,
+      ['sync', 'tushare.daily', ...RANGE],
+      TOKEN_ENV,
+    ).done;
+    expect(code).toBe(0);
+    const frames = stdout.split('\r\u001b[0J').slice(1);
+    expect(frames.length).toBeGreaterThan(2);
+    const rows = truthKeys().length;
+    const last = (frames.at(-1) as string).split('\r\n');
+    expect(last[0]).toMatch(
+      new RegExp(`^tushare\\.daily  \\[#{10}\\]  ${DAYS}/${DAYS} req  ${rows} rows  done in `),
+    );
+    expect(stdout).toContain(`tushare.daily: ${DAYS} of ${DAYS} tasks settled by 1 fetch worker`);
+    await stopAll([...fetchers, data]);
   });
 
   it('refuses distributed mode over SQLite, naming the key and why (exit 2)', async () => {
