@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createRabbitTaskQueue, type RabbitTaskQueue } from '@dsync/storage-adapters';
+import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
 import { createTushareClient } from '../src/clients/tushare-client.js';
@@ -150,6 +151,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it('a daily limit one worker hears stops them all, and the rest waits on the queue and in the ledger', async () => {
+    await clearOfDayEnd(); // its quota counts fall in one provider day
     h = await harness(['tushare.daily'], {
       sandbox: {
         accounts: [
@@ -210,5 +212,37 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     expect(stop).toMatch(/^\d{4}-\d\d-\d\dT16:00:00.000Z$/);
     // Each worker said it paused, and until when: the account's stop.
     expect(Object.fromEntries(pauses)).toEqual({ w1: stop, w2: stop, w3: stop });
+  });
+
+  it('closes a queued run as failed once what is left failed for good', async () => {
+    // An account without the daily interface: every daily task is refused for good (no permission).
+    h = await harness(['tushare.daily'], {
+      sandbox: {
+        accounts: [
+          {
+            token: 'engine-test-token-0123456789',
+            tier: { perMinute: 1_000, apis: ['trade_cal'] },
+          },
+        ],
+      },
+    });
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
+    const limits: AccountLimits = {
+      windows: [{ limit: 1_000, windowMs: 1_000 }],
+      maxConcurrent: 2,
+      perInterface: true,
+    };
+    const worker = await startWorker(h, names, 'w1', limits);
+    const harnessed = h;
+    expect(await until(() => harnessed.controller.settleQueued(enqueued.runId, RANGE))).toBe(
+      'failed',
+    );
+    expect(worker.stats.failed).toBe(openDays);
+    const run = await h.storage.checkpoints.getRun(enqueued.runId);
+    expect(run).toMatchObject({ status: 'failed', reason: { code: 'E_PERMISSION' } });
+    expect((await h.storage.checkpoints.getSourceState('tushare.daily')).cursor).toBeUndefined();
   });
 });

@@ -145,8 +145,6 @@ async function follow(
         if (ending === 'done' || ending === 'failed') return { kind: ending };
         if (ending !== undefined) return { kind: 'failed' };
         const left = now.filter((s) => s.left > 0);
-        // What is left failed for good: no worker will take it again.
-        if (left.length > 0 && left.every((s) => s.left === s.failed)) return { kind: 'failed' };
         for (const scope of scopes) {
           const resumeAt = await shared.stoppedUntil(scope);
           if (resumeAt !== undefined && left.length > 0)

@@ -232,8 +232,11 @@ export class SyncController {
     const run = await checkpoints.getRun(runId);
     if (run === undefined) throw new DsyncError('E_NO_RUN', `No run ${runId} in the ledger.`);
     if (run.status !== 'running') return run.status;
+    // Failed tasks are unfinished for the ledger, yet no worker takes them again: only pending or running ones wait.
     for (const id of run.sourceIds)
-      if ((await checkpoints.unfinishedTasks(id, { limit: 1 })).length > 0) return undefined;
+      for (const status of ['pending', 'running'] as const)
+        if ((await checkpoints.listTasks({ sourceId: id, status, limit: 1 })).length > 0)
+          return undefined;
     const [failed] = await checkpoints.listTasks({ runId, status: 'failed', limit: 1 });
     if (failed !== undefined) {
       await checkpoints.finishRun(runId, 'failed', failed.lastError);
