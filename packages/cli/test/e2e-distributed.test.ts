@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DataSourceRegistry } from '@dsync/datasource';
 import {
+  clearOfDayEnd,
   Market,
   startTushareSandbox,
   type MarketOptions,
@@ -269,6 +270,7 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
   });
 
   it('a daily limit one worker hears stops them all: sync exits 3 naming the reset, the rest waits in the ledger', async () => {
+    await clearOfDayEnd(); // its quota counts fall in one provider day
     const PER_DAY = 15;
     const d = await deployment({ perMinute: 10_000, perDay: PER_DAY }, { perMinute: 6_000 });
     const { data, fetchers } = await startWorkers(d, 3, ['--prefetch', '2']);

@@ -18,6 +18,7 @@ export {
 export { TUSHARE_TIERS, type TushareTier, type TushareTierName } from './tushare/tiers.js';
 export { groundTruth, type GroundTruth, type Row } from './ground-truth.js';
 export { storedTruth } from './stored-truth.js';
+export { clearOfDayEnd } from './day-end.js';
 export {
   ndlDatasetRows,
   NdlError,

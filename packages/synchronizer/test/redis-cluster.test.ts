@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type KnexStorage } from '@dsync/storage-adapters';
 import Bottleneck from 'bottleneck';
+import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
 import { AccountLimiter, QuotaExhaustedError, type AccountLimits } from '../src/index.js';
 import { recoverOnRedis7, RedisLimits } from '../src/limits/redis-cluster.js';
@@ -170,6 +171,7 @@ describe('Bottleneck 2.19.5 on Redis 7: the faults, proven, and the workarounds'
 
 describe('AccountLimiter shared through Redis by several processes', () => {
   it('holds one rate window across three processes and counts the day once', async () => {
+    await clearOfDayEnd(); // its quota counts fall in one provider day
     const limits: AccountLimits = {
       windows: [{ limit: 10, windowMs: 1_000 }],
       maxConcurrent: 4,
@@ -194,6 +196,7 @@ describe('AccountLimiter shared through Redis by several processes', () => {
   });
 
   it('spends a daily quota exactly once across processes, then refuses everywhere', async () => {
+    await clearOfDayEnd(); // its quota counts fall in one provider day
     const limits: AccountLimits = { windows: [{ limit: 1_000, windowMs: 1_000 }], perDay: 20 };
     const limiters = await Promise.all([1, 2, 3].map(() => processLimiter(limits)));
     const calls = Array.from({ length: 30 }, (_, i) =>
