@@ -102,6 +102,8 @@ export {
 } from './ports/ledger.js';
 export type { Sink, TaskCompletion, TransactionalSink } from './ports/sink.js';
 export type { CheckpointStore, TaskUpdate } from './ports/checkpoint-store.js';
+/** `['sources', 3, 'type']` → `sources[3].type`: the key path error messages name. */
+export { formatPath } from './schema/issues.js';
 export type { QueuedTask, TaskConsumer, TaskDelivery, TaskQueue } from './ports/task-queue.js';
 export type {
   ArgContext,

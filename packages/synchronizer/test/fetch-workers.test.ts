@@ -82,6 +82,13 @@ async function startWorker(
   return fetcher;
 }
 
+/** Tushare-like limits: `limit` calls a second per interface, `maxConcurrent` in flight. */
+const perSecond = (limit: number, maxConcurrent: number): AccountLimits => ({
+  windows: [{ limit, windowMs: 1_000 }],
+  maxConcurrent,
+  perInterface: true,
+});
+
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await probe();
@@ -104,11 +111,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     });
     const names = deployment();
     const queue = openQueue(names.queue);
-    const limits: AccountLimits = {
-      windows: [{ limit: 30, windowMs: 1_000 }],
-      maxConcurrent: 4,
-      perInterface: true,
-    };
+    const limits = perSecond(30, 4);
     const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
     const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
     expect(enqueued.status).toBe('running');
@@ -166,11 +169,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     const queue = openQueue(names.queue);
     const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
     const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
-    const limits: AccountLimits = {
-      windows: [{ limit: 1_000, windowMs: 1_000 }],
-      maxConcurrent: 2,
-      perInterface: true,
-    };
+    const limits = perSecond(1_000, 2);
     const harnessed = h;
     const pauses = new Map<string, string>();
     const workers = await Promise.all(
@@ -230,11 +229,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     const queue = openQueue(names.queue);
     const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
     const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
-    const limits: AccountLimits = {
-      windows: [{ limit: 1_000, windowMs: 1_000 }],
-      maxConcurrent: 2,
-      perInterface: true,
-    };
+    const limits = perSecond(1_000, 2);
     const worker = await startWorker(h, names, 'w1', limits);
     const harnessed = h;
     expect(await until(() => harnessed.controller.settleQueued(enqueued.runId, RANGE))).toBe(

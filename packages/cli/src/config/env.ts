@@ -1,7 +1,8 @@
 import dotenv from 'dotenv';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, formatKeyPath, type ConfigIssue } from './schema.js';
+import { formatPath } from '@dsync/datasource';
+import { ConfigError, type ConfigIssue } from './schema.js';
 
 /**
  * Environment variables in config values, so that credentials stay out of the file:
@@ -64,7 +65,7 @@ function interpolate(
   env: Env,
   issues: ConfigIssue[],
 ): string {
-  const where = path.length === 0 ? {} : { keyPath: formatKeyPath(path) };
+  const where = path.length === 0 ? {} : { keyPath: formatPath(path) };
   return text.replace(REFERENCE, (match, inner: string | undefined) => {
     if (match === '$${') return '${';
     const reference = inner === undefined ? null : NAME_AND_FALLBACK.exec(inner);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
+import { formatPath } from '@dsync/datasource';
 import { redactText } from '@dsync/storage-adapters';
 import { parseDocument } from 'yaml';
 import { interpolateEnv, mergeEnv, readDotenv } from './env.js';
@@ -7,7 +8,6 @@ import {
   ConfigError,
   configSchema,
   describeIssues,
-  formatKeyPath,
   type ConfigIssue,
   type DsyncConfig,
 } from './schema.js';
@@ -220,7 +220,7 @@ function validate(document: unknown, file: string | undefined): DsyncConfig {
   // The messages echo only harmless values, but a credential must never reach a terminal or a log.
   const secrets = secretsIn(document);
   const issues: ConfigIssue[] = describeIssues(result.error.issues).map(({ path, message }) => ({
-    ...(path.length === 0 ? {} : { keyPath: formatKeyPath(path) }),
+    ...(path.length === 0 ? {} : { keyPath: formatPath(path) }),
     message: hideSecrets(message, secrets),
   }));
   throw new ConfigError(file, issues);

@@ -268,18 +268,6 @@ function issueLine(file: string | undefined, issue: ConfigIssue): string {
   return [file, where, issue.message].filter((part) => part !== undefined).join(': ');
 }
 
-/** `['sources', 2, 'extends']` → `sources[2].extends`; keys that are not identifiers in brackets. */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part))
-      out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out;
-}
-
 const EXPECTED: Readonly<Record<string, string>> = {
   string: 'a string',
   number: 'a number',
