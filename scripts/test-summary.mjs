@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Adds up the jest results every package wrote (test-output/jest-results.json) and prints
+// Adds up the jest results every package wrote (test-output/jest-results.json, and the cli's
+// reliability suite: test-output/reliability-results.json) and prints
 // one closing line, `Tests: N passed, N failed`, so a CI log says at a glance what ran.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +16,18 @@ for (const pkg of readdirSync(root)) {
     missing.push(pkg);
     continue;
   }
-  const result = JSON.parse(readFileSync(file, 'utf8'));
-  passed += result.numPassedTests;
-  failed += result.numFailedTests;
-  skipped += result.numPendingTests + result.numTodoTests;
-  console.log(`  ${pkg}: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+  const reliability = join(root, pkg, 'test-output', 'reliability-results.json');
+  for (const [name, path] of [
+    [pkg, file],
+    [`${pkg} reliability`, reliability],
+  ]) {
+    if (path === reliability && !existsSync(path)) continue;
+    const result = JSON.parse(readFileSync(path, 'utf8'));
+    passed += result.numPassedTests;
+    failed += result.numFailedTests;
+    skipped += result.numPendingTests + result.numTodoTests;
+    console.log(`  ${name}: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+  }
 }
 if (missing.length > 0) console.log(`  no results from: ${missing.join(', ')}`);
 console.log(
