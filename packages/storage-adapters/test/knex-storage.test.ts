@@ -26,6 +26,40 @@ const COLUMN_TYPES: Record<Dialect, Record<string, RegExp>> = {
   },
 };
 
+/** The primary key's columns in the order of its index, as the database reports them. */
+async function primaryKeyColumns(
+  dialect: Dialect,
+  storage: KnexStorage,
+  table: string,
+): Promise<string[]> {
+  const { knex } = storage;
+  if (dialect === 'sqlite') {
+    const indexes = await knex.raw<{ name: string; origin: string }[]>(
+      `pragma index_list('${table}')`,
+    );
+    const pk = indexes.find((i) => i.origin === 'pk')?.name as string;
+    const info = await knex.raw<{ name: string }[]>(`pragma index_info('${pk}')`);
+    return info.map((c) => c.name);
+  }
+  if (dialect === 'postgres') {
+    const { rows } = await knex.raw<{ rows: { name: string }[] }>(
+      `select a.attname as name from pg_index i
+         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+       where i.indrelid = ?::regclass and i.indisprimary
+       order by array_position(i.indkey, a.attnum)`,
+      [table],
+    );
+    return rows.map((r) => r.name);
+  }
+  const [rows = []] = await knex.raw<{ name: string }[][]>(
+    `select column_name as name from information_schema.statistics
+     where table_schema = database() and table_name = ? and index_name = 'PRIMARY'
+     order by seq_in_index`,
+    [table],
+  );
+  return rows.map((r) => r.name);
+}
+
 describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
   let db: TestDatabase;
   let storage: KnexStorage;
@@ -107,6 +141,57 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
       { ts_code: 'A', trade_date: '2024-01-02', close: '9.7', vol: 160 },
       { ts_code: 'B', trade_date: '2024-01-02', close: '7.1', vol: 200 },
     ]);
+  });
+
+  it('builds the key index in arrival order: the column a request fixes first; upserts and reads keep the declared key', async () => {
+    const bars = {
+      provider: 'tushare',
+      api: 'daily',
+      fields: BARS.fields,
+      primaryKey: BARS.primaryKey,
+    } as const;
+    const declared = defineDataSource({ ...bars, id: 'test.bars_declared' });
+    const byDay = defineDataSource({
+      ...bars,
+      id: 'test.bars_by_day',
+      args: { kind: 'trade-calendar', param: 'trade_date' },
+    });
+    const bySymbol = defineDataSource({
+      ...bars,
+      id: 'test.bars_by_symbol',
+      args: { kind: 'fan-out', param: 'ts_code', keys: { source: 'test.stocks', field: 'code' } },
+    });
+    const columns = ['ts_code', 'trade_date', 'close', 'vol'];
+    for (const [source, order] of [
+      [declared, ['ts_code', 'trade_date']],
+      [byDay, ['trade_date', 'ts_code']],
+      [bySymbol, ['ts_code', 'trade_date']],
+    ] as const) {
+      await storage.ensureTable(source);
+      expect([source.id, await primaryKeyColumns(dialect, storage, source.storage.table)]).toEqual([
+        source.id,
+        order,
+      ]);
+      await storage.write(
+        batch(source.id, columns, [
+          ['B', '20240103', '7.2', 1],
+          ['A', '20240103', '9.5', 2],
+        ]),
+        source,
+      );
+      await storage.write(
+        batch(source.id, columns, [
+          ['B', '20240102', '7.1', 3],
+          ['A', '20240103', '9.6', 4],
+        ]),
+        source,
+      );
+      expect(await storage.readRows(source)).toEqual([
+        { ts_code: 'A', trade_date: '2024-01-03', close: '9.6', vol: 4 },
+        { ts_code: 'B', trade_date: '2024-01-02', close: '7.1', vol: 3 },
+        { ts_code: 'B', trade_date: '2024-01-03', close: '7.2', vol: 1 },
+      ]);
+    }
   });
 
   it('appends in append mode', async () => {
