@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { report } from '../../../bench/report.mjs';
 
 const quick = process.argv.includes('--quick');
 const duration = quick ? 1 : 4;
@@ -87,3 +88,28 @@ for (const r of rows) {
 console.log(
   `| peak RSS serving a ${market.symbols}-symbol market ${market.start}..${market.end} | ${baseMemory.peakMb.toFixed(0)} MB | ${sandboxMemory.peakMb.toFixed(0)} MB | ${(sandboxMemory.peakMb / baseMemory.peakMb).toFixed(2)} |`,
 );
+
+report('sandbox', {
+  title: `sandbox: answers and memory against a plain node:http server sending the same bytes (${connections} connections, ${duration} s each)`,
+  quick,
+  figures: [
+    ...rows.map((r) => ({
+      measure: `requests/s, ${r.scenario}`,
+      unit: 'req/s',
+      value: r.sandbox,
+      baseline: 'node:http sending the same bytes',
+      baselineValue: r.baseline,
+      ratio: r.sandbox / r.baseline,
+      details: { connections, durationS: duration },
+    })),
+    {
+      measure: `peak RSS serving a ${market.symbols}-symbol market ${market.start}..${market.end}`,
+      unit: 'MB',
+      value: sandboxMemory.peakMb,
+      baseline: 'node:http holding one answer',
+      baselineValue: baseMemory.peakMb,
+      ratio: sandboxMemory.peakMb / baseMemory.peakMb,
+      details: { market },
+    },
+  ],
+});

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { connect } from 'amqplib';
 import { builtInCatalog } from '@dsync/datasource';
 import { consume, createRabbitSink, createStorage } from '@dsync/storage-adapters';
+import { report } from '../../../bench/report.mjs';
 
 const quick = process.argv.includes('--quick');
 const TOTAL = quick ? 20_000 : 100_000;
@@ -212,3 +213,18 @@ for (const [target, baseline, raw, ours] of results) {
     `| ${target} | ${baseline} | ${Math.round(raw).toLocaleString('en')} | ${Math.round(ours).toLocaleString('en')} | ${(ours / raw).toFixed(2)} |`,
   );
 }
+
+// No stated target for these ratios: they are reported as measured.
+report('storage', {
+  title: `storage: rows/s of tushare.daily upserts through the adapters against raw drivers (${TOTAL.toLocaleString('en')} rows in pages of ${BATCH.toLocaleString('en')})`,
+  quick,
+  figures: results.map(([target, baseline, raw, ours]) => ({
+    measure: `${target}: upsert rows/s`,
+    unit: 'rows/s',
+    value: ours,
+    baseline,
+    baselineValue: raw,
+    ratio: ours / raw,
+    details: { rows: TOTAL, pageRows: BATCH },
+  })),
+});
