@@ -65,8 +65,6 @@ export type TaskVerdict =
 export interface TaskHooks {
   /** The request leaves (the limits let it): counted as a call. */
   onRequest?(): void;
-  /** The answer is in (or the request never left): the request slot is free. */
-  onAnswered?(): void;
   /** Called before anything is awaited on a stop, so that no other request leaves after it. */
   onStop?(verdict: Extract<TaskVerdict, { kind: 'stop' }>): void;
 }
@@ -274,10 +272,6 @@ export async function runTask(
       return { kind: 'abandoned' };
     }
     throw error;
-  } finally {
-    // The request slot frees as soon as the answer is in: the next request need not wait
-    // for this one's rows to be stored.
-    hooks.onAnswered?.();
   }
   for (const quota of limiter.snapshot()) events.emit({ type: 'quota', ...quota });
   const decision = decide(result.outcome, { attempt: task.attempt }, policy);

@@ -79,10 +79,12 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const waiting: Task[] = [];
-  /** Tasks started and not yet settled: fetching, or storing what they fetched. */
+  /**
+   * Tasks started and not yet settled, fetching or storing what they fetched: at most
+   * `maxConcurrent`, so a process killed at any moment leaves at most that many requests for
+   * the next run to repeat (a task's slot is free only once its rows are stored).
+   */
   const inFlight = new Set<Promise<void>>();
-  /** Of those, the ones whose request is queued or on the wire: at most `maxConcurrent`. */
-  let fetching = 0;
   /** Wakes the scheduling loop when it waits; a task calls it when it leaves a phase. */
   let nudge: (() => void) | undefined;
   const wakeLoop = () => nudge?.();
@@ -171,10 +173,6 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   };
   const hooks: TaskHooks = {
     onRequest: () => void requests++,
-    onAnswered: () => {
-      fetching--;
-      wakeLoop();
-    },
     onStop: (verdict) => halt(verdict.status, verdict.error, verdict.resumeAfter),
   };
 
@@ -203,7 +201,6 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   };
 
   const start = (task: Task) => {
-    fetching++;
     const promise: Promise<void> = run(task)
       .catch((error: unknown) => halt('failed', failureOf(error)))
       .finally(() => {
@@ -212,8 +209,7 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
       });
     inFlight.add(promise);
   };
-  // Stored-but-not-yet-durable tasks are bounded too, so a slow sink slows the requests.
-  const canStart = () => fetching < maxConcurrent && inFlight.size < maxConcurrent * 2;
+  const canStart = () => inFlight.size < maxConcurrent;
 
   /** Starts tasks as slots free and cool-downs end, until every task has settled or the run stops. */
   const schedule = async (): Promise<void> => {
