@@ -213,7 +213,7 @@ describe('SyncController against the Tushare replica', () => {
     expect([...new Set(stored)]).toEqual(['2024-01-02', '2024-01-04']);
   });
 
-  it('retries timeouts, then stops with the task pending', async () => {
+  it('retries timeouts, then stops with the task pending; the next run retries it afresh', async () => {
     h = await harness(['tushare.trade_cal'], {
       sandbox: { faults: { rate: 1, kinds: ['hang'] } },
       controller: { policy: { maxAttempts: 3, retryBaseMs: 10 } },
@@ -232,6 +232,14 @@ describe('SyncController against the Tushare replica', () => {
       'E_TIMEOUT',
     ]);
     expect(h.sandbox.counters().total.faulted).toBe(3);
+    // The next run gives the task a fresh budget: three more attempts, not one.
+    const again = await h.controller.sync({
+      ids: ['tushare.trade_cal'],
+      since: '2024-01-01',
+      until: '2024-01-31',
+    });
+    expect([again.status, again.reason?.code]).toEqual(['stopped', 'E_TIMEOUT']);
+    expect(h.sandbox.counters().total.faulted).toBe(6);
   });
 
   it('stores the ground truth through 30% faulty answers', async () => {

@@ -110,10 +110,12 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     stop.abort(new CancelledError(`The run stopped: ${error.message}`));
   };
 
-  // Tasks left unfinished by earlier runs (a crash, a stop, a page continuation) go first.
+  // Tasks left unfinished by earlier runs (a crash, a stop, a page continuation) go first,
+  // each with a fresh retry budget: a run stopped by an outage that spent a task's attempts
+  // would otherwise stop again at the task's first transient failure after "run again".
   const resumed = await checkpoints.unfinishedTasks(source.id);
   const resumedKeys = new Set(resumed.map((t) => t.key));
-  for (const t of resumed) waiting.push({ args: t.args, attempt: t.attempts, readyAt: 0 });
+  for (const t of resumed) waiting.push({ args: t.args, attempt: 0, readyAt: 0 });
   events.emit({ type: 'source-started', runId, sourceId: source.id, resumed: resumed.length });
 
   const iterator = options.args[Symbol.asyncIterator]();
