@@ -104,7 +104,8 @@ export function createContext(options: ContextOptions): CliContext {
     async close() {
       await Promise.allSettled(runtimes.map((r) => r.close()));
       // The log file gets what is buffered before the process exits.
-      if (logger !== undefined) await closeLogger(await logger).catch(() => undefined);
+      // A logger that never opened (a bad log file) has nothing to close: its error is reported.
+      if (logger !== undefined) await logger.then(closeLogger).catch(() => undefined);
     },
   };
 }

@@ -53,3 +53,4 @@ export {
   type QueueSinkStats,
 } from './queue/queue-sink.js';
 export { redactText, redactUrl } from './redact.js';
+export { makeDirectory, makeDirectorySync } from './make-directory.js';

@@ -29,7 +29,9 @@ const stoppedAtLimit = (result: RunResult): boolean =>
 export function exitCodeOfRun(result: RunResult): number {
   switch (result.status) {
     case 'done':
-      return EXIT_CODES.ok;
+      // A dropped request's data is missing (an answer dsync could not use, a request the
+      // API refused): a script must not read the run as complete.
+      return result.sources.some((s) => s.dropped > 0) ? EXIT_CODES.failure : EXIT_CODES.ok;
     case 'stopped':
       return stoppedAtLimit(result) ? EXIT_CODES.stoppedAtLimit : EXIT_CODES.failure;
     case 'cancelled':

@@ -1,6 +1,7 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { redactText } from '@dsync/storage-adapters';
+import { DsyncError } from '@dsync/datasource';
+import { makeDirectorySync, redactText } from '@dsync/storage-adapters';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**
@@ -89,8 +90,14 @@ interface FileDestination {
  * error rather than as an `error` event in the middle of a run.
  */
 function openFile(file: string): FileDestination {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'a');
+  let fd: number;
+  try {
+    makeDirectorySync(dirname(file));
+    fd = openSync(file, 'a');
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new DsyncError('E_LOG_FILE', `cannot open the log file ${file}: ${why}`);
+  }
   const destination = pino.destination({ dest: fd, sync: false });
   let reported = false;
   // A full disk must not kill the sync it logs: say so once, and go on without the log.

@@ -1,4 +1,4 @@
-import { DataSourceRegistry, type SourceEntry } from '@dsync/datasource';
+import { DataSourceRegistry, UnknownSourceError, type SourceEntry } from '@dsync/datasource';
 
 /** Keys of a source's `sync` policy that a config entry may also give at its top level. */
 const SYNC_SHORTHANDS = ['since', 'schedule', 'freshness', 'timezone', 'availableAfter'] as const;
@@ -49,5 +49,16 @@ export function loadRegistry(
   const normalized = entries.map(normalizeEntry);
   const configured = new Set(normalized.map(entryId));
   const extra = named.filter((id) => !configured.has(id));
-  return DataSourceRegistry.load([...normalized, ...extra]);
+  try {
+    return DataSourceRegistry.load([...normalized, ...extra]);
+  } catch (error) {
+    // The registry counts the named ids as entries after the config's: `sources[3]` would
+    // send the user to a config line that does not exist.
+    const index = /^sources\[(\d+)\]$/.exec(
+      error instanceof UnknownSourceError ? (error.referencedBy ?? '') : '',
+    )?.[1];
+    if (index === undefined || Number(index) < normalized.length) throw error;
+    const { sourceId, suggestions } = error as UnknownSourceError;
+    throw new UnknownSourceError(sourceId, suggestions, 'the command line');
+  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { dirname, join } from 'node:path';
 
 /** Temp files start with a dot and end in `.tmp`, so a reader listing a folder can skip them. */
@@ -40,7 +41,7 @@ function parentsToSync(dir: string, created: string | undefined): string[] {
  * so the rename itself survives a crash. On failure the temp file is removed.
  */
 export async function writeFileAtomic(dir: string, name: string, data: Uint8Array): Promise<void> {
-  const created = await mkdir(dir, { recursive: true });
+  const created = await makeDirectory(dir);
   // Random, so concurrent writes of one batch never share a temp file; the last rename wins
   // and every candidate holds the same rows.
   const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);

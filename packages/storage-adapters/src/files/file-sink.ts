@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { DsyncError, type DataSource, type RecordBatch, type Sink } from '@dsync/datasource';
 import { StorageError } from '../errors.js';
@@ -123,7 +123,7 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     async ready() {
       if (closed) throw closedError();
       try {
-        await mkdir(root, { recursive: true });
+        await makeDirectory(root);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         throw new StorageError(name, `cannot create the root folder: ${why}`, { cause: error });

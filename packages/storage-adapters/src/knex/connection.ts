@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { dirname, resolve } from 'node:path';
 import { DsyncError } from '@dsync/datasource';
 import knex, { type Knex } from 'knex';
+import { StorageError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { DIALECTS, type Dialect } from './dialect.js';
 
@@ -60,7 +61,17 @@ export async function openConnection(url: string): Promise<Connection> {
   if (dialect.name === 'sqlite') {
     const filename = url.replace(/^(sqlite|file):(\/\/)?/i, '') || ':memory:';
     // A new database in a folder that does not exist yet: make the folder, as a file sink does.
-    if (filename !== ':memory:') await mkdir(dirname(resolve(filename)), { recursive: true });
+    if (filename !== ':memory:') {
+      const folder = dirname(resolve(filename));
+      try {
+        await makeDirectory(folder);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new StorageError(target, `cannot create the database's folder ${folder}: ${why}`, {
+          cause: error,
+        });
+      }
+    }
     config = {
       client: dialect.client,
       connection: { filename },
