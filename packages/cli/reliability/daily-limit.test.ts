@@ -135,14 +135,16 @@ describe(`the daily limit: ${PER_DAY} calls a day for ${days} open days`, () => 
       expect(first.throttled).toBeLessThanOrEqual(MAX_CONCURRENT);
       expect(await expectStoredDoneDays(scan, dir)).toBe(PER_DAY);
 
-      // The same day again: the provider's refusal is not remembered between runs, so the run
-      // asks again, is refused at once, and stops the same way with nothing more served.
+      // The same day again: the provider's refusal is kept in the ledger, so the run stops
+      // before calling, naming the same reset.
       const again = await syncOnDay(scan, dir, sandbox, ahead);
       expect(again.result.code).toBe(3);
-      expect(again.result.stdout.trimEnd().split('\n').at(-1)).toBe(stoppedLine(ahead));
-      expect(again.served).toBe(0);
-      expect(again.throttled).toBeGreaterThanOrEqual(1);
-      expect(again.throttled).toBeLessThanOrEqual(MAX_CONCURRENT);
+      expect(again.result.stdout.trimEnd().split('\n').at(-1)).toBe(
+        `Stopped at a limit: The daily quota of tushare:default:daily is spent; it resets at ` +
+          `${nextShanghaiMidnight(Date.now() + ahead * DAY_MS)}. ` +
+          `Run again after ${nextShanghaiMidnight(Date.now() + ahead * DAY_MS)} to resume.`,
+      );
+      expect([again.served, again.throttled]).toEqual([0, 0]);
       expect(await expectStoredDoneDays(scan, dir)).toBe(PER_DAY);
 
       let stored = PER_DAY;

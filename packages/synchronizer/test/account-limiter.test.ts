@@ -95,4 +95,46 @@ describe('AccountLimiter', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect((await storage.checkpoints.getQuotaUsage('acct', today())).used).toBe(5);
   });
+
+  it('remembers a provider’s daily stop across limiters: the next run does not call before the reset', async () => {
+    const resetsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const limiter = limiterWith({ windows: [], perInterface: true });
+    await limiter.schedule('daily', () => Promise.resolve());
+    await limiter.exhaust('daily', resetsAt);
+    await limiter.stop();
+
+    const next = limiterWith({ windows: [], perInterface: true });
+    let called = 0;
+    const refused = next.schedule('daily', () => Promise.resolve(called++));
+    await expect(refused).rejects.toMatchObject({ name: 'QuotaExhaustedError', resetsAt });
+    // Another interface of the account is not stopped.
+    await next.schedule('weekly', () => Promise.resolve(called++));
+    await next.stop();
+    expect(called).toBe(1);
+    expect(await storage.checkpoints.getQuotaUsage('acct:daily', today())).toMatchObject({
+      used: 1,
+      spentUntil: resetsAt,
+    });
+  });
+
+  it('neither runs nor counts a call whose run was cancelled while it waited', async () => {
+    const limiter = limiterWith({ windows: [{ limit: 1, windowMs: 60_000 }] });
+    const cancel = new AbortController();
+    await limiter.schedule('daily', () => Promise.resolve(), cancel.signal);
+    let ran = false;
+    const waiting = limiter.schedule('daily', () => Promise.resolve((ran = true)), cancel.signal);
+    cancel.abort();
+    // The window refills only after a minute: stopping the limiter drops the job if it is still queued.
+    const outcome = await Promise.race([
+      waiting.then(
+        () => 'ran',
+        (error: Error) => error.name,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('waiting'), 100)),
+    ]);
+    await limiter.stop();
+    expect([outcome, ran]).toEqual(['waiting', false]);
+    expect((await storage.checkpoints.getQuotaUsage('acct', today())).used).toBe(1);
+    expect(limiter.snapshot()).toEqual([{ scope: 'acct', day: today(), used: 1, left: undefined }]);
+  });
 });

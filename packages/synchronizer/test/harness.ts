@@ -42,10 +42,17 @@ export async function harness(
     timeoutMs?: number;
     /** The sandbox's compressed "minute", for the client's cool-downs. */
     rateWindowMs?: number;
+    /** One clock for the sandbox, the client and the controller's quota days. @default Date.now */
+    clock?: () => number;
   } = {},
 ): Promise<Harness> {
   const market = new Market(MARKET);
-  const sandbox = await startTushareSandbox({ market, ...options.sandbox });
+  const { clock } = options;
+  const sandbox = await startTushareSandbox({
+    market,
+    ...options.sandbox,
+    ...(clock === undefined ? {} : { now: clock }),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'dsync-engine-'));
   const storage = createStorage({ url: `sqlite:${join(dir, 'dsync.db')}` });
   await storage.ready();
@@ -55,6 +62,7 @@ export async function harness(
     baseUrl: sandbox.url,
     timeoutMs: options.timeoutMs ?? 5_000,
     ...(options.rateWindowMs === undefined ? {} : { rateWindowMs: options.rateWindowMs }),
+    ...(clock === undefined ? {} : { now: () => new Date(clock()) }),
   });
   const controller = new SyncController({
     registry,
@@ -75,6 +83,7 @@ export async function harness(
         },
       },
     },
+    ...(clock === undefined ? {} : { clock }),
     ...options.controller,
   });
   const source = (id: string): DataSource => registry.get(id);

@@ -163,8 +163,8 @@ describe('SyncController against the Tushare replica', () => {
             tier: { perMinute: 1000, perDay: 30, apis: 'all' },
           },
         ],
-        now: () => day,
       },
+      clock: () => day,
     });
     const first = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
     expect(first.status).toBe('stopped');
@@ -184,7 +184,7 @@ describe('SyncController against the Tushare replica', () => {
       if (e.type === 'task-started' && e.sourceId === 'tushare.daily') fetched.push(e.key);
     });
     const second = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
-    expect(second.status).toBe('done');
+    expect([second.status, second.reason]).toEqual(['done', undefined]);
     const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
     // Every open day fetched once over both runs: the second run asks only for what the first did not store.
     // (Not the sandbox's served count: a request cut off by the stop may reach it after the day turns.)
@@ -293,7 +293,7 @@ describe('SyncController against the Tushare replica', () => {
     expect(first.status).toBe('cancelled');
     const servedFirst = h.sandbox.counters().byApi['daily']?.served ?? 0;
     const second = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
-    expect(second.status).toBe('done');
+    expect([second.status, second.reason]).toEqual(['done', undefined]);
     const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
     // At most the requests in flight at the abort are made twice.
     expect((h.sandbox.counters().byApi['daily']?.served ?? 0) - openDays).toBeLessThanOrEqual(4);

@@ -62,4 +62,9 @@ export interface CheckpointStore {
   getQuotaUsage(scope: string, day: string): Promise<QuotaUsage>;
   /** Adds `calls` to the day's count and returns the new total. */
   addQuotaUsage(scope: string, day: string, calls: number): Promise<number>;
+  /**
+   * Keeps the provider's word that the day's quota is spent until `until`, so the next run
+   * (another process, a restart) does not call before then only to be refused again.
+   */
+  markQuotaSpent(scope: string, day: string, until: string): Promise<void>;
 }

@@ -73,4 +73,6 @@ export interface QuotaUsage {
   /** The quota's day in the provider's time zone, `YYYY-MM-DD`. */
   readonly day: string;
   readonly used: number;
+  /** The provider said the day's quota is spent: no call until then (ISO time). */
+  readonly spentUntil?: string;
 }

@@ -104,5 +104,27 @@ export function checkpointStoreContract(
       assert.equal((await store.getQuotaUsage('acct:daily', '2024-01-02')).used, 20);
       assert.equal((await store.getQuotaUsage('acct:daily', '2024-01-03')).used, 0);
     }),
+    withStore("keeps the provider's daily stop beside the day's count", async (store) => {
+      await store.addQuotaUsage('acct:daily', '2024-01-02', 7);
+      await store.markQuotaSpent('acct:daily', '2024-01-02', '2024-01-02T16:00:00.000Z');
+      await store.markQuotaSpent('acct:other', '2024-01-02', '2024-01-02T16:00:00.000Z');
+      same(await store.getQuotaUsage('acct:daily', '2024-01-02'), {
+        scope: 'acct:daily',
+        day: '2024-01-02',
+        used: 7,
+        spentUntil: '2024-01-02T16:00:00.000Z',
+      });
+      same(await store.getQuotaUsage('acct:other', '2024-01-02'), {
+        scope: 'acct:other',
+        day: '2024-01-02',
+        used: 0,
+        spentUntil: '2024-01-02T16:00:00.000Z',
+      });
+      same(await store.getQuotaUsage('acct:daily', '2024-01-03'), {
+        scope: 'acct:daily',
+        day: '2024-01-03',
+        used: 0,
+      });
+    }),
   ];
 }

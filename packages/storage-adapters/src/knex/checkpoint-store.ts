@@ -45,6 +45,7 @@ interface QuotaRow {
   scope: string;
   day: string;
   used: number | string;
+  spent_until: string | null;
 }
 
 interface RunRow {
@@ -267,7 +268,16 @@ export class KnexCheckpointStore implements CheckpointStore {
   async getQuotaUsage(scope: string, day: string): Promise<QuotaUsage> {
     const db = await this.#db();
     const row = await db<QuotaRow>('dsync_quota').where({ scope, day }).first();
-    return { scope, day, used: Number(row?.used ?? 0) };
+    const spentUntil = row?.spent_until ?? undefined;
+    return { scope, day, used: Number(row?.used ?? 0), ...(spentUntil ? { spentUntil } : {}) };
+  }
+
+  async markQuotaSpent(scope: string, day: string, until: string): Promise<void> {
+    const db = await this.#db();
+    await db('dsync_quota')
+      .insert({ scope, day, used: 0, spent_until: until })
+      .onConflict(['scope', 'day'])
+      .merge({ spent_until: until });
   }
 
   async addQuotaUsage(scope: string, day: string, calls: number): Promise<number> {

@@ -52,6 +52,18 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
         await knex.schema.dropTableIfExists(table);
     },
   },
+  '0002_quota_spent_until': {
+    async up(knex) {
+      await knex.schema.alterTable('dsync_quota', (t) => {
+        t.string('spent_until', 32);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('dsync_quota', (t) => {
+        t.dropColumn('spent_until');
+      });
+    },
+  },
 };
 
 class InCodeMigrations implements Knex.MigrationSource<string> {

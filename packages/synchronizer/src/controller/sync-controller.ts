@@ -61,6 +61,11 @@ export interface SyncControllerOptions {
   readonly policy?: Partial<ErrorPolicyOptions>;
   /** Recorded with each task in the ledger. */
   readonly worker?: string;
+  /**
+   * The clock daily quotas are counted on and a provider's daily stop expires by; give the
+   * clients the same one. @default Date.now
+   */
+  readonly clock?: () => number;
 }
 
 export interface SyncOptions {
@@ -470,6 +475,7 @@ export class SyncController {
         limits: this.#limits(source),
         checkpoints: this.#options.storage.checkpoints,
         timezone: PROVIDER_PROFILES[source.provider].timezone,
+        ...(this.#options.clock === undefined ? {} : { now: this.#options.clock }),
       });
       this.#limiters.set(source.provider, limiter);
     }

@@ -100,18 +100,21 @@ async function fetchOnce(
 ): Promise<FetchResult> {
   const { source, limiter, client, events, signal } = context;
   try {
-    return await limiter.schedule(task.args.api, async () => {
-      if (signal.aborted) throw new CancelledError();
-      hooks.onRequest?.();
-      // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
-      events.emit({
-        type: 'task-started',
-        sourceId: source.id,
-        key: task.args.key,
-        attempt: task.attempt,
-      });
-      return client.fetch(task.args, source, { signal });
-    });
+    return await limiter.schedule(
+      task.args.api,
+      async () => {
+        hooks.onRequest?.();
+        // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
+        events.emit({
+          type: 'task-started',
+          sourceId: source.id,
+          key: task.args.key,
+          attempt: task.attempt,
+        });
+        return client.fetch(task.args, source, { signal });
+      },
+      signal,
+    );
   } catch (error) {
     if (error instanceof QuotaExhaustedError)
       return {

@@ -1,5 +1,6 @@
 import { DsyncError, type CheckpointStore } from '@dsync/datasource';
 import Bottleneck from 'bottleneck';
+import { throwIfCancelled } from '../clients/cancelled-error.js';
 import { nextMidnight } from '../clients/reset-time.js';
 import { yieldPromptly } from './prompt-yield.js';
 import type { RedisLimits } from './redis-cluster.js';
@@ -159,11 +160,13 @@ export class AccountLimiter {
 
   /**
    * Runs `task` once every limit has room, counting it against the day.
+   * @param signal once aborted, a task still waiting is not run, nor counted
    * @throws QuotaExhaustedError when the day's quota is spent (the task is not run)
+   * @throws CancelledError when `signal` aborted before the task's turn came
    */
-  async schedule<T>(api: string, task: () => Promise<T>): Promise<T> {
+  async schedule<T>(api: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const lane = await this.#lane(api);
-    if (this.#options.shared !== undefined) return this.#scheduleShared(lane, task);
+    if (this.#options.shared !== undefined) return this.#scheduleShared(lane, task, signal);
     // Checked before awaiting: an await per call costs the engine's pace (and shifts its timing).
     if (lane.coolUntil > this.#now()) await this.#coolingDown(lane);
     const { perDay } = this.#options.limits;
@@ -172,13 +175,16 @@ export class AccountLimiter {
     if (today !== lane.day) {
       // A run that crosses midnight starts the new day's count.
       lane.day = today;
-      this.#used.set(lane.scope, (await checkpoints.getQuotaUsage(lane.scope, today)).used);
+      const usage = await checkpoints.getQuotaUsage(lane.scope, today);
+      this.#used.set(lane.scope, usage.used);
+      lane.spentUntil = usage.spentUntil;
     }
     // The day is counted here, in memory (saved in the background), so no Bottleneck is needed
     // for it: each Bottleneck a job passes through costs a turn of the event loop.
     const used = this.#used.get(lane.scope) ?? 0;
+    // The provider's word, not our count: the configured limit is not what was spent.
     if (lane.spentUntil !== undefined && this.#now() < Date.parse(lane.spentUntil))
-      throw new QuotaExhaustedError(lane.scope, perDay, lane.spentUntil);
+      throw new QuotaExhaustedError(lane.scope, undefined, lane.spentUntil);
     if (perDay !== undefined && used >= perDay) {
       throw new QuotaExhaustedError(
         lane.scope,
@@ -187,27 +193,48 @@ export class AccountLimiter {
       );
     }
     this.#used.set(lane.scope, used + 1);
-    if (lane.grant === 1)
-      return lane.rate.schedule(() => {
-        // Counted for the store only once it runs: jobs dropped by `stop` never reached the provider.
-        this.#countUnsaved(lane.scope, lane.day);
-        return task();
-      });
-    await this.#permit(lane);
-    this.#countUnsaved(lane.scope, lane.day);
-    return task();
+    // Counted for the store only once it runs: jobs dropped by `stop`, or cancelled while they
+    // waited (the run stopped), never reached the provider.
+    let started = false;
+    const run = () => {
+      started = true;
+      if (signal?.aborted === true) {
+        this.#release(lane.scope);
+        throwIfCancelled(signal);
+      }
+      this.#countUnsaved(lane.scope, lane.day);
+      return task();
+    };
+    try {
+      if (lane.grant === 1) return await lane.rate.schedule(run);
+      await this.#permit(lane);
+    } catch (error) {
+      if (!started) this.#release(lane.scope); // dropped by `stop` while it waited
+      throw error;
+    }
+    return run();
+  }
+
+  /** Gives back a call counted in memory that never reached the provider. */
+  #release(scope: string): void {
+    this.#used.set(scope, Math.max(0, (this.#used.get(scope) ?? 0) - 1));
   }
 
   /**
    * The shared path: each call passes the Redis gate once Bottleneck's clustered windows let
    * it go, so the day's count, the stop and the cool-downs hold across processes exactly.
    */
-  async #scheduleShared<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
+  async #scheduleShared<T>(
+    lane: Lane,
+    task: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     const shared = this.#options.shared as RedisLimits;
     const { perDay } = this.#options.limits;
     const { timezone } = this.#options;
     return lane.rate.schedule(async () => {
       for (;;) {
+        throwIfCancelled(signal);
         const now = new Date(this.#now());
         const day = dayIn(now.getTime(), timezone);
         const verdict = await shared.pass(lane.scope, day, perDay, DAY_KEY_TTL_MS);
@@ -248,7 +275,10 @@ export class AccountLimiter {
   async exhaust(api: string, resetsAt: string): Promise<void> {
     const lane = await this.#lane(api);
     lane.spentUntil = resetsAt;
-    await this.#options.shared?.exhaust(lane.scope, resetsAt);
+    await Promise.all([
+      this.#options.checkpoints.markQuotaSpent(lane.scope, lane.day, resetsAt),
+      this.#options.shared?.exhaust(lane.scope, resetsAt),
+    ]);
   }
 
   /**
@@ -411,11 +441,13 @@ export class AccountLimiter {
       tail = next;
     }
     const day = dayIn(this.#now(), timezone);
-    const { used } = await checkpoints.getQuotaUsage(scope, day);
+    const { used, spentUntil } = await checkpoints.getQuotaUsage(scope, day);
     this.#used.set(scope, used);
     if (shared !== undefined) {
       await Promise.all([rate, ...chained].map((b) => b.ready()));
       await shared.seedDay(scope, day, used, DAY_KEY_TTL_MS);
+      if (spentUntil !== undefined && Date.parse(spentUntil) > this.#now())
+        await shared.exhaust(scope, spentUntil);
     }
     return {
       scope,
@@ -426,7 +458,8 @@ export class AccountLimiter {
       permits: 0,
       granting: undefined,
       coolUntil: 0,
-      spentUntil: undefined,
+      // A stop a provider answered earlier today, in this process or another run.
+      spentUntil,
     };
   }
 }
