@@ -14,7 +14,6 @@
 //   in flight, if the caller was killed meanwhile), and lets them go;
 // - 'log': answers { log } (every served call, in the order served);
 // - 'close'. It exits when its parent is gone.
-/* global fetch -- node's own, not in the lint config's globals */
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
 import { URL } from 'node:url';
