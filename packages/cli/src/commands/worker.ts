@@ -49,6 +49,8 @@ async function dataWorker(context: CliContext, flags: WorkerFlags): Promise<void
   });
   consumer.on('dead-lettered', (id, reason) => logger.warn({ id, reason }, 'batch dead-lettered'));
   consumer.on('disconnected', (error) => logger.warn({ err: error }, 'broker connection lost'));
+  // Without it a log shows the loss and never whether the worker came back.
+  consumer.on('reconnected', () => logger.info('broker connection restored'));
   await consumer.ready();
   context.stderr.write(`Worker consuming ${amqp.queue ?? 'dsync.batches'}; Ctrl-C stops it.\n`);
   await interrupted(context);
