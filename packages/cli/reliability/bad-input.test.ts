@@ -442,7 +442,9 @@ describe('the bad-input corpus, against a project holding known tables', () => {
       flag(
         'log-file-under-a-file',
         ['--log-file', '/etc/passwd/dsync.log', 'sync', 'tushare.daily'],
-        ['cannot open the log file /etc/passwd/dsync.log: ENOTDIR'],
+        [
+          "cannot open the log file /etc/passwd/dsync.log: EEXIST: file already exists, mkdir '/etc/passwd'",
+        ],
         1,
       ),
     ]);
@@ -502,7 +504,7 @@ describe('the bad-input corpus, against a project holding known tables', () => {
         "sqlite:/proc/nope/dsync.db: cannot create the database's folder /proc/nope: ENOENT",
       ]),
       storage('sqlite-under-a-file', 'sqlite:/etc/passwd/dsync.db', [
-        'sqlite:/etc/passwd/dsync.db: cannot open the storage: unable to open database file',
+        "sqlite:/etc/passwd/dsync.db: cannot create the database's folder /etc/passwd: EEXIST",
       ]),
       storage('files-under-proc', '{ files: /proc/nope }', [
         "sqlite:/proc/nope/dsync-ledger.db: cannot create the database's folder /proc/nope: ENOENT",
