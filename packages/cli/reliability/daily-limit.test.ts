@@ -16,7 +16,15 @@ import {
   type TushareSandbox,
 } from '@dsync/sandbox';
 import { createStorage } from '@dsync/storage-adapters';
-import { marketOver, projectConfig, projectDb, TOKEN, TOKEN_ENV } from '../test/e2e-helpers.js';
+import {
+  envOnDay,
+  LIBFAKETIME,
+  marketOver,
+  projectConfig,
+  projectDb,
+  TOKEN,
+  TOKEN_ENV,
+} from '../test/e2e-helpers.js';
 import {
   bySize,
   checksumOf,
@@ -38,13 +46,7 @@ const SHANGHAI_MS = 8 * 3_600_000;
 /** projectConfig's `maxConcurrent`: how many calls can be on their way when the first is refused. */
 const MAX_CONCURRENT = 4;
 
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-
 const daily = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
-
-/** dsync's environment `ahead` days in the future (libfaketime); today's without. */
-const envOnDay = (ahead: number): NodeJS.ProcessEnv =>
-  ahead === 0 ? TOKEN_ENV : { ...TOKEN_ENV, FAKETIME: `+${ahead}d`, LD_PRELOAD: LIBFAKETIME };
 
 /** The next midnight in Shanghai after `time`, as dsync prints it. */
 const nextShanghaiMidnight = (time: number): string =>

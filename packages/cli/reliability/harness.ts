@@ -153,63 +153,81 @@ async function webAnswers(dir: string, env: NodeJS.ProcessEnv): Promise<[string,
   }
 }
 
+/** What a test registered for the scan. */
+interface Registered {
+  readonly secrets: string[];
+  readonly projects: { dir: string; env: NodeJS.ProcessEnv; remove: () => void }[];
+  readonly databases: string[];
+  readonly outputs: Running[];
+  readonly texts: [string, string][];
+}
+
+const nothingRegistered = (): Registered => ({
+  secrets: [],
+  projects: [],
+  databases: [],
+  outputs: [],
+  texts: [],
+});
+
+/** Every text to scan: outputs, project files, web answers, database dumps. */
+async function textsOf(r: Registered): Promise<[string, string][]> {
+  const seen: [string, string][] = [...r.texts];
+  for (const [i, o] of r.outputs.entries()) {
+    const { stdout, stderr } = await o.done;
+    seen.push([`process ${i + 1}'s output`, stdout + stderr]);
+  }
+  for (const { dir, env } of r.projects) {
+    for (const file of filesUnder(dir))
+      if (statSync(file).size > 0) seen.push([file, readFileSync(file).toString('latin1')]);
+    seen.push(...(await webAnswers(dir, env)));
+  }
+  for (const url of r.databases) {
+    const { stdout } = await run('pg_dump', ['--no-owner', '--data-only', url], {
+      maxBuffer: 512 * 1024 * 1024,
+    });
+    seen.push([`pg_dump of ${new URL(url).pathname.slice(1)}`, stdout]);
+  }
+  return seen;
+}
+
 /**
  * The secrets scan of a test file: register what to scan during a test; after it, the scan
- * runs and fails the test on the first leak, naming where it is.
+ * runs and fails the test, naming every leak and where it is.
  */
 export function useSecretScan(): SecretScan {
-  let secrets: string[] = [];
-  let projects: { dir: string; env: NodeJS.ProcessEnv; remove: () => void }[] = [];
-  let databases: string[] = [];
-  let outputs: Running[] = [];
-  let texts: [string, string][] = [];
+  let registered = nothingRegistered();
 
   afterEach(async () => {
-    const seen: [string, string][] = [...texts];
-    for (const [i, o] of outputs.entries()) {
-      const { stdout, stderr } = await o.done;
-      seen.push([`process ${i + 1}'s output`, stdout + stderr]);
+    // Taken and reset first: a failing scan must not leave its lists to the next test.
+    const scanned = registered;
+    registered = nothingRegistered();
+    try {
+      expect(leaks(scanned.secrets, await textsOf(scanned))).toEqual([]);
+    } finally {
+      for (const p of scanned.projects) p.remove();
     }
-    for (const { dir, env } of projects) {
-      for (const file of filesUnder(dir))
-        if (statSync(file).size > 0) seen.push([file, readFileSync(file).toString('latin1')]);
-      seen.push(...(await webAnswers(dir, env)));
-    }
-    for (const url of databases) {
-      const { stdout } = await run('pg_dump', ['--no-owner', '--data-only', url], {
-        maxBuffer: 512 * 1024 * 1024,
-      });
-      seen.push([`pg_dump of ${new URL(url).pathname.slice(1)}`, stdout]);
-    }
-    for (const p of projects) p.remove();
-    const found = leaks(secrets, seen);
-    secrets = [];
-    projects = [];
-    databases = [];
-    outputs = [];
-    texts = [];
-    expect(found).toEqual([]);
   });
 
   const keep = (running: Running): Running => {
-    outputs.push(running);
+    registered.outputs.push(running);
     return running;
   };
   return {
     secret: (...values) => {
       for (const v of values) {
         if (v.length < 8) throw new Error(`a secret to scan for must be 8+ characters: "${v}"`);
-        secrets.push(v);
+        registered.secrets.push(v);
       }
     },
     project: (files, env = {}) => {
       const { dir, remove } = workdir(files);
-      projects.push({ dir, env, remove });
+      registered.projects.push({ dir, env, remove });
       return dir;
     },
-    postgres: (url) => databases.push(url),
+    postgres: (url) => registered.databases.push(url),
     start: (cwd, args, env) => keep(start(cwd, args, env)),
     dsync: (cwd, args, env) => keep(start(cwd, args, env)).done,
-    text: (where, text) => texts.push([where, text]),
+    text: (where, text) => registered.texts.push([where, text]),
   };
 }

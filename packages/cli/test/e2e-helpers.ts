@@ -145,6 +145,13 @@ export const TOKEN = 'cli-e2e-token-0123456789';
 /** The environment a `projectConfig` reads its token from. */
 export const TOKEN_ENV = { TUSHARE_TOKEN: TOKEN };
 
+/** libfaketime (Debian's faketime package; CI installs it): a process's clock moved. */
+export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/** TOKEN_ENV for a dsync whose clock is `ahead` days in the future (libfaketime); today's without. */
+export const envOnDay = (ahead: number): NodeJS.ProcessEnv =>
+  ahead === 0 ? TOKEN_ENV : { ...TOKEN_ENV, FAKETIME: `+${ahead}d`, LD_PRELOAD: LIBFAKETIME };
+
 /** A Tushare replica over `market` that answers TOKEN, at a pace no test reaches. */
 export const startSandbox = (
   market: MarketOptions,

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import {
   dsync,
+  envOnDay,
   marketOver,
   projectConfig,
   projectDb,
@@ -149,13 +150,19 @@ describe('dsync sync, end to end (the built binary against the sandbox)', () => 
       expect(first.stdout).toContain('Stopped at a limit');
       const firstCalls = limited.counters().byApi.daily?.served ?? 0;
       expect(firstCalls).toBeGreaterThan(0);
-      // The next day, in effect: the same market behind an account without the daily limit.
+      // The same day, the stop is kept: nothing is called until the provider's midnight.
+      const calledFirst = { ...limited.counters().byApi.daily };
+      const again = await dsync(dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
+      expect(again.code).toBe(3);
+      expect(limited.counters().byApi.daily).toEqual(calledFirst);
+      // The next day: dsync's clock a day ahead, against the same market behind an account
+      // without the daily limit (the limited sandbox keeps the real day).
       const other = project(config(sandbox().url, projectDb(dir)));
       sandbox().resetCounters();
       const resumed = await dsync(
         dir,
         ['--config', join(other, 'dsync.config.yaml'), 'sync', 'tushare.daily', ...RANGE],
-        TOKEN_ENV,
+        envOnDay(1),
       );
       expect(resumed.code).toBe(0);
       expect(await storedKeys(dir)).toEqual(truthKeys());
