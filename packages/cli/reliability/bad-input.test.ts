@@ -527,7 +527,7 @@ describe('the bad-input corpus, against a project holding known tables', () => {
     const unusable = (mode: string, fault: string) =>
       answer(mode, 1, [
         `tushare.daily: stopped: ${fault}`,
-        `Failed: the tushare API at ${proxy.url}/${mode} did not answer (${fault}`,
+        `Failed: the tushare API at ${proxy.url}/${mode} gave no usable answer (${fault}`,
       ]);
     const all: Case[] = [
       dropped('close-as-text', 'field close: expected a decimal number, got "abc"'),

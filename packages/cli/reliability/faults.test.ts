@@ -45,7 +45,7 @@ const TIMEOUT_MS = 1_000;
 const MAX_RUNS = 8;
 
 const OUT_OF_REACH =
-  /^Failed: the tushare API at http:\/\/127\.0\.0\.1:\d+\/ did not answer \(.+\)\. What was fetched is stored; run again once it answers\.$/m;
+  /^Failed: the tushare API at http:\/\/127\.0\.0\.1:\d+\/ gave no usable answer \(.+\)\. What was fetched is stored; run again once it does\.$/m;
 
 /** The project config with a short request timeout (projectConfig has no key for it). */
 function configWithTimeout(url: string): string {

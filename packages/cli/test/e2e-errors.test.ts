@@ -127,7 +127,7 @@ describe('dsync on bad input (the built binary)', () => {
     const result = await dsync(dir, ['sync', '--since', '2024-01-01', '--until', '2024-01-31']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      `Failed: the tushare API at ${baseUrl}/ did not answer (the connection was refused`,
+      `Failed: the tushare API at ${baseUrl}/ gave no usable answer (the connection was refused`,
     );
     expect(result.stdout).not.toContain('Stopped at a limit');
     expect(result.stdout + result.stderr).not.toContain(TOKEN);

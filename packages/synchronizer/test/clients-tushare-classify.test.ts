@@ -159,11 +159,12 @@ describe('classifyTushareAnswer: success answers', () => {
     });
   });
 
-  it('answers empty for code 0 without items or without data', () => {
+  it('answers empty for code 0 with no items; a code 0 without data is a broken answer, not an empty day', () => {
     const none = envelope(0, '', { fields: ['ts_code'], items: [], has_more: false, count: 0 });
     expect(classifyTushareAnswer(http(none), NOW).outcome).toEqual({ kind: 'empty' });
-    expect(classifyTushareAnswer(http(envelope(0, '', null)), NOW).outcome).toEqual({
-      kind: 'empty',
+    expect(classifyTushareAnswer(http(envelope(0, '', null)), NOW)).toMatchObject({
+      outcome: { kind: 'transient' },
+      detail: expect.stringContaining('code 0 without data'),
     });
   });
 

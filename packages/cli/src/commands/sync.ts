@@ -41,7 +41,7 @@ export function exitCodeOfRun(result: RunResult): number {
   }
 }
 
-/** A run that stopped short of a limit: what did not answer, so the user knows what to fix. */
+/** A run that stopped short of a limit: what gave no usable answer, so the user knows what to fix. */
 function outOfReachLine(result: RunResult, runtime: Runtime): string {
   const reason = result.reason?.message ?? '';
   if (result.reason?.code === 'E_STORAGE') return `Failed: the storage did not answer (${reason}).`;
@@ -50,7 +50,9 @@ function outOfReachLine(result: RunResult, runtime: Runtime): string {
     stopped === undefined ? undefined : runtime.registry.get(stopped.sourceId).provider;
   const where =
     provider === undefined ? 'the API' : `the ${provider} API at ${runtime.baseUrlOf(provider)}`;
-  return `Failed: ${where} did not answer (${reason}). What was fetched is stored; run again once it answers.`;
+  // No answer, or one dsync cannot use (broken JSON, a code 0 without data): either way the
+  // run waits for the API, not for the user's config.
+  return `Failed: ${where} gave no usable answer (${reason}). What was fetched is stored; run again once it does.`;
 }
 
 const REQUESTS_SHOWN: Record<SourcePlan['count'], (n: number) => string> = {

@@ -101,9 +101,13 @@ export function classifyTushareError(error: TushareApiError, now: Date): Classif
   return rule === undefined ? failed('unknown', detail) : rule.classify(error, detail, now);
 }
 
-/** The `data` of a code-0 answer: `fields` and `items` (rows as arrays), or nothing. */
+/**
+ * The `data` of a code-0 answer: `fields` and `items` (rows as arrays). An empty result still
+ * has both (`items: []`); a code 0 without `data` is not an empty day but a broken answer, and
+ * taking it for one would mark the day done with no rows, for good.
+ */
 function classifyData(data: unknown): Classified {
-  if (data === null || data === undefined) return { outcome: { kind: 'empty' } };
+  if (data === null || data === undefined) return failed('transient', 'code 0 without data');
   if (!isRecord(data) || !Array.isArray(data.fields) || !Array.isArray(data.items)) {
     return failed('transient', 'code 0 without data.fields and data.items');
   }
