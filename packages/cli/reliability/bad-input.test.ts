@@ -393,7 +393,7 @@ describe('the bad-input corpus, against a project holding known tables', () => {
       flag(
         'until-before-since',
         ['sync', 'tushare.daily', '--since', '2024-02-10', '--until', '2024-02-01'],
-        ['since 2024-02-10 is after until 2024-02-01'],
+        ['--since 2024-02-10 is after --until 2024-02-01'],
       ),
       flag(
         'date-missing',

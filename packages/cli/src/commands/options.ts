@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../errors.js';
 
 /** `--since`/`--until`: a calendar date, checked here so a typo exits 2 before anything runs. */
 export function isoDate(flag: string) {
@@ -44,7 +45,15 @@ export interface RangeFlags {
   readonly until?: string;
 }
 
-export const rangeOf = (flags: RangeFlags) => ({
-  ...(flags.since === undefined ? {} : { since: flags.since }),
-  ...(flags.until === undefined ? {} : { until: flags.until }),
-});
+/**
+ * The range as the controller takes it.
+ * @throws UsageError naming both flags when --since is after --until (before any source names it)
+ */
+export function rangeOf(flags: RangeFlags): { since?: string; until?: string } {
+  if (flags.since !== undefined && flags.until !== undefined && flags.since > flags.until)
+    throw new UsageError(`--since ${flags.since} is after --until ${flags.until}`);
+  return {
+    ...(flags.since === undefined ? {} : { since: flags.since }),
+    ...(flags.until === undefined ? {} : { until: flags.until }),
+  };
+}
