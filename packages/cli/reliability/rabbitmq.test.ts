@@ -43,8 +43,12 @@ async function restoreBroker(): Promise<void> {
   await rabbitmqctl('await_startup');
 }
 
-/** The broker away for `ms`: its application stopped, then started again. */
+/** Whether a test stopped the broker: the tests after it need it back, whatever happened. */
+let brokerStopped = false;
+
+/** The broker away for `ms`: its application stopped, `meanwhile` done, then started again. */
 async function brokerOutage(ms: number, meanwhile: () => Promise<void> = async () => {}) {
+  brokerStopped = true;
   await rabbitmqctl('stop_app');
   try {
     await sleep(ms);
@@ -64,19 +68,17 @@ interface Broker {
 
 /** A vhost and a user with a password of the test's own (guest's is too short to scan for). */
 async function freshBroker(): Promise<Broker> {
-  const vhost = await freshVhost();
-  const name = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
   const user = `dsync-rel-${randomBytes(4).toString('hex')}`;
   const password = `amqp-pw-${randomBytes(12).toString('hex')}`;
-  await rabbitmqctl('add_user', user, password);
+  const [vhost] = await Promise.all([freshVhost(), rabbitmqctl('add_user', user, password)]);
+  const name = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
   await rabbitmqctl('set_permissions', '-p', name, user, '.*', '.*', '.*');
   return {
     url: `amqp://${user}:${password}@127.0.0.1:5672/${encodeURIComponent(name)}`,
     vhost: name,
     password,
     remove: async () => {
-      await rabbitmqctl('delete_user', user);
-      await vhost.remove();
+      await Promise.all([rabbitmqctl('delete_user', user), vhost.remove()]);
     },
   };
 }
@@ -114,6 +116,19 @@ const DRAINED = {
   'dsync.batches': { messages: 0, unacked: 0 },
   'dsync.batches.dead': { messages: 0, unacked: 0 },
 };
+
+/**
+ * `waitUntil(check)` while `running` runs: a process that exits first fails the wait at once,
+ * with what it printed, instead of at the test's timeout.
+ */
+async function whileRunning(running: Running, check: () => Promise<boolean>): Promise<void> {
+  let exited = false;
+  const exit = running.done.then((finished) => {
+    exited = true;
+    throw new Error(`exited ${finished.code} first:\n${finished.stdout}${finished.stderr}`);
+  });
+  await Promise.race([waitUntil(async () => exited || (await check())), exit]);
+}
 
 // ---- The worker's storage ------------------------------------------------------------------
 
@@ -178,7 +193,8 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
 
   afterEach(async () => {
     // The broker first: whatever a test did, the next one (and the next file) finds it running.
-    await restoreBroker();
+    if (brokerStopped) await restoreBroker();
+    brokerStopped = false;
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
@@ -215,19 +231,22 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
   type Project = Awaited<ReturnType<typeof project>>;
 
   /** Holds the daily table locked once the worker stored some rows, until it holds a full prefetch unacked. */
-  async function freezeWorkerMidStream(p: Project): Promise<() => Promise<void>> {
-    await waitUntil(async () => (await dailyRows(p.pg)) > 0);
+  async function freezeWorkerMidStream(p: Project, worker: Running): Promise<() => Promise<void>> {
+    await whileRunning(worker, async () => (await dailyRows(p.pg)) > 0);
     const lock = await lockTable(p.pg, DAILY_TABLE);
     let released: Promise<void> | undefined;
     const release = () => (released ??= lock.release());
     cleanups.push(release);
-    await waitUntil(async () => (await p.queues())['dsync.batches']?.unacked === PREFETCH);
+    await whileRunning(
+      worker,
+      async () => (await p.queues())['dsync.batches']?.unacked === PREFETCH,
+    );
     return release;
   }
 
   /** Stops the worker once every batch is stored and acked; resolves with its summary. */
   async function drainAndStop(p: Project, worker: Running) {
-    await waitUntil(async () => {
+    await whileRunning(worker, async () => {
       const queues = await p.queues();
       return Object.values(queues).every((q) => q.messages === 0 && q.unacked === 0);
     });
@@ -245,14 +264,14 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
   }
 
   it('the broker stopped and started while sync publishes and the worker stores: both reconnect, sync exits 0, the table is the ground truth', async () => {
-    // Paced so the run outlasts the outage: each of its writes waits for the broker.
-    const p = await project(bySize(600, 1200));
+    // Paced so the run outlasts the outage's start (a small run takes 3 s at 20 requests a second).
+    const p = await project(1200);
     const worker = p.worker();
     await worker.waitFor('Worker consuming dsync.batches');
     const sync = p.sync();
     let syncEnded = false;
     void sync.done.then(() => (syncEnded = true));
-    await waitUntil(async () => (await dailyRows(p.pg)) > 0);
+    await whileRunning(worker, async () => (await dailyRows(p.pg)) > 0);
 
     await brokerOutage(bySize(2_000, 4_000));
     expect(syncEnded).toBe(false);
@@ -282,7 +301,7 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
     await slowDailyWrites(p.pg);
 
     const killed = p.worker();
-    const release = await freezeWorkerMidStream(p);
+    const release = await freezeWorkerMidStream(p, killed);
     killed.signal('SIGKILL');
     expect((await killed.done).code).toBe(null);
     // Its unacked batches are back on the queue, the ones it acked are gone for good.
@@ -304,7 +323,7 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
     await slowDailyWrites(p.pg);
 
     const worker = p.worker();
-    const release = await freezeWorkerMidStream(p);
+    const release = await freezeWorkerMidStream(p, worker);
     // The write in progress ends while the broker is away: its ack has no channel left, so
     // the batch stays on the queue and is stored again after the reconnect.
     await brokerOutage(bySize(1_000, 3_000), release);
