@@ -144,9 +144,12 @@ async function dailyRows(url: string): Promise<number> {
   return Number(await psql(database, `select count(*) from ${DAILY_TABLE}`));
 }
 
+/** Seconds a write to the daily table takes at least: the small queue, drained sooner, needs more. */
+const WRITE_DELAY_S = bySize(0.05, 0.02);
+
 /**
- * Every write to the daily table made to take 20 ms longer (a trigger sleeping per statement),
- * so a worker is still storing, a batch at a time, when the test intervenes.
+ * Every write to the daily table made slower (a trigger sleeping per statement), so a worker
+ * is still storing, a batch at a time, when the test intervenes.
  */
 async function slowDailyWrites(url: string): Promise<void> {
   const storage = createStorage({ url });
@@ -158,7 +161,7 @@ async function slowDailyWrites(url: string): Promise<void> {
   await psql(
     new URL(url).pathname.slice(1),
     `create function slow_write() returns trigger language plpgsql as $$
-       begin perform pg_sleep(0.02); return null; end $$;
+       begin perform pg_sleep(${WRITE_DELAY_S}); return null; end $$;
      create trigger slow_write after insert on ${DAILY_TABLE}
        for each statement execute function slow_write();`,
   );
