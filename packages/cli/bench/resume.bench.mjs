@@ -15,19 +15,17 @@
 // answered before the kill whose rows were not durable yet: the engine starts the next request
 // as soon as an answer is in, before its rows are stored.
 //   node bench/resume.bench.mjs [--quick]    (quick: 2 kills in one chain, a smaller market)
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSourceRegistry } from '@dsync/datasource';
 import { Market, storedTruth } from '@dsync/sandbox';
 import { createStorage } from '@dsync/storage-adapters';
 import { report } from '../../../bench/report.mjs';
+import { project, startSync as startOf } from './dsync-project.mjs';
 
 const quick = process.argv.includes('--quick');
-const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
 const TOKEN = 'resume-bench-token-0123456789';
 const MAX_CONCURRENT = 4;
 const PER_MINUTE = 10_000_000;
@@ -91,45 +89,8 @@ async function forkSandbox() {
 
 // ---- A project and its runs ----------------------------------------------------------------
 
-function project(url) {
-  const dir = mkdtempSync(join(tmpdir(), 'dsync-resume-bench-'));
-  writeFileSync(
-    join(dir, 'dsync.config.yaml'),
-    [
-      'storage: sqlite:data/dsync.db',
-      'accounts:',
-      '  tushare:',
-      '    token: ${TUSHARE_TOKEN}',
-      `    baseUrl: ${url}`,
-      `    limits: { perMinute: ${PER_MINUTE}, maxConcurrent: ${MAX_CONCURRENT} }`,
-      'sources:',
-      '  - tushare.trade_cal',
-      '  - tushare.daily',
-      '',
-    ].join('\n'),
-  );
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** `dsync sync tushare.daily` over the range, in the project; `exited` resolves with its code. */
-function startSync(dir) {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'sync', 'tushare.daily', '--since', RANGE.since, '--until', RANGE.until],
-    {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, TUSHARE_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, output })),
-  );
-  return { kill: () => child.kill('SIGKILL'), exited };
-}
+const projectAt = (url) => project({ url, perMinute: PER_MINUTE, maxConcurrent: MAX_CONCURRENT });
+const startSync = (dir) => startOf(dir, TOKEN, RANGE);
 
 /**
  * Runs until `count` distinct daily calls were served, then SIGKILLs the sync. The replica
@@ -213,7 +174,7 @@ function repeatsOf(log, kills) {
 
 async function chain(sandbox, fractions, total) {
   await sandbox.reset();
-  const { dir, remove } = project(sandbox.url);
+  const { dir, remove } = projectAt(sandbox.url);
   try {
     const kills = [];
     for (const [i, fraction] of fractions.entries()) {

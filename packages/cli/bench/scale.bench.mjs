@@ -14,14 +14,13 @@
 // Also noted: bytes the sync process wrote to disk (/proc/<pid>/io), per stored row.
 //   node bench/scale.bench.mjs [--quick]    (quick: December 2024, after the six months before it)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { report } from '../../../bench/report.mjs';
+import { BIN, project, startSync } from './dsync-project.mjs';
 
 const quick = process.argv.includes('--quick');
-const BIN = join(import.meta.dirname, '..', 'dist', 'bin.js');
 const TOKEN = 'scale-bench-token-0123456789';
 const SYMBOLS = 5_000;
 const START = '2005-01-01';
@@ -73,27 +72,6 @@ const procField = (pid, file, key) => {
   }
 };
 
-/** A new project syncing from the sandbox at `url` into SQLite; `remove` deletes it. */
-function project(url) {
-  const dir = mkdtempSync(join(tmpdir(), 'dsync-scale-'));
-  writeFileSync(
-    join(dir, 'dsync.config.yaml'),
-    [
-      'storage: sqlite:data/dsync.db',
-      'accounts:',
-      '  tushare:',
-      '    token: ${TUSHARE_TOKEN}',
-      `    baseUrl: ${url}`,
-      '    limits: { perMinute: 10000000, maxConcurrent: 4 }',
-      'sources:',
-      '  - tushare.trade_cal',
-      '  - tushare.daily',
-      '',
-    ].join('\n'),
-  );
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 const count = (dir, sql) => {
   if (!existsSync(join(dir, 'data', 'dsync.db'))) return 0;
   const db = new Database(join(dir, 'data', 'dsync.db'), { readonly: true });
@@ -116,18 +94,7 @@ async function sync(dir, range) {
   const rowsBefore = storedRows(dir);
   const requestsBefore = doneRequests(dir);
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [BIN, 'sync', 'tushare.daily', '--since', range.since, '--until', range.until],
-    {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, TUSHARE_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  const { child, exited } = startSync(dir, TOKEN, range);
   let peakKb = 0;
   let writtenBytes = 0;
   const sample = () => {
@@ -137,7 +104,7 @@ async function sync(dir, range) {
     if (!Number.isNaN(written)) writtenBytes = Math.max(writtenBytes, written);
   };
   const sampler = setInterval(sample, 100);
-  const code = await new Promise((resolve) => child.once('exit', resolve));
+  const { code, output } = await exited;
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`dsync sync exited ${code}:\n${output.slice(-2000)}`);
@@ -154,7 +121,7 @@ async function sync(dir, range) {
 
 /** The syncs over `ranges`, one after another into one new project. */
 async function backfill(url, ranges) {
-  const p = project(url);
+  const p = project({ url, perMinute: 10_000_000, maxConcurrent: 4 });
   try {
     const steps = [];
     for (const range of ranges) steps.push({ range, ...(await sync(p.dir, range)) });

@@ -6,16 +6,13 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { DataSourceRegistry } from '@dsync/datasource';
 import {
   clearOfDayEnd,
   Market,
   startTushareSandbox,
-  storedTruth,
   type CounterSet,
   type TushareSandbox,
 } from '@dsync/sandbox';
-import { createStorage } from '@dsync/storage-adapters';
 import {
   envOnDay,
   LIBFAKETIME,
@@ -27,7 +24,7 @@ import {
 } from '../test/e2e-helpers.js';
 import {
   bySize,
-  checksumOf,
+  expectDailyMatchesLedger,
   dailyTruthSum,
   duplicateKeys,
   storedSum,
@@ -46,8 +43,6 @@ const SHANGHAI_MS = 8 * 3_600_000;
 /** projectConfig's `maxConcurrent`: how many calls can be on their way when the first is refused. */
 const MAX_CONCURRENT = 4;
 
-const daily = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
-
 /** The next midnight in Shanghai after `time`, as dsync prints it. */
 const nextShanghaiMidnight = (time: number): string =>
   new Date(Math.floor((time + SHANGHAI_MS) / DAY_MS) * DAY_MS + DAY_MS - SHANGHAI_MS).toISOString();
@@ -57,41 +52,6 @@ const stoppedLine = (ahead: number): string =>
   `Stopped at a limit: 40203 抱歉，您每天最多访问该接口${PER_DAY}次，权限的具体详情访问：` +
   `https://tushare.pro/document/1?doc_id=108。 [limit: ${PER_DAY}/day] ` +
   `Run again after ${nextShanghaiMidnight(Date.now() + ahead * DAY_MS)} to resume.`;
-
-/** A checksum that does not depend on row order (storage and truth order rows differently). */
-const unorderedSum = (rows: readonly Readonly<Record<string, unknown>>[]) =>
-  checksumOf(
-    rows
-      .map((row) => ({ row, text: JSON.stringify(Object.entries(row).sort()) }))
-      .sort((a, b) => (a.text < b.text ? -1 : 1))
-      .map(({ row }) => row),
-  );
-
-/** The open days (YYYYMMDD) the ledger has as done for daily. */
-async function doneDays(scan: SecretScan, dir: string): Promise<string[]> {
-  const listed = await scan.dsync(
-    dir,
-    ['tasks', '--source', 'tushare.daily', '--status', 'done', '--limit', '100000', '--json'],
-    TOKEN_ENV,
-  );
-  expect(listed.code).toBe(0);
-  const tasks = JSON.parse(listed.stdout) as { args: { params: { trade_date: string } } }[];
-  return tasks.map((t) => t.args.params.trade_date);
-}
-
-/** The table holds exactly the truth of the days the ledger has done; resolves with their number. */
-async function expectStoredDoneDays(scan: SecretScan, dir: string): Promise<number> {
-  const done = await doneDays(scan, dir);
-  const storage = createStorage({ url: projectDb(dir) });
-  try {
-    await storage.ready();
-    const truth = done.flatMap((day) => storedTruth(market, daily, { trade_date: day }));
-    expect(unorderedSum(await storage.readRows(daily))).toEqual(unorderedSum(truth));
-  } finally {
-    await storage.close();
-  }
-  return done.length;
-}
 
 const dailyCounts = (sandbox: TushareSandbox): CounterSet =>
   sandbox.counters().byApi.daily ?? { served: 0, throttled: 0, rejected: 0, faulted: 0 };
@@ -135,7 +95,7 @@ describe(`the daily limit: ${PER_DAY} calls a day for ${days} open days`, () => 
       expect(first.served).toBe(PER_DAY);
       expect(first.throttled).toBeGreaterThanOrEqual(1);
       expect(first.throttled).toBeLessThanOrEqual(MAX_CONCURRENT);
-      expect(await expectStoredDoneDays(scan, dir)).toBe(PER_DAY);
+      expect(await expectDailyMatchesLedger(scan, dir, market)).toBe(PER_DAY);
 
       // The same day again: the provider's refusal is kept in the ledger, so the run stops
       // before calling, naming the same reset.
@@ -147,7 +107,7 @@ describe(`the daily limit: ${PER_DAY} calls a day for ${days} open days`, () => 
           `Run again after ${nextShanghaiMidnight(Date.now() + ahead * DAY_MS)} to resume.`,
       );
       expect([again.served, again.throttled]).toEqual([0, 0]);
-      expect(await expectStoredDoneDays(scan, dir)).toBe(PER_DAY);
+      expect(await expectDailyMatchesLedger(scan, dir, market)).toBe(PER_DAY);
 
       let stored = PER_DAY;
       while (days - stored > PER_DAY) {
@@ -157,7 +117,7 @@ describe(`the daily limit: ${PER_DAY} calls a day for ${days} open days`, () => 
         expect(next.result.stdout.trimEnd().split('\n').at(-1)).toBe(stoppedLine(ahead));
         expect(next.served).toBe(PER_DAY);
         stored += PER_DAY;
-        expect(await expectStoredDoneDays(scan, dir)).toBe(stored);
+        expect(await expectDailyMatchesLedger(scan, dir, market)).toBe(stored);
       }
       ahead++;
       const last = await syncOnDay(scan, dir, sandbox, ahead);

@@ -16,7 +16,14 @@ import { promisify } from 'node:util';
 import { DataSourceRegistry } from '@dsync/datasource';
 import { storedTruth, type MarketOptions } from '@dsync/sandbox';
 import { createStorage } from '@dsync/storage-adapters';
-import { start, workdir, type Finished, type Running } from '../test/e2e-helpers.js';
+import {
+  projectDb,
+  start,
+  TOKEN_ENV,
+  workdir,
+  type Finished,
+  type Running,
+} from '../test/e2e-helpers.js';
 
 const run = promisify(execFile);
 
@@ -72,6 +79,44 @@ export const dailyTruthSum = (market: MarketOptions, since: string, until: strin
     start_date: since.replaceAll('-', ''),
     end_date: until.replaceAll('-', ''),
   });
+
+/**
+ * The ledger and the table agree (after a kill, a stop): the daily table holds exactly the
+ * truth of the days the project's ledger has done, each day done once (a task is done only
+ * with its rows, and its rows are stored only with it). Resolves with the number of days.
+ */
+export async function expectDailyMatchesLedger(
+  scan: SecretScan,
+  dir: string,
+  market: MarketOptions,
+): Promise<number> {
+  const listed = await scan.dsync(
+    dir,
+    ['tasks', '--source', 'tushare.daily', '--status', 'done', '--limit', '100000', '--json'],
+    TOKEN_ENV,
+  );
+  expect(listed.code).toBe(0);
+  const tasks = JSON.parse(listed.stdout) as { args: { params: { trade_date: string } } }[];
+  const days = tasks.map((t) => t.args.params.trade_date);
+  expect(new Set(days).size).toBe(days.length);
+  const daily = sourceOf('tushare.daily');
+  const truth = days
+    .flatMap((day) => storedTruth(market, daily, { trade_date: day }))
+    .sort(byPrimaryKey(daily.primaryKey));
+  expect(await storedSum(projectDb(dir), 'tushare.daily')).toEqual(checksumOf(truth));
+  return days.length;
+}
+
+/** Orders rows as the storage reads them back: by the declared key, column by column. */
+const byPrimaryKey =
+  (keys: readonly string[]) =>
+  (a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): number => {
+    for (const k of keys) {
+      const [x, y] = [String(a[k]), String(b[k])];
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
 
 /** Rows whose primary key appears more than once (0 unless a table lost its key). */
 export async function duplicateKeys(url: string, sourceId: string): Promise<number> {

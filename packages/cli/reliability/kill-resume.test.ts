@@ -4,9 +4,7 @@
  * and the resumed runs may repeat only the requests that were in flight at each kill.
  */
 import { describe, expect, it } from '@jest/globals';
-import { DataSourceRegistry } from '@dsync/datasource';
-import { Market, startTushareSandbox, storedTruth, type TushareSandbox } from '@dsync/sandbox';
-import { createStorage } from '@dsync/storage-adapters';
+import { Market, startTushareSandbox, type TushareSandbox } from '@dsync/sandbox';
 import {
   marketOver,
   projectConfig,
@@ -17,7 +15,7 @@ import {
 } from '../test/e2e-helpers.js';
 import {
   bySize,
-  checksumOf,
+  expectDailyMatchesLedger,
   dailyTruthSum,
   duplicateKeys,
   storedSum,
@@ -58,55 +56,12 @@ function killPoints(random: () => number): number[] {
   return [...points].sort((a, b) => a - b);
 }
 
-const daily = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
-
 /** Resolves once `check` holds, asking every few ms: a kill point is a count of requests, not a time. */
 async function pollUntil(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
 const dailyServed = (sandbox: TushareSandbox) => sandbox.counters().byApi.daily?.served ?? 0;
-
-/** A checksum that does not depend on row order (storage and truth order rows differently). */
-const unorderedSum = (rows: readonly Readonly<Record<string, unknown>>[]) =>
-  checksumOf(
-    rows
-      .map((row) => ({ row, text: JSON.stringify(Object.entries(row).sort()) }))
-      .sort((a, b) => (a.text < b.text ? -1 : 1))
-      .map(({ row }) => row),
-  );
-
-/** The open days (YYYYMMDD) the ledger has as done for daily. */
-async function doneDays(scan: SecretScan, dir: string): Promise<string[]> {
-  const listed = await scan.dsync(
-    dir,
-    ['tasks', '--source', 'tushare.daily', '--status', 'done', '--limit', '100000', '--json'],
-    TOKEN_ENV,
-  );
-  expect(listed.code).toBe(0);
-  const tasks = JSON.parse(listed.stdout) as { args: { params: { trade_date: string } } }[];
-  return tasks.map((t) => t.args.params.trade_date);
-}
-
-/**
- * The ledger and the table agree after a kill: the table holds exactly the truth of the days
- * the ledger says are done (a task is done only with its rows, and its rows only with it).
- */
-async function expectLedgerMatchesTable(scan: SecretScan, dir: string): Promise<number> {
-  const done = await doneDays(scan, dir);
-  expect(new Set(done).size).toBe(done.length);
-  const storage = createStorage({ url: projectDb(dir) });
-  let stored;
-  try {
-    await storage.ready();
-    stored = await storage.readRows(daily);
-  } finally {
-    await storage.close();
-  }
-  const truth = done.flatMap((day) => storedTruth(market, daily, { trade_date: day }));
-  expect(unorderedSum(stored)).toEqual(unorderedSum(truth));
-  return done.length;
-}
 
 /** Starts a sync and SIGKILLs it once the sandbox has served `k` more daily requests. */
 async function killAfter(
@@ -147,7 +102,7 @@ describe(`dsync sync killed at ${KILLS} random points (seed ${SEED}), resumed ea
         // Counted from this run's start: its first requests may repeat what the last kill cut off.
         expect(days - done).toBeGreaterThan(1);
         await killAfter(scan, dir, sandbox, Math.max(1, target - done));
-        done = await expectLedgerMatchesTable(scan, dir);
+        done = await expectDailyMatchesLedger(scan, dir, market);
         kills++;
         // Served but not done: the answers each kill cut off before they were stored.
         expect(dailyServed(sandbox) - done).toBeLessThanOrEqual(kills * MAX_CONCURRENT);
