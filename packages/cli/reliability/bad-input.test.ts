@@ -337,7 +337,7 @@ describe('the bad-input corpus, against a project holding known tables', () => {
       bad(
         'nul-in-source-id',
         configWith(config, '  - tushare.daily', '  - "tushare.daily\\0"'),
-        () => ['Unknown data source "tushare.daily\0" (referenced by sources[1])'],
+        () => ['Unknown data source "tushare.daily\\u0000" (referenced by sources[1])'],
       ),
       {
         name: 'broken-json',
@@ -451,11 +451,12 @@ describe('the bad-input corpus, against a project holding known tables', () => {
   });
 
   it('refuses hostile identifiers and paths, naming them, and writes nothing where they point', async () => {
-    const unknown = (name: string, id: string, command = 'sync'): Case => ({
+    /** `shown`: the id as the error quotes it (control characters escaped, long ids cut). */
+    const unknown = (name: string, id: string, command = 'sync', shown = `"${id}"`): Case => ({
       name,
       args: [command, id],
       code: 2,
-      says: [`Unknown data source "${id}" (referenced by the command line)`],
+      says: [`Unknown data source ${shown} (referenced by the command line)`],
     });
     const custom = (name: string, entry: string, says: string[]): Case => ({
       name,
@@ -478,8 +479,13 @@ describe('the bad-input corpus, against a project holding known tables', () => {
       unknown('path-traversal-id', '../../etc/passwd'),
       unknown('sql-in-id', 'tushare.daily; drop table tushare_daily'),
       unknown('quote-comment-id', "tushare.daily'--"),
-      unknown('newline-id', 'tushare.daily\nx'),
-      unknown('ten-thousand-character-id', 'a'.repeat(10_000)),
+      unknown('newline-id', 'tushare.daily\nx', 'sync', '"tushare.daily\\nx"'),
+      unknown(
+        'ten-thousand-character-id',
+        'a'.repeat(10_000),
+        'sync',
+        `"${'a'.repeat(80)}…" (10000 characters)`,
+      ),
       unknown('audit-of-a-path', '../../etc/passwd', 'audit'),
       unknown('plan-of-sql', 'tushare.daily; drop table tushare_daily', 'plan'),
       custom(

@@ -26,12 +26,25 @@ export class DefinitionError extends DsyncError {
   readonly issues: readonly DefinitionIssue[];
 
   constructor(sourceId: string | undefined, issues: readonly DefinitionIssue[]) {
-    const what = sourceId === undefined ? 'data source definition' : `data source "${sourceId}"`;
+    const what =
+      sourceId === undefined ? 'data source definition' : `data source ${quoteId(sourceId)}`;
     const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
     super('E_DEFINITION', `Invalid ${what}:\n${lines.join('\n')}`);
     this.sourceId = sourceId;
     this.issues = issues;
   }
+}
+
+const SHOWN_ID_LENGTH = 80;
+
+/**
+ * An id as an error shows it: quoted, control characters escaped (a newline, a NUL or a
+ * terminal escape sequence in an id must not reach the terminal raw), and cut after 80
+ * characters with its length, since an id of 10,000 characters helps no one.
+ */
+export function quoteId(id: string): string {
+  if (id.length <= SHOWN_ID_LENGTH) return JSON.stringify(id);
+  return `${JSON.stringify(id.slice(0, SHOWN_ID_LENGTH)).slice(0, -1)}…" (${id.length} characters)`;
 }
 
 /** No source with this id is registered (or in the catalog). */
@@ -45,7 +58,7 @@ export class UnknownSourceError extends DsyncError {
     const hint =
       suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
     const where = referencedBy === undefined ? '' : ` (referenced by ${referencedBy})`;
-    super('E_UNKNOWN_SOURCE', `Unknown data source "${sourceId}"${where}.${hint}`);
+    super('E_UNKNOWN_SOURCE', `Unknown data source ${quoteId(sourceId)}${where}.${hint}`);
     this.sourceId = sourceId;
     this.suggestions = suggestions;
     this.referencedBy = referencedBy;
@@ -57,7 +70,7 @@ export class DuplicateSourceError extends DsyncError {
   readonly sourceId: string;
 
   constructor(sourceId: string) {
-    super('E_DUPLICATE_SOURCE', `Data source "${sourceId}" is defined more than once.`);
+    super('E_DUPLICATE_SOURCE', `Data source ${quoteId(sourceId)} is defined more than once.`);
     this.sourceId = sourceId;
   }
 }

@@ -77,6 +77,17 @@ describe('DataSourceRegistry.load', () => {
     ).toEqual(['tushare.daily_basic']);
   });
 
+  it('shows a hostile id escaped and cut, never raw', () => {
+    const message = (id: string) =>
+      thrown<UnknownSourceError>(() => DataSourceRegistry.load([id])).message;
+    expect(message('tushare.daily\n\u001b[2Jx\u0000')).toMatch(
+      /^Unknown data source "tushare\.daily\\n\\u001b\[2Jx\\u0000" \(referenced by sources\[0\]\)\./,
+    );
+    expect(message('a'.repeat(10_000))).toMatch(
+      new RegExp(`^Unknown data source "${'a'.repeat(80)}…" \\(10000 characters\\) \\(referenced`),
+    );
+  });
+
   it('names the source and option of a dependency that exists nowhere', () => {
     const error = thrown<UnknownSourceError>(() =>
       DataSourceRegistry.load([
