@@ -1,5 +1,4 @@
 import { DsyncError } from '@dsync/datasource';
-import { assertSafeBind, createWebServer } from '@dsync/web';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -37,6 +36,9 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--port <n>', 'port to listen on', port, 8787)
     .option('--token <token>', `access token, 16+ characters (default: $${WEB_TOKEN_VARIABLE})`)
     .action(async (flags: ServeFlags) => {
+      // Loaded here, not at start: the web server (Fastify, prom-client, the UI) is most of
+      // what every other command would otherwise load for nothing.
+      const { assertSafeBind, createWebServer } = await import('@dsync/web');
       const fromEnv = context.env[WEB_TOKEN_VARIABLE];
       const token = flags.token ?? (fromEnv === '' ? undefined : fromEnv);
       if (token !== undefined) context.secrets.push(token);
