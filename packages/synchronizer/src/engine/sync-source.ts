@@ -1,17 +1,6 @@
-import {
-  DsyncError,
-  type CheckpointStore,
-  type DataSource,
-  type LedgerError,
-  type RequestArgs,
-  type RunStatus,
-  type Sink,
-} from '@dsync/datasource';
+import { DsyncError, type LedgerError, type RequestArgs, type RunStatus } from '@dsync/datasource';
 import { CancelledError } from '../clients/cancelled-error.js';
-import type { ProviderClient } from '../clients/provider-client.js';
-import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
-import type { AccountLimiter } from '../limits/account-limiter.js';
-import type { SyncEvents } from './events.js';
+import { DEFAULT_ERROR_POLICY } from '../error-policy.js';
 import { runTask, type TaskContext, type TaskHooks } from './run-task.js';
 
 /**
@@ -20,25 +9,18 @@ import { runTask, type TaskContext, type TaskHooks } from './run-task.js';
  * limiters; each outcome goes through the error policy (one table, `decide`); a task is
  * done only once the sink holds its rows. Tasks an earlier run left unfinished go first.
  */
-export interface SyncSourceOptions {
-  readonly source: DataSource;
+export interface SyncSourceOptions
+  extends
+    Pick<
+      TaskContext,
+      'source' | 'client' | 'limiter' | 'sink' | 'checkpoints' | 'runId' | 'events' | 'worker'
+    >,
+    Partial<Pick<TaskContext, 'signal' | 'policy' | 'now'>> {
   readonly args: AsyncIterable<RequestArgs>;
-  readonly client: ProviderClient;
-  readonly limiter: AccountLimiter;
-  readonly sink: Sink;
-  readonly checkpoints: CheckpointStore;
-  readonly runId: string;
-  readonly events: SyncEvents;
-  readonly signal?: AbortSignal;
-  readonly policy?: ErrorPolicyOptions;
   /** Requests in flight for this source. @default 4 */
   readonly maxConcurrent?: number;
   /** Tasks taken from the args stream ahead of the ones running. @default 64 */
   readonly lookAhead?: number;
-  /** Written to the ledger with each task. */
-  readonly worker?: string;
-  /** @default Date.now */
-  readonly now?: () => number;
 }
 
 export interface SourceResult {
