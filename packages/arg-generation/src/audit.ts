@@ -5,7 +5,7 @@ import { ArgGenerationError } from './errors.js';
 import { requestParams } from './params.js';
 import { prepare, type GenerateOptions, type Prepared } from './prepare.js';
 import type { DateRange } from './range.js';
-import { periodsDue } from './strategies/report-periods.js';
+import { periodsWithin, reportDeadline } from './strategies/report-periods.js';
 
 /** One day (or report period) of the grid with cells missing. */
 export interface Hole {
@@ -62,7 +62,10 @@ async function gridOf(
   else if (leaf.kind === 'trade-calendar')
     dates = p.env.calendar?.openDays(range.start, range.end) ?? [];
   else if (leaf.kind === 'report-period')
-    dates = [...periodsDue(range.start, range.end, leaf.quarters)];
+    // A period is expected complete once its filing deadline has passed.
+    dates = [...periodsWithin(range.start, range.end, leaf.quarters)].filter(
+      (period) => reportDeadline(period) <= range.end,
+    );
   else throw unsupported(`its "${leaf.kind}" strategy has no day grid to compare with`);
 
   let keys: KeyRow[] | undefined;
@@ -170,6 +173,7 @@ export async function* gapArgs(
     };
     return createRequestArgs(source.id, source.api, requestParams(source, set, p.inputs), {
       window: { start: date, end: date },
+      settles: p.timing.settlesAt(date),
     });
   };
   for await (const hole of holesOf(grid, context)) {

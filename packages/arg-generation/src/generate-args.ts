@@ -9,6 +9,7 @@ function toArgs(p: Prepared, cell: Cell, set: Readonly<Record<string, string>> =
   return createRequestArgs(p.source.id, p.source.api, params, {
     window: cell.window,
     asOf: p.asOf,
+    ...(cell.window === undefined ? {} : { settles: p.timing.settlesAt(cell.window.end) }),
   });
 }
 

@@ -10,6 +10,15 @@ export { nextPage, type PageAnswer } from './pagination.js';
 export { mergePlans, planArgs, type ArgPlan } from './plan.js';
 export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } from './audit.js';
 export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
+export { cursorAfterSync } from './prepare.js';
+export {
+  NEVER,
+  timingOf,
+  zonedInstant,
+  zonedParts,
+  type Timing,
+  type TimingOptions,
+} from './publication.js';
 export { reportDeadline } from './strategies/report-periods.js';
 export {
   calendarFromDays,

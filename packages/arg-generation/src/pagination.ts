@@ -39,5 +39,6 @@ export function nextPage(
   return createRequestArgs(args.sourceId, args.api, params, {
     window: args.window,
     asOf: args.asOf,
+    settles: args.settles,
   });
 }

@@ -2,7 +2,8 @@ import type { DataSource, LeafArgStrategy, Scalar } from '@dsync/datasource';
 import type { ArgContext, KeyRow } from './context.js';
 import { addDays } from './dates.js';
 import { ArgGenerationError } from './errors.js';
-import { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
+import { timingOf, type Timing } from './publication.js';
+import { resolveRange, type DateRange, type RangeOptions } from './range.js';
 import { isSnapshot, type LeafEnv, type Span } from './strategies/leaf.js';
 
 export interface GenerateOptions extends RangeOptions {
@@ -22,6 +23,8 @@ export interface Prepared {
   readonly range: DateRange | undefined;
   /** For snapshot strategies: the day the snapshot is taken as of. */
   readonly asOf: string | undefined;
+  /** When its days are published and settle, on the sync's clock. */
+  readonly timing: Timing;
   /** For fan-outs: the key rows, streamed, and the parameter they go in. */
   readonly fanOut: { readonly param: string; readonly keys: AsyncIterable<KeyRow> } | undefined;
   readonly inputs: Readonly<Record<string, Scalar>>;
@@ -94,8 +97,12 @@ export async function prepare(
     }
     fanOut = { param: args.param, keys };
   }
-  const asOf = snapshot ? (options.until ?? latestPublished(source, options.now)) : undefined;
-  return { source, leaf, env, range, asOf, fanOut, inputs: options.params ?? {} };
+  const timing = timingOf(source, {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(env.calendar === undefined ? {} : { calendar: env.calendar }),
+  });
+  const asOf = snapshot ? (options.until ?? timing.latestPublished) : undefined;
+  return { source, leaf, env, range, timing, asOf, fanOut, inputs: options.params ?? {} };
 }
 
 /** A fan-out key's span: its listed days within the sync's range (report periods: the listing bounds the periods). */
@@ -110,4 +117,31 @@ export function spanOf(
   const lastListed = key.until === undefined ? undefined : addDays(key.until, -1);
   const end = lastListed !== undefined && lastListed < range.end ? lastListed : range.end;
   return start > end ? undefined : { start, end };
+}
+
+/**
+ * Where a source's cursor stands once a sync of this range has finished: the range's last
+ * settled day (a snapshot: the day it was taken). The days after it are asked again by the
+ * next sync. Undefined when the range is empty.
+ */
+export async function cursorAfterSync(
+  source: DataSource,
+  context: ArgContext,
+  options: RangeOptions,
+): Promise<string | undefined> {
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  if (isSnapshot(leaf)) return options.until ?? timingOf(source, options).latestPublished;
+  const range = resolveRange(source, options);
+  if (range === undefined) return undefined;
+  const calendar =
+    leaf.kind === 'trade-calendar' && source.publication.settle.kind === 'trading-days'
+      ? await context.tradeCalendar(leaf.calendar, leaf.exchange)
+      : undefined;
+  const timing = timingOf(source, {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(calendar === undefined ? {} : { calendar }),
+  });
+  const settled = timing.settledThrough(range.end);
+  const before = addDays(range.start, -1);
+  return settled < before ? before : settled;
 }

@@ -1,13 +1,14 @@
 import { toIsoDate, type DataSource, type SourceState } from '@dsync/datasource';
 import { addDays } from './dates.js';
 import { ArgGenerationError } from './errors.js';
+import { timingOf } from './publication.js';
 
 export interface RangeOptions {
   /** Overrides the source's `sync.since` (and the cursor: a backfill from this date). */
   readonly since?: string;
   /** The last day to fetch. @default the latest day the provider has published */
   readonly until?: string;
-  /** Where the source stands: its cursor (the last day fully stored) moves the start. */
+  /** Where the source stands: its cursor (the last settled day, fully stored) moves the start. */
   readonly state?: Pick<SourceState, 'cursor'>;
   /** The clock. @default new Date() */
   readonly now?: Date;
@@ -18,34 +19,13 @@ export interface DateRange {
   readonly end: string;
 }
 
-const zoned = (now: Date, timeZone: string): { date: string; time: string } => {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    date: `${part('year')}-${part('month')}-${part('day')}`,
-    time: `${part('hour')}:${part('minute')}`,
-  };
-};
-
 /**
- * The latest day whose data the provider has published, in the market's time zone: today
- * once the local time is past the source's `availableAfter` (Tushare bars: the evening in
- * Shanghai), yesterday before it. Without `availableAfter`, today.
+ * The latest day whose data the provider may have published at `now`: today in the
+ * source's publication time zone once the local time is past `publication.from`, yesterday
+ * before it, less the publication's lag in days.
  */
 export function latestPublished(source: DataSource, now: Date = new Date()): string {
-  const local = zoned(now, source.sync.timezone);
-  const { availableAfter } = source.sync;
-  return availableAfter === undefined || local.time >= availableAfter
-    ? local.date
-    : addDays(local.date, -1);
+  return timingOf(source, { now }).latestPublished;
 }
 
 const parse = (source: DataSource, value: string, what: string): string => {
@@ -60,8 +40,9 @@ const parse = (source: DataSource, value: string, what: string): string => {
 };
 
 /**
- * The days a sync covers: from the day after the cursor (or from `since`) to `until`.
- * Undefined when the source is already up to date.
+ * The days a sync covers: from the day after the cursor (or from `since`) to `until`, by
+ * default the latest day published. The days after the last settled one are in it again on
+ * every sync until they settle. Undefined when the source is already up to date.
  * @throws ArgGenerationError when no start is known or an explicit `since` is after `until`
  */
 export function resolveRange(

@@ -1,5 +1,6 @@
 import {
   builtInCatalog,
+  CATALOG_DEFINITIONS,
   defineDataSource,
   type DataSource,
   type DataSourceInput,
@@ -16,7 +17,8 @@ export function catalog(id: string): DataSource {
 
 /** A catalog source with some definition keys replaced. */
 export function variant(id: string, overrides: Partial<DataSourceInput>): DataSource {
-  const { dateFormat: _dateFormat, ...input } = catalog(id);
+  const input = CATALOG_DEFINITIONS.find((d) => d.id === id);
+  if (input === undefined) throw new Error(`no ${id} in the catalog`);
   return defineDataSource({ ...input, ...overrides });
 }
 

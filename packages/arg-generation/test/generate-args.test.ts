@@ -20,6 +20,8 @@ describe('generateArgs: trade calendar', () => {
       params: { trade_date: '20240102', limit: 6000 },
       key: 'daily?limit=6000&trade_date=20240102',
       window: { start: '2024-01-02', end: '2024-01-02' },
+      // The next open day's publication.by, 20:00 in Shanghai: corrections come until then.
+      settles: '2024-01-03T12:00:00.000Z',
     });
   });
 
@@ -43,14 +45,14 @@ describe('generateArgs: trade calendar', () => {
     ).toEqual([]);
   });
 
-  it('stops at the latest published day: today after 17:00 in Shanghai, yesterday before', async () => {
+  it('stops at the latest published day: today from 15:00 in Shanghai (publication.from), yesterday before', async () => {
     const state = { cursor: '2024-01-08' };
     const before = await collect(
-      generateArgs(daily, context(), { state, now: new Date('2024-01-10T08:59:00Z') }),
+      generateArgs(daily, context(), { state, now: new Date('2024-01-10T06:59:00Z') }),
     );
     expect(before.map((a) => a.params['trade_date'])).toEqual(['20240109']);
     const after = await collect(
-      generateArgs(daily, context(), { state, now: new Date('2024-01-10T09:00:00Z') }),
+      generateArgs(daily, context(), { state, now: new Date('2024-01-10T07:00:00Z') }),
     );
     expect(after.map((a) => a.params['trade_date'])).toEqual(['20240109', '20240110']);
   });
@@ -102,7 +104,7 @@ describe('generateArgs: snapshots', () => {
 });
 
 describe('generateArgs: fan-out', () => {
-  it('asks each key for each report period due in the range, within the key’s listed dates', async () => {
+  it('asks each key for each report period ended in the range, within the key’s listed dates', async () => {
     const args = await collect(
       generateArgs(catalog('tushare.income'), context(), {
         since: '2022-01-01',
@@ -110,7 +112,6 @@ describe('generateArgs: fan-out', () => {
       }),
     );
     const periods = [
-      '20211231',
       '20220331',
       '20220630',
       '20220930',
@@ -118,14 +119,18 @@ describe('generateArgs: fan-out', () => {
       '20230331',
       '20230630',
       '20230930',
+      '20231231',
     ];
     expect(args.map((a) => `${a.params['ts_code']} ${a.params['period']}`)).toEqual([
       // keys in key order; 000001.SZ delisted 2023-06-01: no period from then on
-      ...periods.slice(0, 6).map((p) => `000001.SZ ${p}`),
-      // 300999.SZ listed 2024-01-09: no period due yet
+      ...periods.slice(0, 5).map((p) => `000001.SZ ${p}`),
+      // 300999.SZ listed 2024-01-09: no period ended since
       ...periods.map((p) => `600000.SH ${p}`),
     ]);
-    expect(args[0]?.key).toBe('income?limit=6000&period=20211231&ts_code=000001.SZ');
+    expect(args[0]?.key).toBe('income?limit=6000&period=20220331&ts_code=000001.SZ');
+    // A period settles three months after its deadline's filings are out (21:00 Shanghai, a day later).
+    expect(args[0]?.settles).toBe('2022-08-01T13:00:00.000Z');
+    expect(args.at(-1)?.settles).toBe('2024-08-01T13:00:00.000Z');
   });
 
   it('composes keys with date windows, each window within the key’s listed days', async () => {

@@ -44,6 +44,14 @@ export {
 export { paginationParams, type Pagination, type PaginationInput } from './schema/pagination.js';
 export { parseDuration, toIsoDate, type Scalar } from './schema/primitives.js';
 export {
+  formatSettle,
+  parseSettle,
+  type Publication,
+  type PublicationDefaults,
+  type PublicationInput,
+  type Settle,
+} from './schema/publication.js';
+export {
   PROVIDER_PROFILES,
   PROVIDERS,
   type DateFormat,

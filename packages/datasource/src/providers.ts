@@ -1,6 +1,9 @@
+import type { PublicationDefaults } from './schema/publication.js';
+
 /**
  * What dsync knows of each provider that a definition does not have to repeat: how its
- * request parameters write dates, and the market time zone its dates live in.
+ * request parameters write dates, the market time zone its dates live in, and when its
+ * data usually appears and settles.
  */
 export const PROVIDERS = ['tushare', 'ndl'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -15,6 +18,8 @@ export interface ProviderProfile {
   /** What a valid `api` of this provider looks like, and an example for error messages. */
   readonly apiPattern: RegExp;
   readonly apiExample: string;
+  /** When a source's day is published and settles, unless its definition says otherwise. */
+  readonly publication: PublicationDefaults;
 }
 
 export const PROVIDER_PROFILES: Readonly<Record<Provider, ProviderProfile>> = Object.freeze({
@@ -23,11 +28,25 @@ export const PROVIDER_PROFILES: Readonly<Record<Provider, ProviderProfile>> = Ob
     timezone: 'Asia/Shanghai',
     apiPattern: /^[a-z][a-z0-9_]*$/,
     apiExample: 'daily',
+    // Like its daily bars: out in the evening of the trade day, corrected with the next day's.
+    publication: {
+      from: '15:00',
+      by: '20:00',
+      lagDays: 0,
+      settle: { kind: 'trading-days', n: 1 },
+    },
   },
   ndl: {
     dateFormat: 'YYYY-MM-DD',
     timezone: 'America/New_York',
     apiPattern: /^(datasets\/[A-Z0-9_]+\/[A-Za-z0-9_.-]+|datatables\/[A-Z0-9_]+\/[A-Z0-9_]+)$/,
     apiExample: 'datasets/LBMA/GOLD or datatables/SHARADAR/SEP',
+    // "Most update once a day with a 1-day lag": overnight, revised until the next update.
+    publication: {
+      from: '00:00',
+      by: '09:00',
+      lagDays: 1,
+      settle: { kind: 'duration', ms: 86_400_000 },
+    },
   },
 });

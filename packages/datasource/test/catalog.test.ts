@@ -115,6 +115,26 @@ describe('the built-in catalog', () => {
     ]);
   });
 
+  it('states for every source when its data is out and how long it may change', () => {
+    const stated = Object.fromEntries(
+      CATALOG_DEFINITIONS.map((d) => [d.id, d.publication === undefined ? 'unstated' : 'stated']),
+    );
+    expect(Object.values(stated).every((s) => s === 'stated')).toBe(true);
+    const summary = (id: string) => {
+      const p = catalog.get(id)?.publication;
+      return p && `${p.timezone} ${p.from}-${p.by} +${p.lagDays}d settle ${p.settle.kind}`;
+    };
+    expect(summary('tushare.daily')).toBe('Asia/Shanghai 15:00-20:00 +0d settle trading-days');
+    expect(summary('tushare.daily_basic')).toBe(
+      'Asia/Shanghai 15:00-19:00 +0d settle trading-days',
+    );
+    expect(summary('tushare.income')).toBe('Asia/Shanghai 21:00-21:00 +1d settle months');
+    expect(catalog.get('tushare.income')?.publication.recheck).toBe(7 * 86_400_000);
+    expect(summary('tushare.trade_cal')).toBe('Asia/Shanghai 00:00-00:00 +0d settle none');
+    expect(summary('ndl.SHARADAR.SEP')).toBe('America/New_York 00:00-09:00 +1d settle duration');
+    expect(summary('ndl.LBMA.GOLD')).toBe('America/New_York 11:00-18:00 +0d settle duration');
+  });
+
   it('resolves every catalog source with its dependencies, without cycles', () => {
     const registry = DataSourceRegistry.load([...catalog.keys()]);
     const order = registry.resolve().map((s) => s.id);

@@ -245,3 +245,130 @@ describe('parseDataSource: every bad input names the source and the path', () =>
     }
   });
 });
+
+describe('publication: when a day is out and how long it may change', () => {
+  it('takes the provider’s defaults where the definition says nothing', () => {
+    expect(defineDataSource(minimalSource()).publication).toEqual({
+      timezone: 'Asia/Shanghai',
+      from: '15:00',
+      by: '20:00',
+      lagDays: 0,
+      settle: { kind: 'trading-days', n: 1 },
+      recheck: 0,
+    });
+    const ndl = defineDataSource({
+      id: 'custom.series',
+      provider: 'ndl',
+      api: 'datasets/SANDBOX/ABC',
+      fields: [{ name: 'date', type: 'date', nullable: false, from: 'Date' }],
+      primaryKey: ['date'],
+      args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 30 },
+    });
+    expect(ndl.publication).toEqual({
+      timezone: 'America/New_York',
+      from: '00:00',
+      by: '09:00',
+      lagDays: 1,
+      settle: { kind: 'duration', ms: 86_400_000 },
+      recheck: 0,
+    });
+  });
+
+  it.each([
+    ['0', { kind: 'none' }],
+    [0, { kind: 'none' }],
+    ['12h', { kind: 'duration', ms: 12 * 3_600_000 }],
+    ['2d', { kind: 'duration', ms: 2 * 86_400_000 }],
+    ['1 trading day', { kind: 'trading-days', n: 1 }],
+    ['3 trading days', { kind: 'trading-days', n: 3 }],
+    ['6 months', { kind: 'months', n: 6 }],
+    ['1 month', { kind: 'months', n: 1 }],
+  ])('reads settle %p', (settle, expected) => {
+    const source = defineDataSource(minimalSource({ publication: { settle } }));
+    expect(source.publication.settle).toEqual(expected);
+  });
+
+  it('keeps the given from, and a by no earlier than it, with a time zone, lag and recheck', () => {
+    const source = defineDataSource(
+      minimalSource({
+        publication: { from: '21:00', lagDays: 1, timezone: 'Europe/London', recheck: '7d' },
+      }),
+    );
+    expect(source.publication).toEqual({
+      timezone: 'Europe/London',
+      from: '21:00',
+      by: '21:00',
+      lagDays: 1,
+      settle: { kind: 'trading-days', n: 1 },
+      recheck: 7 * 86_400_000,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    [
+      'a time past 23:59',
+      { publication: { from: '24:30' } },
+      ['publication.from: expected a time of day from 00:00 to 23:59 as HH:MM; got "24:30"'],
+    ],
+    [
+      'a time without minutes',
+      { publication: { by: '7' } },
+      ['publication.by: expected a time of day from 00:00 to 23:59 as HH:MM; got "7"'],
+    ],
+    [
+      'a negative lag',
+      { publication: { lagDays: -1 } },
+      [
+        "publication.lagDays: expected a whole number of days ≥ 0 (how many days after its own day a day's data appears); got -1",
+      ],
+    ],
+    [
+      'a fractional lag',
+      { publication: { lagDays: 0.5 } },
+      [
+        "publication.lagDays: expected a whole number of days ≥ 0 (how many days after its own day a day's data appears); got 0.5",
+      ],
+    ],
+    [
+      'an unknown time zone',
+      { publication: { timezone: 'Asia/Shangai' } },
+      [
+        'publication.timezone: expected an IANA time zone such as "Asia/Shanghai", got "Asia/Shangai"',
+      ],
+    ],
+    [
+      'a settle window of no known form',
+      { publication: { settle: 'a while' } },
+      [
+        'publication.settle: expected how long a day may still change after it is published: "1 trading day", "3 months", a duration such as "12h" or "2d", or 0; got "a while"',
+      ],
+    ],
+    [
+      'a recheck of no known form',
+      { publication: { recheck: 'weekly' } },
+      [
+        'publication.recheck: expected how often a day not settled yet is asked again, a duration such as "1d" or "7d", or 0 for every run; got "weekly"',
+      ],
+    ],
+    [
+      'a by before from',
+      { publication: { from: '18:00', by: '17:00' } },
+      [
+        "publication.by: 17:00 is before publication.from (18:00): a day's data is out by a time after it first appears",
+      ],
+    ],
+    ['an unknown key', { publication: { at: '17:00' } }, ['publication.at: unknown key']],
+    [
+      'the replaced availableAfter',
+      { sync: { availableAfter: '17:00' } },
+      [
+        "sync.availableAfter: replaced by publication.from (the earliest time a day's data appears) and publication.by (when it is out on a usual day)",
+      ],
+    ],
+  ])('refuses %s, naming the source and the key', (_what, overrides, expected) => {
+    expect(issues(() => parseDataSource(minimalSource(overrides)))).toEqual(expected);
+    expect(() => parseDataSource(minimalSource(overrides))).toThrow(
+      /^Invalid data source "custom\.fund_daily":/,
+    );
+  });
+});

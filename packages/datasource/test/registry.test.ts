@@ -43,15 +43,27 @@ describe('DataSourceRegistry.load', () => {
 
   it('merges overrides onto a catalog entry: objects deeply, the rest kept', () => {
     const registry = DataSourceRegistry.load([
-      { extends: 'tushare.daily', sync: { since: '2015-01-05' }, storage: { table: 'bars' } },
+      {
+        extends: 'tushare.daily',
+        sync: { since: '2015-01-05' },
+        storage: { table: 'bars' },
+        publication: { by: '21:30' },
+      },
     ]);
     const daily = registry.get('tushare.daily');
     expect(daily.sync).toEqual({
       since: '2015-01-05',
       schedule: '0 18 * * 1-5',
       freshness: 86_400_000,
-      availableAfter: '17:00',
       timezone: 'Asia/Shanghai',
+    });
+    expect(daily.publication).toEqual({
+      timezone: 'Asia/Shanghai',
+      from: '15:00',
+      by: '21:30',
+      lagDays: 0,
+      settle: { kind: 'trading-days', n: 1 },
+      recheck: 0,
     });
     expect(daily.storage).toEqual({ table: 'bars', writeMode: 'upsert' });
     expect(daily.fields.map((f) => f.name)).toContain('pct_chg');

@@ -2,7 +2,7 @@ import type { DataSource, LeafArgStrategy, Scalar } from '@dsync/datasource';
 import type { StoredCalendar } from '../context.js';
 import { dateWindows, formatDate, type DateWindow } from '../dates.js';
 import type { DateRange } from '../range.js';
-import { periodsDue } from './report-periods.js';
+import { periodsWithin } from './report-periods.js';
 
 /** What one request of a strategy sets: its parameters and the days it covers. */
 export interface Cell {
@@ -67,7 +67,7 @@ export function* leafCells(
       return;
     case 'report-period':
       if (span === undefined) return;
-      for (const period of periodsDue(span.start, span.end, strategy.quarters, span)) {
+      for (const period of periodsWithin(span.start, span.end, strategy.quarters, span)) {
         yield { params: { [strategy.param]: fmt(period) }, window: { start: period, end: period } };
       }
       return;
@@ -91,7 +91,7 @@ export function leafCount(strategy: LeafArgStrategy, span: Span | undefined, env
     case 'report-period': {
       if (span === undefined) return 0;
       let n = 0;
-      for (const _ of periodsDue(span.start, span.end, strategy.quarters, span)) n++;
+      for (const _ of periodsWithin(span.start, span.end, strategy.quarters, span)) n++;
       return n;
     }
   }

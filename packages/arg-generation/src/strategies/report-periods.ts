@@ -1,11 +1,11 @@
-import { addDays } from '../dates.js';
+import { reportPeriods } from '../dates.js';
 
 /**
- * Report periods and when their statements are complete. Listed companies must publish a
+ * Report periods and when their statements are due. Listed companies must publish a
  * quarter's report by a statutory deadline (Q1 by April 30, the half year by August 31,
- * Q3 by October 31, the annual report by April 30 of the next year). A period is fetched
- * on the first sync after its deadline: before it, an empty answer would be recorded as
- * done and the period never asked for again.
+ * Q3 by October 31, the annual report by April 30 of the next year); restatements come
+ * later. A source's publication settings say how long after the deadline a period may
+ * still change.
  */
 
 const QUARTER_ENDS = ['03-31', '06-30', '09-30', '12-31'] as const;
@@ -21,28 +21,22 @@ export function reportDeadline(period: string): string {
 }
 
 /**
- * The periods whose deadline falls within `[start, end]` and whose quarter end lies within
- * `[listedFrom, listedUntil)`, oldest first.
+ * The quarter ends within `[start, end]` that lie within `[listedFrom, listedUntil)`, oldest
+ * first: the periods a sync asks for. A period is asked for from its quarter end on (early
+ * filers publish weeks before the deadline) until it has settled.
  */
-export function* periodsDue(
+export function* periodsWithin(
   start: string,
   end: string,
   quarters: readonly Quarter[],
   listed: { from?: string; until?: string } = {},
 ): Generator<string> {
-  // A deadline in [start, end] belongs to a period at most 16 months earlier.
-  const first = addDays(start, -490);
-  for (let year = Number(first.slice(0, 4)); year <= Number(end.slice(0, 4)); year++) {
-    for (const q of [...quarters].sort()) {
-      const period = `${year}-${QUARTER_ENDS[q - 1]}`;
-      const deadline = reportDeadline(period);
-      if (deadline < start || deadline > end) continue;
-      if (
-        (listed.from !== undefined && period < listed.from) ||
-        (listed.until !== undefined && period >= listed.until)
-      )
-        continue;
-      yield period;
-    }
+  for (const period of reportPeriods(start, end, quarters)) {
+    if (
+      (listed.from !== undefined && period < listed.from) ||
+      (listed.until !== undefined && period >= listed.until)
+    )
+      continue;
+    yield period;
   }
 }

@@ -1,7 +1,7 @@
 import { DataSourceRegistry, UnknownSourceError, type SourceEntry } from '@dsync/datasource';
 
 /** Keys of a source's `sync` policy that a config entry may also give at its top level. */
-const SYNC_SHORTHANDS = ['since', 'schedule', 'freshness', 'timezone', 'availableAfter'] as const;
+const SYNC_SHORTHANDS = ['since', 'schedule', 'freshness', 'timezone'] as const;
 
 /**
  * A config entry as the registry reads it: `{ extends: tushare.daily, since: 2015-01-01 }` is

@@ -1,5 +1,6 @@
 import type { DataSourceInput } from '../schema/data-source.js';
 import type { FieldInput } from '../schema/field.js';
+import type { PublicationInput } from '../schema/publication.js';
 
 /**
  * Nasdaq Data Link (formerly Quandl). Its time series and tables are too many to list, so
@@ -7,7 +8,13 @@ import type { FieldInput } from '../schema/field.js';
  * name and columns, and a few ready-made entries built with them.
  */
 
-const NDL_SYNC = { since: '1990-01-01', schedule: '0 7 * * 2-6', freshness: '1d' } as const;
+const NDL_SYNC = { since: '1990-01-01', schedule: '0 10 * * 2-6', freshness: '1d' } as const;
+
+/**
+ * Tables "update once a day with a 1-day lag": a day's rows come overnight, by 09:00 New
+ * York the next day, and may be revised until the next update.
+ */
+const TABLE_PUBLICATION = { from: '00:00', by: '09:00', lagDays: 1, settle: '1d' } as const;
 
 export interface NdlTimeSeriesOptions {
   /** The database code, e.g. `LBMA`. */
@@ -21,6 +28,8 @@ export interface NdlTimeSeriesOptions {
   readonly title?: string;
   /** @default "1990-01-01" */
   readonly since?: string;
+  /** When a day's value is out (New York time) and how long it may change. @default the same evening, settled a day later */
+  readonly publication?: PublicationInput;
 }
 
 /**
@@ -41,6 +50,8 @@ export function ndlTimeSeries(options: NdlTimeSeriesOptions): DataSourceInput {
     args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 3650 },
     pagination: { kind: 'none' },
     sync: { ...NDL_SYNC, since: options.since ?? NDL_SYNC.since },
+    // Time series update "at their own hours": a day's value by that evening unless told.
+    publication: { from: '12:00', by: '18:00', lagDays: 0, settle: '1d', ...options.publication },
   };
 }
 
@@ -86,6 +97,7 @@ export function ndlTable(options: NdlTableOptions): DataSourceInput {
     pagination: { kind: 'cursor', pageSize: 10000 },
     rowCap: 10000,
     sync: { ...NDL_SYNC, since: options.since ?? NDL_SYNC.since },
+    publication: TABLE_PUBLICATION,
   };
 }
 
@@ -103,6 +115,8 @@ export const ndlLbmaGold = ndlTimeSeries({
   database: 'LBMA',
   dataset: 'GOLD',
   title: 'LBMA gold price fixings',
+  // The PM fixing is at 15:00 London, 10:00 New York; NDL has it by the New York evening.
+  publication: { from: '11:00', by: '18:00', lagDays: 0, settle: '1d' },
   columns: [
     num('usd_am', 'USD (AM)'),
     num('usd_pm', 'USD (PM)'),

@@ -25,6 +25,11 @@ export interface RequestArgs {
    * cursor advances over it and `replace-window` writes delete it.
    */
   readonly window?: { readonly start: string; readonly end: string };
+  /**
+   * When the data of `window` settles (an ISO instant): an answer to a request sent before
+   * then may still change, so a later sync asks it again. Absent: final whenever it is asked.
+   */
+  readonly settles?: string;
 }
 
 const encode = (value: Scalar): string => encodeURIComponent(String(value));
@@ -47,7 +52,7 @@ export function createRequestArgs(
   sourceId: string,
   api: string,
   params: RequestParams,
-  extra: Pick<RequestArgs, 'window' | 'asOf'> = {},
+  extra: Pick<RequestArgs, 'window' | 'asOf' | 'settles'> = {},
 ): RequestArgs {
   const key =
     extra.asOf === undefined ? argsKey(api, params) : `${argsKey(api, params)}@${extra.asOf}`;
@@ -58,5 +63,6 @@ export function createRequestArgs(
     key,
     ...(extra.window === undefined ? {} : { window: Object.freeze({ ...extra.window }) }),
     ...(extra.asOf === undefined ? {} : { asOf: extra.asOf }),
+    ...(extra.settles === undefined ? {} : { settles: extra.settles }),
   });
 }

@@ -4,6 +4,7 @@ import { argStrategySchema, keySourceSchema, strategyParams } from './arg-strate
 import { fieldSchema } from './field.js';
 import { paginationParams, paginationSchema, type Pagination } from './pagination.js';
 import { paramSpecSchema, templatePlaceholders } from './params.js';
+import { publicationSchema, resolvePublication } from './publication.js';
 import {
   cronSchema,
   durationSchema,
@@ -11,7 +12,6 @@ import {
   isoDateSchema,
   paramNameSchema,
   sourceIdSchema,
-  timeOfDaySchema,
   timezoneSchema,
 } from './primitives.js';
 
@@ -42,8 +42,8 @@ export const syncPolicySchema = z.strictObject({
   timezone: timezoneSchema.optional(),
   /** The source is stale when its last sync is older than this (e.g. "1d"). */
   freshness: durationSchema.optional(),
-  /** Local market time after which a day's data is published (Tushare bars: evening). */
-  availableAfter: timeOfDaySchema.optional(),
+  /** @deprecated Replaced by `publication.from`: refused with a message that says so. */
+  availableAfter: z.unknown().optional(),
 });
 
 /**
@@ -88,6 +88,8 @@ const dataSourceObjectSchema = z.strictObject({
   storage: storageTargetSchema.default({ writeMode: 'upsert' }),
   /** @default {} */
   sync: syncPolicySchema.default({}),
+  /** When a day's data appears and how long it may still change. @default the provider's */
+  publication: publicationSchema.optional(),
   limits: sourceLimitsSchema.optional(),
   /** What a complete table holds, for gap audits. */
   coverage: coverageSchema.optional(),
@@ -107,6 +109,24 @@ function checkConsistency(source: ParsedObject, ctx: z.RefinementCtx): void {
     issue(
       ['api'],
       `not a ${source.provider} api; expected something like ${profile.apiExample}, got "${source.api}"`,
+    );
+  }
+
+  if (source.sync.availableAfter !== undefined) {
+    issue(
+      ['sync', 'availableAfter'],
+      "replaced by publication.from (the earliest time a day's data appears) and publication.by (when it is out on a usual day)",
+    );
+  }
+  const { publication } = source;
+  if (
+    publication?.from !== undefined &&
+    publication.by !== undefined &&
+    publication.by < publication.from
+  ) {
+    issue(
+      ['publication', 'by'],
+      `${publication.by} is before publication.from (${publication.from}): a day's data is out by a time after it first appears`,
     );
   }
 
@@ -209,12 +229,14 @@ function effectivePagination(source: ParsedObject): Pagination {
 /** Fills what the definition left to defaults, so the rest of dsync reads one resolved form. */
 function resolve(source: ParsedObject) {
   const profile = PROVIDER_PROFILES[source.provider];
+  const { availableAfter: _replaced, ...sync } = source.sync;
   return {
     ...source,
     pagination: effectivePagination(source),
     dateFormat: profile.dateFormat,
     storage: { ...source.storage, table: source.storage.table ?? defaultTableName(source.id) },
-    sync: { ...source.sync, timezone: source.sync.timezone ?? profile.timezone },
+    sync: { ...sync, timezone: source.sync.timezone ?? profile.timezone },
+    publication: resolvePublication(source.publication, profile.publication, profile.timezone),
   };
 }
 

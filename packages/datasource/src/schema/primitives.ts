@@ -108,7 +108,14 @@ export const timezoneSchema = z.string().superRefine((zone, ctx) => {
   }
 });
 
-/** A local time of day `HH:MM`. */
-export const timeOfDaySchema = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM');
+/** A local time of day `HH:MM`, from 00:00 to 23:59. */
+export const timeOfDaySchema = z.string().transform((value, ctx) => {
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a time of day from 00:00 to 23:59 as HH:MM; got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});

@@ -40,12 +40,20 @@ export const BAR_FIELDS: FieldInput[] = [
   ...money('vol', 'amount'),
 ];
 
-/** Daily market data of the evening's close: Tushare publishes a day's bars around 15:00–17:00 Shanghai. */
+/** Daily market data of the evening's close, synced on weekday evenings. */
 export const DAILY_SYNC = {
   since: '19901219',
   schedule: '0 18 * * 1-5',
   freshness: '1d',
-  availableAfter: '17:00',
 } as const;
+
+/**
+ * Daily bars and factors: out on the trade day, commonly 15:00–17:00 Shanghai and some days
+ * later; corrections come the next trade day, with its data.
+ */
+export const EVENING_BARS = { from: '15:00', by: '20:00', settle: '1 trading day' } as const;
+
+/** Reference tables (calendar, lists): what a request answers is final when it is asked. */
+export const AT_ONCE = { from: '00:00', by: '00:00', settle: 0 } as const;
 
 export const tushareDoc = (id: number): string => `https://tushare.pro/document/2?doc_id=${id}`;

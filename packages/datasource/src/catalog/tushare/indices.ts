@@ -1,5 +1,5 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
-import { BAR_FIELDS, DAILY_SYNC, date, key, ratio, str, tushareDoc } from './fields.js';
+import { AT_ONCE, BAR_FIELDS, DAILY_SYNC, date, key, ratio, str, tushareDoc } from './fields.js';
 
 export const tushareIndexBasic = {
   id: 'tushare.index_basic',
@@ -27,6 +27,7 @@ export const tushareIndexBasic = {
   },
   rowCap: 8000,
   sync: { schedule: '0 1 * * 1', freshness: '7d' },
+  publication: AT_ONCE,
 } satisfies DataSourceInput;
 
 /**
@@ -57,6 +58,8 @@ export const tushareIndexDaily = {
   },
   rowCap: 8000,
   sync: DAILY_SYNC,
+  // "Updated at 09:00 and 19:00" (a third-party page): the evening's bars, corrected next morning.
+  publication: { from: '19:00', by: '20:00', settle: '1 trading day' },
 } satisfies DataSourceInput;
 
 export const tushareIndices = [tushareIndexBasic, tushareIndexDaily] as const;

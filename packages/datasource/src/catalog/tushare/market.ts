@@ -1,7 +1,9 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
 import {
+  AT_ONCE,
   BAR_FIELDS,
   DAILY_SYNC,
+  EVENING_BARS,
   date,
   int,
   key,
@@ -33,6 +35,7 @@ export const tushareTradeCal = {
   args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 3650 },
   rowCap: 6000,
   sync: { since: '19901219', schedule: '0 1 * * *', freshness: '7d' },
+  publication: AT_ONCE,
 } satisfies DataSourceInput;
 
 export const tushareStockBasic = {
@@ -65,6 +68,7 @@ export const tushareStockBasic = {
   args: { kind: 'enumerate', param: 'list_status', values: ['L', 'D', 'P'] },
   rowCap: 6000,
   sync: { schedule: '0 1 * * *', freshness: '1d' },
+  publication: AT_ONCE,
 } satisfies DataSourceInput;
 
 const byTradeDate = { kind: 'trade-calendar', param: 'trade_date' } as const;
@@ -94,6 +98,7 @@ export const tushareDaily = {
   coverage: EVERY_LISTED_STOCK,
   rowCap: 6000,
   sync: DAILY_SYNC,
+  publication: EVENING_BARS,
 } satisfies DataSourceInput;
 
 /**
@@ -112,7 +117,9 @@ export const tushareWeekly = {
   primaryKey: ['ts_code', 'trade_date'],
   args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 7 },
   rowCap: 6000,
-  sync: { since: '19901219', schedule: '0 18 * * 5', freshness: '7d', availableAfter: '17:00' },
+  sync: { since: '19901219', schedule: '0 18 * * 5', freshness: '7d' },
+  // Dated on the week's last trade day, out that evening like the daily bars.
+  publication: EVENING_BARS,
 } satisfies DataSourceInput;
 
 export const tushareMonthly = {
@@ -130,8 +137,8 @@ export const tushareMonthly = {
     since: '19901219',
     schedule: '0 18 28-31 * *',
     freshness: '31d',
-    availableAfter: '17:00',
   },
+  publication: EVENING_BARS,
 } satisfies DataSourceInput;
 
 export const tushareAdjFactor = {
@@ -148,6 +155,7 @@ export const tushareAdjFactor = {
   // No cap is documented; users page at 6,000 and one day is about 5,400 rows.
   rowCap: 6000,
   sync: DAILY_SYNC,
+  publication: EVENING_BARS,
 } satisfies DataSourceInput;
 
 export const tushareDailyBasic = {
@@ -180,6 +188,8 @@ export const tushareDailyBasic = {
   coverage: EVERY_LISTED_STOCK,
   rowCap: 6000,
   sync: DAILY_SYNC,
+  // The official page says 15:00–17:00, a third-party page 17:00–19:00: the window spans both.
+  publication: { from: '15:00', by: '19:00', settle: '1 trading day' },
 } satisfies DataSourceInput;
 
 export const tushareMarket = [

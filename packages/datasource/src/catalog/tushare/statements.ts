@@ -55,12 +55,26 @@ const ARGS = {
   each: { kind: 'report-period', param: 'period' },
 } as const;
 
-/** Statements are announced during the day; the evening run picks up the day's filings. */
+/** Statements are announced during the day and stored by Tushare that evening. */
 const SYNC = {
   since: '19900101',
-  schedule: '0 20 * * *',
+  schedule: '0 22 * * *',
   freshness: '1d',
-  availableAfter: '20:00',
+} as const;
+
+/**
+ * A report period's statements come in until its filing deadline (Q1 April 30, half year
+ * August 31, Q3 October 31, annual April 30 of the next year), each "at 21:00 on the
+ * announcement evening, at the latest the next day"; restatements come any time later. So a
+ * period is asked for from its quarter end on, and again each week until three months after
+ * its deadline's filings are out; then it has settled.
+ */
+const PUBLICATION = {
+  from: '21:00',
+  by: '21:00',
+  lagDays: 1,
+  settle: '3 months',
+  recheck: '7d',
 } as const;
 
 // The statement docs state no per-call cap; 6,000 is Tushare's usual one. One stock and
@@ -74,6 +88,7 @@ const STATEMENT_COMMON = {
   args: ARGS,
   storage: { writeMode: 'upsert' },
   sync: SYNC,
+  publication: PUBLICATION,
   // A complete table: every listed stock's statement for each period due.
   coverage: { dateField: 'end_date', keyField: 'ts_code' },
 } as const;

@@ -1,0 +1,188 @@
+import type { DataSource, StoredCalendar } from '@dsync/datasource';
+import { addDays } from './dates.js';
+import { reportDeadline } from './strategies/report-periods.js';
+
+/**
+ * When a source's days are published and when they settle, on a given clock. A day is
+ * published between `from` and `by` (local time, `lagDays` after the day) and settles
+ * `settle` after `by`; until then a sync asks for it again. A report period's publication
+ * day is its filing deadline, so a period settles a set time after its deadline's filings
+ * are out.
+ */
+
+/** An instant no fetch reaches: the settle time of a day whose settling cannot be known yet. */
+export const NEVER = '9999-12-31T23:59:59.999Z';
+
+const DAY_MS = 86_400_000;
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (format === undefined)
+    formats.set(
+      timeZone,
+      (format = new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      })),
+    );
+  return format;
+}
+
+/** The local date (`YYYY-MM-DD`) and time (`HH:MM`) of an instant in a time zone. */
+export function zonedParts(ms: number, timeZone: string): { date: string; time: string } {
+  const parts = formatIn(timeZone).formatToParts(ms);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${part('hour')}:${part('minute')}`,
+  };
+}
+
+/** The zone's offset from UTC at an instant, in ms (Shanghai: +8 h). */
+function offsetAt(ms: number, timeZone: string): number {
+  const parts = formatIn(timeZone).formatToParts(ms);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return asUtc - (ms - (ms % 1000));
+}
+
+/** The instant a local date and time (`HH:MM`) is in a time zone. */
+export function zonedInstant(date: string, time: string, timeZone: string): number {
+  const wall = Date.parse(`${date}T${time}:00Z`);
+  // Twice: the offset at the first guess may differ from the offset at the answer (DST).
+  const first = wall - offsetAt(wall, timeZone);
+  return wall - offsetAt(first, timeZone);
+}
+
+/** The same day of the month `n` months later, or the month's last day when it has fewer. */
+function addMonths(iso: string, n: number): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  const month = m - 1 + n;
+  const year = y + Math.floor(month / 12);
+  const mm = ((month % 12) + 12) % 12;
+  const last = new Date(Date.UTC(year, mm + 1, 0)).getUTCDate();
+  return `${year}-${String(mm + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
+const isWeekday = (iso: string) => {
+  const day = new Date(`${iso}T00:00:00Z`).getUTCDay();
+  return day !== 0 && day !== 6;
+};
+
+/** The n-th open day after `day`: by the calendar, weekdays without one; undefined past the calendar's end. */
+function nthOpenDayAfter(day: string, n: number, calendar: StoredCalendar | undefined) {
+  if (calendar === undefined) {
+    let d = day;
+    for (let left = n; left > 0;) {
+      d = addDays(d, 1);
+      if (isWeekday(d)) left--;
+    }
+    return d;
+  }
+  // Holidays never close an exchange for more than two weeks in a row.
+  const open = calendar.openDays(addDays(day, 1), addDays(day, 16 * n));
+  return open[n - 1];
+}
+
+/** The last quarter end (Mar 31, Jun 30, Sep 30, Dec 31) on or before a day. */
+function quarterEndOnOrBefore(iso: string): string {
+  const year = Number(iso.slice(0, 4));
+  const md = iso.slice(5);
+  if (md >= '12-31') return `${year}-12-31`;
+  if (md >= '09-30') return `${year}-09-30`;
+  if (md >= '06-30') return `${year}-06-30`;
+  if (md >= '03-31') return `${year}-03-31`;
+  return `${year - 1}-12-31`;
+}
+
+export interface Timing {
+  /** The latest day (or quarter end) whose data may be out: where a sync's range ends by default. */
+  readonly latestPublished: string;
+  /** When the data of a day (or report period) settles, as an ISO instant; `NEVER` while unknowable. */
+  settlesAt(day: string): string;
+  /** Whether a day (or report period) has settled at the clock's time. */
+  isSettled(day: string): boolean;
+  /** The last day at or before `latest` that has settled: a cursor never passes it. */
+  settledThrough(latest: string): string;
+}
+
+export interface TimingOptions {
+  /** The clock. @default new Date() */
+  readonly now?: Date;
+  /** The stored trade calendar, for settle windows counted in trading days (weekdays without it). */
+  readonly calendar?: StoredCalendar;
+}
+
+/** A source's publication and settling at the clock's time. */
+export function timingOf(source: DataSource, options: TimingOptions = {}): Timing {
+  const now = (options.now ?? new Date()).getTime();
+  const { timezone, from, by, lagDays, settle } = source.publication;
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  const byPeriod = leaf.kind === 'report-period';
+  const local = zonedParts(now, timezone);
+  const latestPublished = addDays(local.date, -lagDays - (local.time < from ? 1 : 0));
+
+  const settleInstant = (day: string): number => {
+    // A day between quarter ends has settled once the last period ending before it has.
+    const published = byPeriod ? reportDeadline(quarterEndOnOrBefore(day)) : day;
+    switch (settle.kind) {
+      case 'none':
+        return zonedInstant(addDays(published, lagDays), by, timezone);
+      case 'duration':
+        return zonedInstant(addDays(published, lagDays), by, timezone) + settle.ms;
+      case 'months':
+        return zonedInstant(addMonths(addDays(published, lagDays), settle.n), by, timezone);
+      case 'trading-days': {
+        const next = nthOpenDayAfter(published, settle.n, options.calendar);
+        return next === undefined
+          ? Number.POSITIVE_INFINITY
+          : zonedInstant(addDays(next, lagDays), by, timezone);
+      }
+    }
+  };
+
+  const memo = new Map<string, number>();
+  const instant = (day: string): number => {
+    let ms = memo.get(day);
+    if (ms === undefined) memo.set(day, (ms = settleInstant(day)));
+    return ms;
+  };
+  const isSettled = (day: string) => instant(day) <= now;
+
+  return {
+    latestPublished,
+    settlesAt: (day) => {
+      const ms = instant(day);
+      return Number.isFinite(ms) ? new Date(ms).toISOString() : NEVER;
+    },
+    isSettled,
+    settledThrough(latest) {
+      if (isSettled(latest)) return latest;
+      // Settling moves forward with the day: step back in growing strides, then bisect.
+      let unsettled = latest;
+      let step = 1;
+      let settled = addDays(latest, -step);
+      while (!isSettled(settled)) {
+        unsettled = settled;
+        step *= 2;
+        if (step > 200 * 365) return addDays(latest, -step);
+        settled = addDays(latest, -step);
+      }
+      let lo = Date.parse(settled);
+      let hi = Date.parse(unsettled);
+      while (hi - lo > DAY_MS) {
+        const mid = lo + Math.floor((hi - lo) / DAY_MS / 2) * DAY_MS;
+        if (isSettled(new Date(mid).toISOString().slice(0, 10))) lo = mid;
+        else hi = mid;
+      }
+      return new Date(lo).toISOString().slice(0, 10);
+    },
+  };
+}
