@@ -1,8 +1,14 @@
-import { createRequestArgs, type DataSource, type RequestArgs } from '@dsync/datasource';
-import type { ArgContext, KeyRow } from './context.js';
+import {
+  createRequestArgs,
+  exchangeOpenDays,
+  type DataSource,
+  type RequestArgs,
+  type Scalar,
+} from '@dsync/datasource';
+import type { ArgContext, KeyRow, StoredCalendar } from './context.js';
 import { formatDate } from './dates.js';
 import { ArgGenerationError } from './errors.js';
-import { requestParams } from './params.js';
+import { eachCombinations, requestParams } from './params.js';
 import { prepare, type GenerateOptions, type Prepared } from './prepare.js';
 import type { DateRange } from './range.js';
 import { periodsWithin, reportDeadline } from './strategies/report-periods.js';
@@ -39,6 +45,33 @@ interface Grid {
   readonly dateField: string;
 }
 
+/**
+ * The days a complete table has rows for within `[start, end]`: the open days of its stored
+ * calendar or of its coverage's exchange calendar, or the report periods due by `end`.
+ * Undefined for a strategy without a day grid (a snapshot).
+ */
+export function gridDays(
+  source: DataSource,
+  calendar: StoredCalendar | undefined,
+  start: string,
+  end: string,
+): readonly string[] | undefined {
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  switch (leaf.kind) {
+    case 'trade-calendar':
+      return calendar?.openDays(start, end) ?? [];
+    case 'date-window':
+      return exchangeOpenDays(source.coverage?.calendar ?? 'weekdays', start, end);
+    case 'report-period':
+      // A period is expected complete once its filing deadline has passed.
+      return [...periodsWithin(start, end, leaf.quarters)].filter(
+        (period) => reportDeadline(period) <= end,
+      );
+    default:
+      return undefined;
+  }
+}
+
 const listedOn = (key: KeyRow, date: string) =>
   (key.from === undefined || key.from <= date) && (key.until === undefined || date < key.until);
 
@@ -57,16 +90,9 @@ async function gridOf(
   // An audit checks the whole history, wherever the cursor stands.
   const p = await prepare(source, context, { ...options, state: undefined });
   const { leaf, range } = p;
-  let dates: readonly string[];
-  if (range === undefined) dates = [];
-  else if (leaf.kind === 'trade-calendar')
-    dates = p.env.calendar?.openDays(range.start, range.end) ?? [];
-  else if (leaf.kind === 'report-period')
-    // A period is expected complete once its filing deadline has passed.
-    dates = [...periodsWithin(range.start, range.end, leaf.quarters)].filter(
-      (period) => reportDeadline(period) <= range.end,
-    );
-  else throw unsupported(`its "${leaf.kind}" strategy has no day grid to compare with`);
+  const dates = range === undefined ? [] : gridDays(source, p.env.calendar, range.start, range.end);
+  if (dates === undefined)
+    throw unsupported(`its "${leaf.kind}" strategy has no day grid to compare with`);
 
   let keys: KeyRow[] | undefined;
   const keySource =
@@ -163,12 +189,20 @@ export async function* gapArgs(
 ): AsyncGenerator<RequestArgs> {
   const grid = await gridOf(source, context, options);
   const { p } = grid;
-  // Only calendar and report-period grids are audited: both set one date parameter.
-  const param =
-    p.leaf.kind === 'trade-calendar' || p.leaf.kind === 'report-period' ? p.leaf.param : '';
-  const make = (date: string, key?: string): RequestArgs => {
+  // A grid's day is asked alone: the date parameter, or a window of that one day.
+  const { leaf } = p;
+  const dayParams = (date: string): Record<string, Scalar> => {
+    const day = formatDate(date, source.dateFormat);
+    if (leaf.kind === 'date-window') return { [leaf.startParam]: day, [leaf.endParam]: day };
+    return leaf.kind === 'trade-calendar' || leaf.kind === 'report-period'
+      ? { [leaf.param]: day }
+      : {};
+  };
+  const combinations = eachCombinations(source);
+  const make = (date: string, each: Record<string, Scalar>, key?: string): RequestArgs => {
     const set = {
-      [param]: formatDate(date, source.dateFormat),
+      ...each,
+      ...dayParams(date),
       ...(key === undefined || p.fanOut === undefined ? {} : { [p.fanOut.param]: key }),
     };
     return createRequestArgs(source.id, source.api, requestParams(source, set, p.inputs), {
@@ -178,7 +212,7 @@ export async function* gapArgs(
   };
   for await (const hole of holesOf(grid, context)) {
     if (hole.missing === 0) continue;
-    if (p.fanOut === undefined) yield make(hole.date);
-    else for (const key of hole.keys) yield make(hole.date, key);
+    const keys = p.fanOut === undefined ? [undefined] : hole.keys;
+    for (const key of keys) for (const each of combinations) yield make(hole.date, each, key);
   }
 }

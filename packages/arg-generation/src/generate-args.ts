@@ -1,10 +1,15 @@
-import { createRequestArgs, type DataSource, type RequestArgs } from '@dsync/datasource';
+import {
+  createRequestArgs,
+  type DataSource,
+  type RequestArgs,
+  type Scalar,
+} from '@dsync/datasource';
 import type { ArgContext } from './context.js';
-import { requestParams } from './params.js';
+import { eachCombinations, requestParams } from './params.js';
 import { prepare, spanOf, type GenerateOptions, type Prepared } from './prepare.js';
 import { leafCells, type Cell } from './strategies/leaf.js';
 
-function toArgs(p: Prepared, cell: Cell, set: Readonly<Record<string, string>> = {}): RequestArgs {
+function toArgs(p: Prepared, cell: Cell, set: Readonly<Record<string, Scalar>> = {}): RequestArgs {
   const params = requestParams(p.source, { ...cell.params, ...set }, p.inputs);
   return createRequestArgs(p.source.id, p.source.api, params, {
     window: cell.window,
@@ -13,16 +18,21 @@ function toArgs(p: Prepared, cell: Cell, set: Readonly<Record<string, string>> =
   });
 }
 
-/** The requests of a prepared source, lazily: keys × cells for a fan-out, oldest first per key. */
+/**
+ * The requests of a prepared source, lazily: keys × cells × `each` values for a fan-out,
+ * oldest first per key.
+ */
 export async function* argsOf(p: Prepared): AsyncGenerator<RequestArgs> {
+  const combinations = eachCombinations(p.source);
   if (p.fanOut === undefined) {
-    for (const cell of leafCells(p.leaf, p.range, p.env)) yield toArgs(p, cell);
+    for (const cell of leafCells(p.leaf, p.range, p.env))
+      for (const each of combinations) yield toArgs(p, cell, each);
     return;
   }
   const { param, keys } = p.fanOut;
   for await (const key of keys) {
     for (const cell of leafCells(p.leaf, spanOf(p.leaf, p.range, key), p.env))
-      yield toArgs(p, cell, { [param]: key.key });
+      for (const each of combinations) yield toArgs(p, cell, { ...each, [param]: key.key });
   }
 }
 

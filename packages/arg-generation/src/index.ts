@@ -9,10 +9,10 @@ export type { GenerateOptions } from './prepare.js';
 export { nextPage, type PageAnswer } from './pagination.js';
 export { mergePlans, planArgs, type ArgPlan } from './plan.js';
 export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } from './audit.js';
+export { freshnessOf, type Freshness } from './freshness.js';
 export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
 export { cursorAfterSync } from './prepare.js';
 export {
-  NEVER,
   timingOf,
   zonedInstant,
   zonedParts,

@@ -1,6 +1,19 @@
 import { templatePlaceholders, type DataSource, type Scalar } from '@dsync/datasource';
 
 /**
+ * The values of a source's `each` parameters, one object per combination (one empty object
+ * when it has none): every request the strategy makes is made once with each.
+ */
+export function eachCombinations(source: DataSource): Record<string, Scalar>[] {
+  let combinations: Record<string, Scalar>[] = [{}];
+  for (const [name, spec] of Object.entries(source.params)) {
+    if (spec.kind !== 'each') continue;
+    combinations = combinations.flatMap((c) => spec.values.map((v) => ({ ...c, [name]: v })));
+  }
+  return combinations;
+}
+
+/**
  * A request's parameters: the definition's fixed values, what the strategy set, the
  * user's values for input parameters, the first page's size, then templates filled from
  * all of these.

@@ -1,5 +1,6 @@
 import type { DataSource } from '@dsync/datasource';
 import type { ArgContext } from './context.js';
+import { eachCombinations } from './params.js';
 import { prepare, spanOf, type GenerateOptions } from './prepare.js';
 import type { DateRange } from './range.js';
 import { leafCount } from './strategies/leaf.js';
@@ -35,6 +36,7 @@ export async function planArgs(
       requests += leafCount(p.leaf, spanOf(p.leaf, p.range, key), p.env);
     }
   }
+  requests *= eachCombinations(source).length;
   return {
     sourceId: source.id,
     requests,

@@ -10,9 +10,6 @@ import { reportDeadline } from './strategies/report-periods.js';
  * are out.
  */
 
-/** An instant no fetch reaches: the settle time of a day whose settling cannot be known yet. */
-export const NEVER = '9999-12-31T23:59:59.999Z';
-
 const DAY_MS = 86_400_000;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -76,8 +73,16 @@ const isWeekday = (iso: string) => {
   return day !== 0 && day !== 6;
 };
 
-/** The n-th open day after `day`: by the calendar, weekdays without one; undefined past the calendar's end. */
-function nthOpenDayAfter(day: string, n: number, calendar: StoredCalendar | undefined) {
+/** Holidays never close an exchange for longer: the n-th open day after a day is within n × this. */
+const LONGEST_CLOSE_DAYS = 16;
+
+/**
+ * The n-th open day after `day`: by the stored calendar, weekdays without one. Past the
+ * calendar's end it cannot be known, only bounded: the day `n × 16` days on, by when the
+ * n-th open day has come for sure (a historical range's last day has settled long since;
+ * the live edge waits for the next day's calendar).
+ */
+function nthOpenDayAfter(day: string, n: number, calendar: StoredCalendar | undefined): string {
   if (calendar === undefined) {
     let d = day;
     for (let left = n; left > 0;) {
@@ -86,9 +91,8 @@ function nthOpenDayAfter(day: string, n: number, calendar: StoredCalendar | unde
     }
     return d;
   }
-  // Holidays never close an exchange for more than two weeks in a row.
-  const open = calendar.openDays(addDays(day, 1), addDays(day, 16 * n));
-  return open[n - 1];
+  const bound = addDays(day, LONGEST_CLOSE_DAYS * n);
+  return calendar.openDays(addDays(day, 1), bound)[n - 1] ?? bound;
 }
 
 /** The last quarter end (Mar 31, Jun 30, Sep 30, Dec 31) on or before a day. */
@@ -103,9 +107,11 @@ function quarterEndOnOrBefore(iso: string): string {
 }
 
 export interface Timing {
-  /** The latest day (or quarter end) whose data may be out: where a sync's range ends by default. */
+  /** The latest day (or quarter end) whose data may be out (`from` has passed): where a sync's range ends by default. */
   readonly latestPublished: string;
-  /** When the data of a day (or report period) settles, as an ISO instant; `NEVER` while unknowable. */
+  /** The latest day whose data is out on a usual day (`by` has passed): what a current table holds. */
+  readonly latestOut: string;
+  /** When the data of a day (or report period) settles, as an ISO instant. */
   settlesAt(day: string): string;
   /** Whether a day (or report period) has settled at the clock's time. */
   isSettled(day: string): boolean;
@@ -128,6 +134,7 @@ export function timingOf(source: DataSource, options: TimingOptions = {}): Timin
   const byPeriod = leaf.kind === 'report-period';
   const local = zonedParts(now, timezone);
   const latestPublished = addDays(local.date, -lagDays - (local.time < from ? 1 : 0));
+  const latestOut = addDays(local.date, -lagDays - (local.time < by ? 1 : 0));
 
   const settleInstant = (day: string): number => {
     // A day between quarter ends has settled once the last period ending before it has.
@@ -141,9 +148,7 @@ export function timingOf(source: DataSource, options: TimingOptions = {}): Timin
         return zonedInstant(addMonths(addDays(published, lagDays), settle.n), by, timezone);
       case 'trading-days': {
         const next = nthOpenDayAfter(published, settle.n, options.calendar);
-        return next === undefined
-          ? Number.POSITIVE_INFINITY
-          : zonedInstant(addDays(next, lagDays), by, timezone);
+        return zonedInstant(addDays(next, lagDays), by, timezone);
       }
     }
   };
@@ -158,10 +163,8 @@ export function timingOf(source: DataSource, options: TimingOptions = {}): Timin
 
   return {
     latestPublished,
-    settlesAt: (day) => {
-      const ms = instant(day);
-      return Number.isFinite(ms) ? new Date(ms).toISOString() : NEVER;
-    },
+    latestOut,
+    settlesAt: (day) => new Date(instant(day)).toISOString(),
     isSettled,
     settledThrough(latest) {
       if (isSettled(latest)) return latest;

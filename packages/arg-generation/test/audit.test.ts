@@ -80,10 +80,14 @@ describe('gap audit of statements, per symbol and period', () => {
       { date: '2023-09-30', missing: 1, keys: ['600000.SH'] },
     ]);
     const args = await collect(gapArgs(catalog('tushare.income'), ctx(), range));
+    // Each missing pair, in every report type (1 to 12) the source asks for.
+    const types = Array.from({ length: 12 }, (_, i) => String(i + 1));
+    const ask = (period: string, code: string) =>
+      types.map((t) => `income?limit=6000&period=${period}&report_type=${t}&ts_code=${code}`);
     expect(args.map((a) => a.key)).toEqual([
-      'income?limit=6000&period=20230331&ts_code=000001.SZ',
-      'income?limit=6000&period=20230331&ts_code=600000.SH',
-      'income?limit=6000&period=20230930&ts_code=600000.SH',
+      ...ask('20230331', '000001.SZ'),
+      ...ask('20230331', '600000.SH'),
+      ...ask('20230930', '600000.SH'),
     ]);
   });
 });
@@ -95,5 +99,27 @@ describe('gap audit: sources without a grid', () => {
     ).rejects.toThrow(
       'Cannot generate requests for "tushare.trade_cal": it cannot be audited: its definition has no coverage (which date and key fields a complete table fills)',
     );
+  });
+});
+
+describe('gap audit of an NDL table on the NYSE calendar', () => {
+  // Stored: every open day of the first half of July 2024 but the 10th; July 4 is a holiday.
+  const open = ['2024-07-01', '2024-07-02', '2024-07-03', '2024-07-05', '2024-07-08'];
+  const stored = [...open, '2024-07-09', '2024-07-11', '2024-07-12'].map((date) => ({ date }));
+  const ctx = () => context({ cells: { 'ndl.SHARADAR.SEP': stored } });
+  const range = { since: '2024-07-01', until: '2024-07-12' };
+
+  it('expects a row on every NYSE open day, so a skipped day is a hole and a holiday is not', async () => {
+    const report = await auditReport(catalog('ndl.SHARADAR.SEP'), ctx(), range);
+    expect([report.expected, report.stored, report.missing]).toEqual([9, 8, 1]);
+    expect(report.holes).toEqual([{ date: '2024-07-10', missing: 1, keys: [] }]);
+  });
+
+  it('asks for a hole as a one-day window', async () => {
+    const args = await collect(gapArgs(catalog('ndl.SHARADAR.SEP'), ctx(), range));
+    expect(args.map((a) => a.params)).toEqual([
+      { 'date.gte': '2024-07-10', 'date.lte': '2024-07-10', 'qopts.per_page': 10000 },
+    ]);
+    expect(args[0]?.window).toEqual({ start: '2024-07-10', end: '2024-07-10' });
   });
 });

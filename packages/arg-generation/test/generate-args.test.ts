@@ -105,11 +105,15 @@ describe('generateArgs: snapshots', () => {
 
 describe('generateArgs: fan-out', () => {
   it('asks each key for each report period ended in the range, within the key’s listed dates', async () => {
+    const consolidated = variant('tushare.income', {
+      params: {
+        ts_code: { kind: 'input', required: true },
+        period: { kind: 'input' },
+        report_type: { kind: 'each', values: ['1'] },
+      },
+    });
     const args = await collect(
-      generateArgs(catalog('tushare.income'), context(), {
-        since: '2022-01-01',
-        until: '2024-01-10',
-      }),
+      generateArgs(consolidated, context(), { since: '2022-01-01', until: '2024-01-10' }),
     );
     const periods = [
       '20220331',
@@ -127,10 +131,25 @@ describe('generateArgs: fan-out', () => {
       // 300999.SZ listed 2024-01-09: no period ended since
       ...periods.map((p) => `600000.SH ${p}`),
     ]);
-    expect(args[0]?.key).toBe('income?limit=6000&period=20220331&ts_code=000001.SZ');
+    expect(args[0]?.key).toBe('income?limit=6000&period=20220331&report_type=1&ts_code=000001.SZ');
     // A period settles three months after its deadline's filings are out (21:00 Shanghai, a day later).
     expect(args[0]?.settles).toBe('2022-08-01T13:00:00.000Z');
     expect(args.at(-1)?.settles).toBe('2024-08-01T13:00:00.000Z');
+  });
+
+  it('asks every report type the statement documents, one request each', async () => {
+    const args = await collect(
+      generateArgs(catalog('tushare.income'), context(), {
+        since: '2023-03-01',
+        until: '2023-04-10',
+      }),
+    );
+    // 000001.SZ and 600000.SH listed for 2023-03-31; 300999.SZ not yet.
+    expect(args.map((a) => `${a.params['ts_code']} ${a.params['report_type']}`)).toEqual(
+      ['000001.SZ', '600000.SH'].flatMap((code) =>
+        Array.from({ length: 12 }, (_, i) => `${code} ${i + 1}`),
+      ),
+    );
   });
 
   it('composes keys with date windows, each window within the key’s listed days', async () => {

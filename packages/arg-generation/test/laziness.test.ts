@@ -27,8 +27,8 @@ describe('generateArgs is lazy', () => {
       first.push(args.key);
       if (first.length === 10) break;
     }
-    // Four periods ended per key: ten args need three keys, not a million.
-    expect(pulled).toBe(3);
-    expect(first[4]).toBe('income?limit=6000&period=20230331&ts_code=000001.SZ');
+    // Twelve report types per period: ten args need one key, not a million.
+    expect(pulled).toBe(1);
+    expect(first[4]).toBe('income?limit=6000&period=20230331&report_type=5&ts_code=000000.SZ');
   });
 });

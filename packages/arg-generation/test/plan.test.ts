@@ -37,10 +37,11 @@ describe('planArgs', () => {
       since: '2023-01-01',
       until: '2024-01-10',
     });
+    // Keys A and B, listed all of 2023: 4 quarter ends each, × 12 report types.
     expect(income).toEqual({
       sourceId: 'tushare.income',
-      requests: 8,
-      byApi: { income: 8 },
+      requests: 96,
+      byApi: { income: 96 },
       range: { start: '2023-01-01', end: '2024-01-10' },
       keys: 2,
     });
@@ -49,8 +50,8 @@ describe('planArgs', () => {
       until: '2024-01-12',
     });
     expect(mergePlans([income, daily, daily])).toEqual({
-      requests: 26,
-      byApi: { income: 8, daily: 18 },
+      requests: 114,
+      byApi: { income: 96, daily: 18 },
     });
   });
 });

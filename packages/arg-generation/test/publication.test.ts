@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { calendarFromDays, cursorAfterSync, NEVER, timingOf, zonedInstant } from '../src/index.js';
+import {
+  calendarFromDays,
+  cursorAfterSync,
+  freshnessOf,
+  timingOf,
+  zonedInstant,
+} from '../src/index.js';
 import { catalog, context, JANUARY_OPEN, variant } from './fixtures.js';
 
 const calendar = calendarFromDays('2023-12-01', '2024-01-12', JANUARY_OPEN);
@@ -31,8 +37,9 @@ describe('timingOf: when days are published and settle', () => {
     // Friday's bars settle with Monday's evening data.
     expect(after.settlesAt('2024-01-05')).toBe('2024-01-08T12:00:00.000Z');
     expect(after.settlesAt('2024-01-09')).toBe('2024-01-10T12:00:00.000Z');
-    // The stored calendar ends on the 12th: the day after it cannot be known to settle.
-    expect(after.settlesAt('2024-01-12')).toBe(NEVER);
+    // The stored calendar ends on the 12th: the next open day is not known, only that it
+    // comes within 16 days (no exchange closes longer).
+    expect(after.settlesAt('2024-01-12')).toBe('2024-01-28T12:00:00.000Z');
   });
 
   it('moves the last settled day as each next open day’s data is out', () => {
@@ -129,5 +136,46 @@ describe('cursorAfterSync: where a finished sync leaves the cursor', () => {
         now: at('2024-01-10T10:00:00Z'),
       }),
     ).toBe('2024-01-10');
+  });
+});
+
+describe('freshnessOf: how far behind the provider a table is', () => {
+  const daily = catalog('tushare.daily');
+
+  it('counts the trading days out (past publication.by) that are not stored', async () => {
+    // Thursday the 11th, 21:00 Shanghai: the 11th is out; stored through Monday the 8th.
+    const late = await freshnessOf(daily, context(), '2024-01-08', at('2024-01-11T13:00:00Z'));
+    expect(late).toEqual({
+      latestPublished: '2024-01-11',
+      latestExpected: '2024-01-11',
+      behind: 3,
+      unit: 'trading days',
+    });
+    // At 19:59 the 11th may still be coming: behind by the 9th and 10th only.
+    const before = await freshnessOf(daily, context(), '2024-01-08', at('2024-01-11T11:59:00Z'));
+    expect(before?.behind).toBe(2);
+    // Over a weekend nothing new is due: stored through Friday is current on Sunday.
+    const weekend = await freshnessOf(daily, context(), '2024-01-05', at('2024-01-07T13:00:00Z'));
+    expect([weekend?.behind, weekend?.latestExpected]).toEqual([0, '2024-01-05']);
+  });
+
+  it('counts report periods whose deadline has passed', async () => {
+    const income = catalog('tushare.income');
+    // 2024-05-03: the annual 2023 and Q1 2024 reports were due by April 30.
+    const state = await freshnessOf(income, context(), '2023-09-30', at('2024-05-03T00:00:00Z'));
+    expect(state).toMatchObject({ behind: 2, unit: 'periods', latestExpected: '2024-03-31' });
+  });
+
+  it('counts NYSE open days for an NDL table, none for a source without a grid', async () => {
+    const sep = catalog('ndl.SHARADAR.SEP');
+    // Monday 2024-07-08 10:00 New York: Friday's rows are out; July 4 was a holiday.
+    const state = await freshnessOf(sep, context(), '2024-07-02', at('2024-07-08T14:00:00Z'));
+    expect(state).toEqual({
+      latestPublished: '2024-07-07',
+      latestExpected: '2024-07-05',
+      behind: 2,
+      unit: 'open days',
+    });
+    expect(await freshnessOf(catalog('tushare.trade_cal'), context(), undefined)).toBeUndefined();
   });
 });

@@ -103,9 +103,14 @@ describe('args against the Tushare replica', () => {
   it('fetch every statement of the periods ended in the range, announced so far', async () => {
     const context = await storedContext();
     const { rows } = await sync(source('tushare.income'), context, { since: '2023-01-01' });
+    // Every report type the source asks for (the replica has types 1, 2 and 6).
+    const types = Array.from({ length: 12 }, (_, i) => String(i + 1));
     const expected = market.stocks
-      .flatMap((s) => [...truth.tushare('income', { ts_code: s.ts_code })])
+      .flatMap((s) =>
+        types.flatMap((t) => [...truth.tushare('income', { ts_code: s.ts_code, report_type: t })]),
+      )
       .filter((r) => iso(r['end_date']) >= '2023-01-01');
+    expect(new Set(expected.map((r) => r['report_type']))).toEqual(new Set(['1', '2', '6']));
     expect(expected.length).toBeGreaterThan(30);
     expect(sorted(rows)).toEqual(sorted(expected));
   });

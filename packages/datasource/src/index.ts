@@ -59,6 +59,14 @@ export {
   type ProviderProfile,
 } from './providers.js';
 
+// Exchange calendars by rule
+export {
+  EXCHANGE_CALENDARS,
+  exchangeOpenDays,
+  isExchangeOpen,
+  type ExchangeCalendarId,
+} from './calendars/exchange-calendars.js';
+
 // Catalogs
 export { builtInCatalog, CATALOG_DEFINITIONS } from './catalog/index.js';
 export {
@@ -93,13 +101,15 @@ export {
 export {
   argsKey,
   createRequestArgs,
+  isFinalAnswer,
   type RequestArgs,
   type RequestParams,
 } from './ports/request-args.js';
-export { batchIdempotencyKey, type RecordBatch } from './ports/record-batch.js';
+export { batchIdempotencyKey, requestScope, type RecordBatch } from './ports/record-batch.js';
 export {
   RUN_STATUSES,
   TASK_STATUSES,
+  type FinishedTask,
   type LedgerError,
   type QuotaUsage,
   type RunRecord,

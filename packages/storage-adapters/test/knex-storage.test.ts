@@ -232,6 +232,55 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
     ).toEqual(['A 2024-01-01', 'C 2024-01-02', 'D 2024-01-03']);
   });
 
+  it('replaces only the rows its request fixed: a restatement that re-keys a row leaves no stale copy', async () => {
+    // A statement per symbol and type: update_flag belongs to the key and flips on a restatement.
+    const statement = defineDataSource({
+      id: 'test.statement',
+      provider: 'tushare',
+      api: 'income',
+      fields: [
+        { name: 'ts_code', type: 'string', nullable: false },
+        { name: 'end_date', type: 'date', nullable: false },
+        { name: 'report_type', type: 'string', nullable: false },
+        { name: 'f_ann_date', type: 'date', nullable: false },
+        { name: 'update_flag', type: 'string', nullable: false },
+        { name: 'revenue', type: 'float' },
+      ],
+      primaryKey: ['ts_code', 'end_date', 'report_type', 'f_ann_date', 'update_flag'],
+      storage: { writeMode: 'replace-window', windowField: 'end_date' },
+    });
+    const cols = ['ts_code', 'end_date', 'report_type', 'f_ann_date', 'update_flag', 'revenue'];
+    const window = { start: '2024-03-31', end: '2024-03-31' };
+    const answer = (code: string, type: string, rows: unknown[][]) =>
+      batch('test.statement', cols, rows, {
+        window,
+        page: 0,
+        scope: { ts_code: code, report_type: type },
+        argsKey: `income?period=20240331&report_type=${type}&ts_code=${code}`,
+      });
+    await storage.write(answer('A', '1', [['A', '20240331', '1', '20240425', '1', 10]]), statement);
+    await storage.write(answer('A', '6', [['A', '20240331', '6', '20240425', '1', 7]]), statement);
+    await storage.write(answer('B', '1', [['B', '20240331', '1', '20240420', '1', 20]]), statement);
+    // A restated: its first version is now flag 0, the new one flag 1.
+    await storage.write(
+      answer('A', '1', [
+        ['A', '20240331', '1', '20240425', '0', 10],
+        ['A', '20240331', '1', '20240610', '1', 11],
+      ]),
+      statement,
+    );
+    expect(
+      (await storage.readRows(statement)).map((r) =>
+        [r['ts_code'], r['report_type'], r['f_ann_date'], r['update_flag'], r['revenue']].join(' '),
+      ),
+    ).toEqual([
+      'A 1 2024-04-25 0 10',
+      'A 1 2024-06-10 1 11',
+      'A 6 2024-04-25 1 7',
+      'B 1 2024-04-20 1 20',
+    ]);
+  });
+
   it('chunks large batches within the dialect’s statement limits', async () => {
     const rows = Array.from({ length: 3210 }, (_, i) => [
       `S${String(i).padStart(5, '0')}`,
@@ -304,10 +353,18 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
     await storage.writeAndComplete(
       batch('test.bars', ['ts_code', 'trade_date'], [['T', '20240111']]),
       BARS,
-      { runId: 'run-1', key: 'daily?t=1', rows: 1, attempts: 2, worker: 'host:42' },
+      {
+        runId: 'run-1',
+        key: 'daily?t=1',
+        rows: 1,
+        attempts: 2,
+        worker: 'host:42',
+        at: '2024-01-11T12:00:00.000Z',
+      },
     );
-    expect(await checkpoints.settledKeys('test.bars', ['daily?t=1'])).toEqual(
-      new Set(['daily?t=1']),
+    // Done at the time its request was sent, on the synchronizer's clock.
+    expect(await checkpoints.finishedTasks('test.bars', ['daily?t=1'])).toEqual(
+      new Map([['daily?t=1', { status: 'done', at: '2024-01-11T12:00:00.000Z' }]]),
     );
     expect((await checkpoints.listTasks({ runId: 'run-1' }))[0]).toMatchObject({
       status: 'done',
@@ -342,7 +399,7 @@ describe.each(DIALECTS)('Knex storage on %s', (dialect) => {
         { runId: 'run-1', key: 'k2', rows: 1, attempts: 1 },
       ),
     ).rejects.toBeInstanceOf(StorageError);
-    expect(await checkpoints.settledKeys('test.broken', ['k2'])).toEqual(new Set());
+    expect(await checkpoints.finishedTasks('test.broken', ['k2'])).toEqual(new Map());
     expect(await storage.readRows(defineDataSource(minimal('test.broken')))).toEqual([]);
   });
 

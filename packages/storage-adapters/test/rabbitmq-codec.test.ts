@@ -18,6 +18,8 @@ describe('the task message codec', () => {
     { trade_date: '20240105', limit: 2 },
     {
       window: { start: '2024-01-05', end: '2024-01-05' },
+      // When the day settles travels with it: a worker's answer before then is asked again.
+      settles: '2024-01-08T12:00:00.000Z',
     },
   );
   const task = { runId: 'run-7', sourceId: 'tushare.daily', args };
@@ -36,6 +38,7 @@ describe('the task message codec', () => {
     expect(decode({ ...wire, runId: '' })).toThrow('undecodable task message: no runId');
     expect(decode({ ...wire, args: { ...args, params: { a: [1] } } })).toThrow(/args.params/);
     expect(decode({ ...wire, args: { ...args, window: '2024' } })).toThrow(/args.window/);
+    expect(decode({ ...wire, args: { ...args, settles: 5 } })).toThrow(/args.settles/);
     expect(() => encodeTask({ ...task, args: { ...args, params: { limit: Infinity } } })).toThrow(
       'task of run "run-7" cannot be queued: args.params is not an object of strings, numbers and booleans',
     );
@@ -43,8 +46,12 @@ describe('the task message codec', () => {
 });
 
 describe('the batch message codec', () => {
-  it('round-trips a batch, window included, and names it by its idempotency key', () => {
-    const batch = { ...dailyBatch(3), window: { start: '2024-01-05', end: '2024-01-05' } };
+  it('round-trips a batch, window and scope included, and names it by its idempotency key', () => {
+    const batch = {
+      ...dailyBatch(3),
+      window: { start: '2024-01-05', end: '2024-01-05' },
+      scope: { ts_code: '600000.SH', report_type: '1' },
+    };
     expect(decodeBatch(encodeBatch(batch), 'application/json')).toEqual(batch);
     expect(publishOptions(batch)).toMatchObject({
       persistent: true,
@@ -61,6 +68,9 @@ describe('the batch message codec', () => {
     const wire = JSON.parse(encodeBatch(dailyBatch(0)).toString()) as Record<string, unknown>;
     expect(decode(JSON.stringify({ ...wire, page: -1 }))).toThrow(/page/);
     expect(decode(JSON.stringify({ ...wire, rows: [1] }))).toThrow(/rows/);
+    expect(decode(JSON.stringify({ ...wire, scope: { ts_code: [1] } }))).toThrow(
+      'undecodable batch message: scope is not an object of strings, numbers and booleans',
+    );
     expect(decode(JSON.stringify(wire), 'text/csv')).toThrow(/content type "text\/csv"/);
   });
 

@@ -20,6 +20,7 @@ export {
   type PlanOptions,
   type QuotaGauge,
   type RunResult,
+  type SettledCheck,
   type SourcePlan,
   type SourceStatus,
   type SyncControllerOptions,

@@ -8,8 +8,10 @@ import { exitCodeOfRun } from './sync.js';
 /**
  * `dsync daemon`: runs what is due, by each source's schedule (croner, in the source's time
  * zone) and freshness, until Ctrl-C. One run at a time: a fire time during a run is folded
- * into the next check, which syncs every unsynced source anyway. In distributed mode it
- * queues what is due for the fetch workers instead, once they settled the run it queued last.
+ * into the next check, which syncs every unsynced source anyway. After each run it checks the
+ * days that settled since against each source's coverage grid and fetches the holes at once.
+ * In distributed mode it queues what is due for the fetch workers instead, once they settled
+ * the run it queued last.
  */
 export function registerDaemonCommand(program: Command, context: CliContext): void {
   program
@@ -28,6 +30,27 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
       runtime.requireCredentials(registry.list());
       let running: Promise<void> | undefined;
       let again = false;
+      /** Per source, the last settled day checked against its coverage grid (this process). */
+      const checked = new Map<string, string>();
+      /** Audits what settled since the last check and queues the holes; true when it queued any. */
+      const checkSettled = async (why: string): Promise<boolean> => {
+        let queued = 0;
+        for (const check of await controller.queueSettledHoles(checked)) {
+          if (check.error !== undefined) {
+            logger.warn({ sourceId: check.sourceId, reason: check.error }, 'not checked');
+            continue;
+          }
+          checked.set(check.sourceId, check.range.end);
+          queued += check.queued ?? 0;
+          if ((check.queued ?? 0) > 0)
+            stamp(
+              why,
+              `${check.sourceId} had ${plural(check.missing ?? 0, 'missing cell')} in its settled days ${check.range.start}..${check.range.end}: queued ${plural(check.queued ?? 0, 'request')}`,
+            );
+          logger.info({ ...check }, 'settled days checked');
+        }
+        return queued > 0;
+      };
       /** Distributed mode: the queued run the fetch workers are on, closed before the next is queued. */
       let open: string | undefined;
       const stamp = (why: string, what: string) =>
@@ -38,6 +61,8 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
           if (ending === undefined) return stamp(why, `${open} still with the fetch workers`);
           stamp(why, `${open} ${ending}`);
           open = undefined;
+          // Holes in what has settled join the tasks the next enqueue hands to the workers.
+          if (ending === 'done') await checkSettled(why);
         }
         const queued = await controller.enqueue(runtime.taskQueue());
         if (queued.status !== 'running')
@@ -82,6 +107,8 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
               { runId: result.runId, status: result.status, exit: exitCodeOfRun(result) },
               why,
             );
+            // A hole in what has settled is queued and fetched at once, not at the next fire time.
+            if (result.status === 'done' && (await checkSettled(why))) again = true;
           } while (again);
         })()
           .catch((error: unknown) => logger.error({ err: error }, 'run failed'))

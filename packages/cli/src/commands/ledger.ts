@@ -1,8 +1,17 @@
 import type { TaskStatus } from '@dsync/datasource';
+import type { SourceStatus } from '@dsync/synchronizer';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { formatNumber } from '../output/progress-format.js';
 import { positiveInt } from './options.js';
+
+/** `current`, or `behind by 3 trading days` (of the grid the source's table fills). */
+export function freshnessText(freshness: SourceStatus['freshness']): string {
+  if (freshness === undefined) return '';
+  if (freshness.behind === 0) return 'current';
+  const unit = freshness.behind === 1 ? freshness.unit.replace(/s$/, '') : freshness.unit;
+  return `behind by ${formatNumber(freshness.behind)} ${unit}`;
+}
 
 const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'done', 'dropped', 'failed'];
 
@@ -18,7 +27,9 @@ const taskStatus = (value: string): TaskStatus => {
 export function registerLedgerCommands(program: Command, context: CliContext): void {
   program
     .command('status')
-    .description('per source: last sync, rows stored, pending and failed tasks, quota used today')
+    .description(
+      'per source: the last settled day, the days still asked again, how far behind the provider, rows, pending and failed tasks, quota used today',
+    )
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
       const runtime = await context.runtime();
@@ -28,13 +39,27 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
         status.map((s) => ({
           source: s.sourceId,
           'last sync': s.lastSyncedAt ?? 'never',
-          cursor: s.cursor ?? '',
+          settled: s.cursor ?? '',
+          unsettled: s.unsettled === undefined ? '' : `${s.unsettled.start}..${s.unsettled.end}`,
+          stored: s.latestStored ?? '',
+          freshness: freshnessText(s.freshness),
           rows: s.rows === undefined ? '' : formatNumber(s.rows),
           pending: s.pendingTasks,
           failed: s.failedTasks,
           'quota today': formatNumber(s.quotaUsedToday),
         })),
-        ['source', 'last sync', 'cursor', 'rows', 'pending', 'failed', 'quota today'],
+        [
+          'source',
+          'last sync',
+          'settled',
+          'unsettled',
+          'stored',
+          'freshness',
+          'rows',
+          'pending',
+          'failed',
+          'quota today',
+        ],
       );
     });
 

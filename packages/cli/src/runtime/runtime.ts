@@ -204,6 +204,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       checkpoints: storage.checkpoints,
       argContext: (sourceOf) => storage.argContext(sourceOf),
       countRows: (source) => storage.countRows(source),
+      latestDate: (source, field) => storage.latestDate(source, field),
     },
     clients,
     accounts,

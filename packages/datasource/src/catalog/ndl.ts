@@ -1,4 +1,5 @@
 import type { DataSourceInput } from '../schema/data-source.js';
+import type { ExchangeCalendarId } from '../calendars/exchange-calendars.js';
 import type { FieldInput } from '../schema/field.js';
 import type { PublicationInput } from '../schema/publication.js';
 
@@ -30,6 +31,8 @@ export interface NdlTimeSeriesOptions {
   readonly since?: string;
   /** When a day's value is out (New York time) and how long it may change. @default the same evening, settled a day later */
   readonly publication?: PublicationInput;
+  /** The exchange whose open days have a value, for gap audits. @default "XNYS" */
+  readonly calendar?: ExchangeCalendarId;
 }
 
 /**
@@ -49,6 +52,8 @@ export function ndlTimeSeries(options: NdlTimeSeriesOptions): DataSourceInput {
     params: { order: 'asc' },
     args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 3650 },
     pagination: { kind: 'none' },
+    // A value per open day: a day with none stored is a hole.
+    coverage: { dateField: 'date', calendar: options.calendar ?? 'XNYS' },
     sync: { ...NDL_SYNC, since: options.since ?? NDL_SYNC.since },
     // Time series update "at their own hours": a day's value by that evening unless told.
     publication: { from: '12:00', by: '18:00', lagDays: 0, settle: '1d', ...options.publication },
@@ -71,6 +76,8 @@ export interface NdlTableOptions {
   readonly rowsPerDay?: number;
   /** @default "1990-01-01" */
   readonly since?: string;
+  /** The exchange whose open days have rows, for gap audits. @default "XNYS" */
+  readonly calendar?: ExchangeCalendarId;
 }
 
 /**
@@ -96,6 +103,8 @@ export function ndlTable(options: NdlTableOptions): DataSourceInput {
     },
     pagination: { kind: 'cursor', pageSize: 10000 },
     rowCap: 10000,
+    // Rows on every open day of the exchange: a day with none stored is a hole.
+    coverage: { dateField: column, calendar: options.calendar ?? 'XNYS' },
     sync: { ...NDL_SYNC, since: options.since ?? NDL_SYNC.since },
     publication: TABLE_PUBLICATION,
   };

@@ -1,4 +1,5 @@
 import type {
+  FinishedTask,
   LedgerError,
   QuotaUsage,
   RunRecord,
@@ -15,6 +16,12 @@ export interface TaskUpdate {
   readonly rows?: number;
   readonly lastError?: LedgerError;
   readonly worker?: string;
+  /**
+   * When it happened (ISO), on the synchronizer's clock; for a task done or dropped, when
+   * its request was sent, which `isFinalAnswer` compares with the args' settle time.
+   * @default the store's clock
+   */
+  readonly at?: string;
 }
 
 /**
@@ -41,11 +48,17 @@ export interface CheckpointStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
 
-  /** Adds tasks as pending; a key the ledger already has keeps its row. */
-  addTasks(tasks: readonly TaskRecord[]): Promise<void>;
+  /**
+   * Adds tasks; a key the ledger already has keeps its row, unless `reopen`: then the row
+   * takes the task's run, args and status (a day asked again before it settled).
+   */
+  addTasks(tasks: readonly TaskRecord[], options?: { reopen?: boolean }): Promise<void>;
   updateTask(sourceId: string, key: string, update: TaskUpdate): Promise<void>;
-  /** Which of these keys are done (or dropped), so a resumed run skips them; one query per batch. */
-  settledKeys(sourceId: string, keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Which of these keys are done or dropped, and when their request was sent: a run skips
+   * those whose answer is final and asks the others again. One query per batch.
+   */
+  finishedTasks(sourceId: string, keys: readonly string[]): Promise<Map<string, FinishedTask>>;
   /** Tasks neither done nor dropped, oldest first: what a resumed run does first. */
   unfinishedTasks(sourceId: string, options?: { limit?: number }): Promise<TaskRecord[]>;
   listTasks(filter?: {

@@ -35,6 +35,12 @@ export interface TaskRecord {
   readonly updatedAt: string;
 }
 
+/** A task the ledger has as done or dropped, and when its last request was sent (ISO). */
+export interface FinishedTask {
+  readonly status: Extract<TaskStatus, 'done' | 'dropped'>;
+  readonly at: string;
+}
+
 export const RUN_STATUSES = ['running', 'done', 'stopped', 'failed', 'cancelled'] as const;
 /**
  * `done`: every task done or dropped. `stopped`: at a limit (daily quota, a cool-down past
@@ -60,7 +66,10 @@ export interface SourceState {
   readonly sourceId: string;
   /** When a run last brought the source up to date. */
   readonly lastSyncedAt?: string;
-  /** The last date fully stored (`YYYY-MM-DD`): incremental syncs start after it. */
+  /**
+   * The last settled day fully stored (`YYYY-MM-DD`): incremental syncs start after it, and
+   * the days after it are asked again until they settle.
+   */
   readonly cursor?: string;
   /** Tasks of earlier runs not done or dropped: a stopped or crashed run left them. */
   readonly pendingTasks: number;

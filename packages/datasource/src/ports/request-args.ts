@@ -66,3 +66,11 @@ export function createRequestArgs(
     ...(extra.settles === undefined ? {} : { settles: extra.settles }),
   });
 }
+
+/**
+ * Whether the answer to a request sent at `askedAt` (ISO) is final: it was asked once its
+ * window had settled (or its data never changes). A run asks the others again.
+ */
+export function isFinalAnswer(args: Pick<RequestArgs, 'settles'>, askedAt: string): boolean {
+  return args.settles === undefined || askedAt >= args.settles;
+}

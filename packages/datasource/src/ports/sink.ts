@@ -44,4 +44,6 @@ export interface TaskCompletion {
   readonly attempts: number;
   /** Which process ran it (host:pid, or a worker name); the ledger keeps its last one without it. */
   readonly worker?: string;
+  /** When its request was sent (ISO), on the synchronizer's clock. @default the store's clock */
+  readonly at?: string;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXCHANGE_CALENDARS } from '../calendars/exchange-calendars.js';
 import { PROVIDER_PROFILES, PROVIDERS } from '../providers.js';
 import { argStrategySchema, keySourceSchema, strategyParams } from './arg-strategy.js';
 import { fieldSchema } from './field.js';
@@ -47,14 +48,19 @@ export const syncPolicySchema = z.strictObject({
 });
 
 /**
- * The grid a complete table fills, for gap audits: one row per day (or report period) of
- * `dateField`, times one per key of `keyField` listed that day. Keys come from `keys`, or
- * from the fan-out's key source.
+ * The grid a complete table fills, for gap audits: one row per open day (or report period)
+ * of `dateField`, times one per key of `keyField` listed that day. Keys come from `keys`, or
+ * from the fan-out's key source; open days from the stored trade calendar, or `calendar`.
  */
 export const coverageSchema = z.strictObject({
   dateField: identifierSchema,
   keyField: identifierSchema.optional(),
   keys: keySourceSchema.optional(),
+  /**
+   * The exchange whose open days the grid has, for a source whose requests are date windows
+   * (it reads no stored calendar): `XNYS`, or `weekdays`. @default weekdays
+   */
+  calendar: z.enum(EXCHANGE_CALENDARS).optional(),
 });
 
 /** Per-source limits that override the account's. */

@@ -4,6 +4,8 @@ import { scalarSchema } from './primitives.js';
 /**
  * How one request parameter gets its value:
  * - `fixed`: the same on every request (a bare string, number or boolean is shorthand for it);
+ * - `each`: every request the arg strategy makes is made once per value (statements: one per
+ *   `report_type`);
  * - `template`: a string with `{name}` placeholders filled from the request's other
  *   parameters once the arg strategy has set them (e.g. `end_date: '{start_date}'` for a
  *   one-day range);
@@ -16,6 +18,7 @@ export const paramSpecSchema = z.preprocess(
       : value,
   z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('fixed'), value: scalarSchema }),
+    z.strictObject({ kind: z.literal('each'), values: z.array(scalarSchema).min(1) }),
     z.strictObject({
       kind: z.literal('template'),
       template: z

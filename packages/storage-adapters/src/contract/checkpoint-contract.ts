@@ -68,7 +68,33 @@ export function checkpointStoreContract(
     withStore('keeps a known task as it is when it is added again', async (store) => {
       await store.addTasks([task('a', 'done')]);
       await store.addTasks([task('a', 'pending')]);
-      same([...(await store.settledKeys('contract.bars', ['a', 'z']))], ['a']);
+      same(
+        [...(await store.finishedTasks('contract.bars', ['a', 'z']))],
+        [['a', { status: 'done', at: '2024-01-02T00:00:00.000Z' }]],
+      );
+    }),
+    withStore('reopens a finished task under a new run when asked to', async (store) => {
+      await store.addTasks([task('a', 'pending')]);
+      await store.updateTask('contract.bars', 'a', {
+        status: 'done',
+        rows: 5,
+        attempts: 2,
+        at: '2024-01-02T10:00:00.000Z',
+      });
+      same(
+        [...(await store.finishedTasks('contract.bars', ['a']))],
+        [['a', { status: 'done', at: '2024-01-02T10:00:00.000Z' }]],
+      );
+      await store.addTasks(
+        [{ ...task('a', 'pending', '2024-01-03T10:00:00.000Z'), runId: 'run-2' }],
+        { reopen: true },
+      );
+      same([...(await store.finishedTasks('contract.bars', ['a']))], []);
+      const [again] = await store.unfinishedTasks('contract.bars');
+      same(
+        [again?.runId, again?.status, again?.attempts, again?.rows, again?.updatedAt],
+        ['run-2', 'pending', 0, 0, '2024-01-03T10:00:00.000Z'],
+      );
     }),
     withStore('settles done and dropped tasks, and lists the rest oldest first', async (store) => {
       await store.addTasks([
@@ -88,7 +114,7 @@ export function checkpointStoreContract(
           ['b', 'failed'],
         ],
       );
-      same([...(await store.settledKeys('contract.bars', ['a', 'b', 'c']))], ['c']);
+      same([...(await store.finishedTasks('contract.bars', ['a', 'b', 'c'])).keys()], ['c']);
       assert.equal((await store.getSourceState('contract.bars')).pendingTasks, 2);
     }),
     withStore('moves a cursor forward only', async (store) => {

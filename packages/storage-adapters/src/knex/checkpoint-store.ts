@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type {
   CheckpointStore,
+  FinishedTask,
   LedgerError,
   QuotaUsage,
   RequestArgs,
@@ -19,6 +20,17 @@ export function ledgerKey(key: string): string {
 }
 
 const SETTLED: readonly TaskStatus[] = ['done', 'dropped'];
+/** What a reopened task takes from the new one: its run, args, state and time; its error cleared. */
+const REOPENED = [
+  'run_id',
+  'args',
+  'status',
+  'attempts',
+  'rows',
+  'last_error_code',
+  'last_error_message',
+  'updated_at',
+];
 const now = () => new Date().toISOString();
 
 interface TaskRow {
@@ -90,7 +102,7 @@ const toRun = (row: RunRow): RunRecord => ({
 export function taskColumns(update: TaskUpdate): Record<string, unknown> {
   return {
     status: update.status,
-    updated_at: now(),
+    updated_at: update.at ?? now(),
     ...(update.attempts === undefined ? {} : { attempts: update.attempts }),
     ...(update.rows === undefined ? {} : { rows: update.rows }),
     ...(update.worker === undefined ? {} : { worker: update.worker }),
@@ -160,7 +172,7 @@ export class KnexCheckpointStore implements CheckpointStore {
     return rows.map(toRun);
   }
 
-  async addTasks(tasks: readonly TaskRecord[]): Promise<void> {
+  async addTasks(tasks: readonly TaskRecord[], options: { reopen?: boolean } = {}): Promise<void> {
     if (tasks.length === 0) return;
     const db = await this.#db();
     const rows = tasks.map((t) => ({
@@ -172,14 +184,17 @@ export class KnexCheckpointStore implements CheckpointStore {
       attempts: t.attempts,
       rows: t.rows,
       worker: t.worker ?? null,
+      last_error_code: null,
+      last_error_message: null,
       created_at: t.updatedAt,
       updated_at: t.updatedAt,
     }));
     for (let i = 0; i < rows.length; i += 200) {
-      await db('dsync_tasks')
+      const insert = db('dsync_tasks')
         .insert(rows.slice(i, i + 200))
-        .onConflict(['source_id', 'key'])
-        .ignore();
+        .onConflict(['source_id', 'key']);
+      // Reopened: the row is this run's task again, its count and error those of the new ask.
+      await (options.reopen === true ? insert.merge(REOPENED) : insert.ignore());
     }
   }
 
@@ -190,21 +205,28 @@ export class KnexCheckpointStore implements CheckpointStore {
       .update(taskColumns(update));
   }
 
-  async settledKeys(sourceId: string, keys: readonly string[]): Promise<Set<string>> {
+  async finishedTasks(
+    sourceId: string,
+    keys: readonly string[],
+  ): Promise<Map<string, FinishedTask>> {
     const db = await this.#db();
     const byLedgerKey = new Map(keys.map((k) => [ledgerKey(k), k]));
-    const settled = new Set<string>();
+    const finished = new Map<string, FinishedTask>();
     const ledgerKeys = [...byLedgerKey.keys()];
     // Chunked: SQLite and MySQL cap the parameters of one statement.
     for (let i = 0; i < ledgerKeys.length; i += 500) {
       const rows = await db<TaskRow>('dsync_tasks')
-        .select('key')
+        .select('key', 'status', 'updated_at')
         .where({ source_id: sourceId })
         .whereIn('key', ledgerKeys.slice(i, i + 500))
         .whereIn('status', SETTLED);
-      for (const row of rows) settled.add(byLedgerKey.get(row.key) as string);
+      for (const row of rows)
+        finished.set(byLedgerKey.get(row.key) as string, {
+          status: row.status as FinishedTask['status'],
+          at: row.updated_at,
+        });
     }
-    return settled;
+    return finished;
   }
 
   async unfinishedTasks(sourceId: string, options: { limit?: number } = {}): Promise<TaskRecord[]> {

@@ -48,6 +48,8 @@ export interface KnexStorage extends TransactionalSink {
   readRows(source: DataSource, options?: ReadOptions): Promise<ReadRow[]>;
   /** How many rows a source's table holds (0 before its first write). */
   countRows(source: DataSource): Promise<number>;
+  /** The latest date a source's table holds in a date field (`YYYY-MM-DD`); undefined when empty. */
+  latestDate(source: DataSource, field: string): Promise<string | undefined>;
   /** What arg generation reads from this storage; `sourceOf` finds the definitions of the tables it reads. */
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
 }
@@ -158,6 +160,16 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
           .count<{ n: number | string }[]>({ n: '*' });
         return Number(row?.n ?? 0);
       }),
+    latestDate: (source, field) =>
+      guard(async (c) => {
+        if (!(await c.knex.schema.hasTable(source.storage.table))) return undefined;
+        const [row] = await c
+          .knex(source.storage.table)
+          .max<{ latest: string | number | null }[]>({ latest: field });
+        // Dates come back as text in every dialect (SQLite's are text; the others are read so).
+        const latest = row?.latest;
+        return latest === null || latest === undefined ? undefined : String(latest).slice(0, 10);
+      }),
     argContext: (sourceOf) => {
       if (connection === undefined)
         throw new DsyncError('E_NOT_READY', 'storage: call ready() before argContext()');
@@ -187,6 +199,7 @@ async function writeInTransaction(
             rows: completion.rows,
             attempts: completion.attempts,
             ...(completion.worker === undefined ? {} : { worker: completion.worker }),
+            ...(completion.at === undefined ? {} : { at: completion.at }),
           }),
         );
     }

@@ -17,7 +17,8 @@ interface Statements {
   readonly insert: BetterSqlite3.Statement;
   /** Binding order of `insert`: Knex sorts insert columns. */
   readonly columns: readonly string[];
-  readonly deleteWindow: BetterSqlite3.Statement | undefined;
+  /** For `replace-window`: the delete of a window's rows with the scope's columns (sorted) fixed. */
+  readonly deleteWindow: ((scopeColumns: readonly string[]) => BetterSqlite3.Statement) | undefined;
   readonly complete: BetterSqlite3.Statement;
 }
 
@@ -35,11 +36,25 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
   const template = Object.fromEntries(source.fields.map((f) => [f.name, f.name]));
   const insert = knex(table).insert(template);
   const compiled = (
-    writeMode === 'upsert' ? insert.onConflict([...source.primaryKey]).merge() : insert
+    writeMode === 'append' ? insert : insert.onConflict([...source.primaryKey]).merge()
   ).toSQL();
-  const deleteSql =
+  const deletes = new Map<string, BetterSqlite3.Statement>();
+  const deleteWindow =
     writeMode === 'replace-window' && windowField !== undefined
-      ? knex(table).whereBetween(windowField, ['start', 'end']).delete().toSQL().sql
+      ? (scopeColumns: readonly string[]) => {
+          const cacheKey = scopeColumns.join(',');
+          let statement = deletes.get(cacheKey);
+          if (statement === undefined) {
+            const where = Object.fromEntries(scopeColumns.map((c) => [c, c]));
+            const sql = knex(table)
+              .whereBetween(windowField, ['start', 'end'])
+              .where(where)
+              .delete()
+              .toSQL().sql;
+            deletes.set(cacheKey, (statement = db.prepare(sql)));
+          }
+          return statement;
+        }
       : undefined;
   const completeSql = knex('dsync_tasks')
     .where({ source_id: 'source', key: 'key' })
@@ -54,7 +69,7 @@ function statementsFor(knex: Knex, db: BetterSqlite3.Database, source: DataSourc
   statements = {
     insert: db.prepare(compiled.sql),
     columns: compiled.bindings.map(String),
-    deleteWindow: deleteSql === undefined ? undefined : db.prepare(deleteSql),
+    deleteWindow,
     complete: db.prepare(completeSql.sql),
   };
   // Knex orders the update's bindings as written: status, rows, attempts, worker, updated_at, then the where.
@@ -88,7 +103,13 @@ export async function writeSqlite(knex: Knex, writes: readonly PendingWrite[]): 
     for (const { source, batch, rows, completion } of writes) {
       const s = statementsFor(knex, db, source);
       if (s.deleteWindow !== undefined && batch.page === 0 && batch.window !== undefined) {
-        s.deleteWindow.run(batch.window.start, batch.window.end);
+        const scope = batch.scope ?? {};
+        const columns = Object.keys(scope).sort();
+        s.deleteWindow(columns).run(
+          batch.window.start,
+          batch.window.end,
+          ...columns.map((c) => bindable(scope[c] ?? null)),
+        );
       }
       for (const row of rows) s.insert.run(...s.columns.map((c) => bindable(row[c] ?? null)));
       if (completion !== undefined) {
@@ -97,7 +118,7 @@ export async function writeSqlite(knex: Knex, writes: readonly PendingWrite[]): 
           completion.rows,
           completion.attempts,
           completion.worker ?? null,
-          updatedAt,
+          completion.at ?? updatedAt,
           batch.sourceId,
           ledgerKey(completion.key),
         );

@@ -8,8 +8,9 @@ import type { Dialect } from './dialect.js';
  * statements no larger than the dialect allows:
  * - `upsert`: insert, or update every non-key column of a row with the same primary key;
  * - `append`: insert;
- * - `replace-window`: on the first page of a request, delete the rows of its window first.
- *   Scoped by the window only, so it suits requests that cover every key of their window.
+ * - `replace-window`: on the first page of a request, delete the rows of its window first
+ *   (only those with the values its request fixed: `batch.scope`), then upsert. What the
+ *   provider no longer answers goes: a restatement that re-keys a row leaves no stale copy.
  */
 export async function writeRows(
   trx: Knex.Transaction,
@@ -26,7 +27,10 @@ export async function writeRows(
     batch.window !== undefined &&
     windowField !== undefined
   ) {
-    await trx(table).whereBetween(windowField, [batch.window.start, batch.window.end]).delete();
+    await trx(table)
+      .whereBetween(windowField, [batch.window.start, batch.window.end])
+      .where(batch.scope ?? {})
+      .delete();
   }
   if (rows.length === 0) return;
   const datetimes = source.fields.filter((f) => f.type === 'datetime').map((f) => f.name);
@@ -43,7 +47,8 @@ export async function writeRows(
   for (let i = 0; i < rows.length; i += chunk) {
     const slice = rows.slice(i, i + chunk);
     const insert = trx(table).insert(slice);
-    await (writeMode === 'upsert' ? insert.onConflict(keys).merge() : insert);
+    // A replaced window's rows upsert too: a continuation page delivered again finds its rows there.
+    await (writeMode === 'append' ? insert : insert.onConflict(keys).merge());
   }
 }
 

@@ -41,6 +41,7 @@ export function encodeBatch(batch: RecordBatch): Buffer {
     schemaVersion: batch.schemaVersion,
     fetchedAt: batch.fetchedAt,
     ...(batch.window === undefined ? {} : { window: batch.window }),
+    ...(batch.scope === undefined ? {} : { scope: batch.scope }),
   };
   try {
     return Buffer.from(JSON.stringify(wire), 'utf8');
@@ -91,6 +92,8 @@ function problemOf(wire: Record<string, unknown>): string | undefined {
   if (!isIndex(wire.schemaVersion)) return 'schemaVersion is not a whole number';
   if (typeof wire.fetchedAt !== 'string') return 'no fetchedAt';
   if (wire.window !== undefined && !isWindow(wire.window)) return 'window is not { start, end }';
+  if (wire.scope !== undefined && !isScope(wire.scope))
+    return 'scope is not an object of strings, numbers and booleans';
   return undefined;
 }
 
@@ -148,6 +151,7 @@ const taskFields = (task: QueuedTask): QueuedTask => {
       ...(args.window === undefined
         ? {}
         : { window: { start: args.window.start, end: args.window.end } }),
+      ...(args.settles === undefined ? {} : { settles: args.settles }),
     },
   };
 };
@@ -181,10 +185,17 @@ export function taskPublishOptions(task: QueuedTask): Options.Publish {
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
-const isScalar = (value: unknown): boolean =>
-  typeof value === 'string' ||
-  typeof value === 'boolean' ||
-  (typeof value === 'number' && Number.isFinite(value));
+function isScalar(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
+function isScope(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every(isScalar);
+}
 
 function taskProblemOf(wire: Record<string, unknown>): string | undefined {
   if (wire.format !== FORMAT) return `unknown format ${JSON.stringify(wire.format)}`;
@@ -200,6 +211,8 @@ function taskProblemOf(wire: Record<string, unknown>): string | undefined {
   if (args.asOf !== undefined && typeof args.asOf !== 'string') return 'args.asOf is not a date';
   if (args.window !== undefined && !isWindow(args.window))
     return 'args.window is not { start, end }';
+  if (args.settles !== undefined && typeof args.settles !== 'string')
+    return 'args.settles is not a time';
   return undefined;
 }
 

@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { generateArgs, planArgs, resolveRange, type RangeOptions } from '@dsync/arg-generation';
+import {
+  addDays,
+  cursorAfterSync,
+  freshnessOf,
+  generateArgs,
+  latestPublished,
+  planArgs,
+  type DateRange,
+  type Freshness,
+  type RangeOptions,
+} from '@dsync/arg-generation';
 import {
   DsyncError,
   PROVIDER_PROFILES,
@@ -38,6 +48,8 @@ export interface ControllerStorage {
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
   /** Rows stored for a source, for status; a storage that cannot count leaves it out. */
   countRows?(source: DataSource): Promise<number>;
+  /** The latest date a source's table holds in a date field, for status; a storage that cannot tell leaves it out. */
+  latestDate?(source: DataSource, field: string): Promise<string | undefined>;
 }
 
 /** Where one source stands. */
@@ -48,6 +60,18 @@ export interface SourceStatus extends SourceState {
   readonly rows?: number;
   /** Calls made today against the quota the source spends (its account's, or its interface's). */
   readonly quotaUsedToday: number;
+  /**
+   * The days after the cursor (the last settled day) through the latest published one: a
+   * sync asks them again until they settle. Absent when nothing is left unsettled.
+   */
+  readonly unsettled?: DateRange;
+  /** The latest day of its coverage's date field stored. */
+  readonly latestStored?: string;
+  /**
+   * How far behind the provider the table is, in its grid's days: 0 is current. Absent for a
+   * source without a grid (a snapshot, no coverage) or before its calendar is stored.
+   */
+  readonly freshness?: Freshness;
 }
 
 export interface SyncControllerOptions {
@@ -62,7 +86,8 @@ export interface SyncControllerOptions {
   /** Recorded with each task in the ledger. */
   readonly worker?: string;
   /**
-   * The clock daily quotas are counted on and a provider's daily stop expires by; give the
+   * dsync's clock: what is published and settled is judged by it, the ledger's times and
+   * daily quotas are counted on it, and a provider's daily stop expires by it; give the
    * clients the same one. @default Date.now
    */
   readonly clock?: () => number;
@@ -74,7 +99,7 @@ export interface SyncOptions {
   readonly since?: string;
   readonly until?: string;
   readonly signal?: AbortSignal;
-  /** The clock the run's range is computed on. @default new Date() */
+  /** The clock the run's range is computed on. @default the controller's clock */
   readonly now?: Date;
 }
 
@@ -113,6 +138,27 @@ export interface AuditOptions extends Pick<SyncOptions, 'since' | 'until' | 'now
   readonly ids?: readonly string[];
   /** Queue the requests that fill the holes as pending tasks: the next sync fetches them. */
   readonly backfill?: boolean;
+  /**
+   * Leave out of the backfill the holes the provider confirmed: its final answer for them
+   * (asked after their day settled) is in the ledger. What a daemon does after each run, so
+   * that a suspension is not asked for again and again. @default false
+   */
+  readonly skipConfirmed?: boolean;
+}
+
+/** A daemon's check of one source's settled days against its coverage grid. */
+export interface SettledCheck {
+  readonly sourceId: string;
+  /** The settled days checked. */
+  readonly range: DateRange;
+  /** Grid cells not stored. */
+  readonly missing?: number;
+  /** Requests queued for the next sync to fill them. */
+  readonly queued?: number;
+  /** Holes the provider's final answer confirmed: not asked again. */
+  readonly confirmed?: number;
+  /** Why the source could not be checked (its calendar or keys not stored yet). */
+  readonly error?: LedgerError;
 }
 
 /** One quota a source's calls count in: its rate windows (this process's calls) and its day (the ledger's). */
@@ -148,6 +194,16 @@ export interface EnqueueResult {
   readonly queued: readonly { readonly sourceId: string; readonly tasks: number }[];
 }
 
+/** The days after a source's cursor through the latest published one; undefined when there are none. */
+function unsettledTail(source: DataSource, state: SourceState, now: Date): DateRange | undefined {
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  if (state.cursor === undefined || leaf.kind === 'once' || leaf.kind === 'enumerate')
+    return undefined;
+  const start = addDays(state.cursor, 1);
+  const end = latestPublished(source, now);
+  return start > end ? undefined : { start, end };
+}
+
 /** Sortable by start, unique across processes. */
 const runIdOf = (now: Date) =>
   `run-${now
@@ -159,8 +215,6 @@ const rangeOf = (options: PlanOptions) => ({
   ...(options.since === undefined ? {} : { since: options.since }),
   ...(options.until === undefined ? {} : { until: options.until }),
 });
-
-const SNAPSHOT_KINDS = new Set(['once', 'enumerate']);
 
 /**
  * The one entry point both presentations call: sync what is unsynced (or named sources) in
@@ -199,7 +253,7 @@ export class SyncController {
    */
   async enqueue(queue: TaskQueue, options: PlanOptions = {}): Promise<EnqueueResult> {
     const { storage, registry } = this.#options;
-    const now = options.now ?? new Date();
+    const now = options.now ?? new Date(this.#clock());
     const targets = await this.#targets(options.ids, now);
     const read = new Set(targets.flatMap((s) => registry.dependenciesOf(s.id)));
     const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
@@ -218,7 +272,14 @@ export class SyncController {
     for (const source of remote) {
       const state = await storage.checkpoints.getSourceState(source.id);
       const args = generateArgs(source, context, { ...rangeOf(options), state, now });
-      const tasks = await enqueueSource(source, args, runId, storage.checkpoints, queue);
+      const tasks = await enqueueSource(
+        source,
+        args,
+        runId,
+        storage.checkpoints,
+        queue,
+        this.#clock(),
+      );
       queued.push({ sourceId: source.id, tasks });
     }
     return { runId, status: 'running', queued, ...(synced === undefined ? {} : { synced }) };
@@ -247,11 +308,12 @@ export class SyncController {
       await checkpoints.finishRun(runId, 'failed', failed.lastError);
       return 'failed';
     }
-    const now = options.now ?? new Date();
+    const now = options.now ?? new Date(this.#clock());
+    const { registry, storage } = this.#options;
+    const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
     for (const id of run.sourceIds) {
-      const source = this.#options.registry.get(id);
       const state = await checkpoints.getSourceState(id);
-      await this.#advanceCursor(source, { ...rangeOf(options), state, now });
+      await this.#advanceCursor(registry.get(id), context, { ...rangeOf(options), state, now });
     }
     await checkpoints.finishRun(runId, 'done');
     return 'done';
@@ -265,7 +327,7 @@ export class SyncController {
     this.#current = abort;
     const onAbort = () => abort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const now = options.now ?? new Date();
+    const now = options.now ?? new Date(this.#clock());
     const { storage, registry } = this.#options;
     const runId = runIdOf(now);
     const results: SourceResult[] = [];
@@ -317,7 +379,7 @@ export class SyncController {
    */
   async plan(options: PlanOptions = {}): Promise<SourcePlan[]> {
     const { storage, registry } = this.#options;
-    const now = options.now ?? new Date();
+    const now = options.now ?? new Date(this.#clock());
     const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
     // Plans only, never runs: a sync reads `context` and requests no day a calendar has not confirmed open.
     const estimating = estimatingContext(context);
@@ -354,9 +416,14 @@ export class SyncController {
     return plans;
   }
 
-  /** Per source: where it stands (cursor, last sync), rows stored, what is pending or failed, quota used today. */
-  async status(now: Date = new Date()): Promise<SourceStatus[]> {
+  /**
+   * Per source: where it stands (the last settled day, the unsettled tail, the last sync),
+   * how far behind the provider its table is, rows stored, what is pending or failed, quota
+   * used today.
+   */
+  async status(now: Date = new Date(this.#clock())): Promise<SourceStatus[]> {
     const { storage, registry } = this.#options;
+    const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
     const out: SourceStatus[] = [];
     for (const source of registry.list()) {
       const state = await storage.checkpoints.getSourceState(source.id);
@@ -368,11 +435,21 @@ export class SyncController {
       const day = dayIn(now.getTime(), PROVIDER_PROFILES[source.provider].timezone);
       const quota = await storage.checkpoints.getQuotaUsage(this.#quotaScope(source), day);
       const rows = storage.countRows === undefined ? undefined : await storage.countRows(source);
+      const field = source.coverage?.dateField;
+      const latestStored =
+        field === undefined || storage.latestDate === undefined
+          ? undefined
+          : await storage.latestDate(source, field);
+      const freshness = await freshnessOf(source, context, latestStored, now);
+      const unsettled = unsettledTail(source, state, now);
       out.push({
         ...state,
         failedTasks: failed.length,
         quotaUsedToday: quota.used,
         ...(rows === undefined ? {} : { rows }),
+        ...(unsettled === undefined ? {} : { unsettled }),
+        ...(latestStored === undefined ? {} : { latestStored }),
+        ...(freshness === undefined ? {} : { freshness }),
       });
     }
     return out;
@@ -390,11 +467,59 @@ export class SyncController {
       options.ids !== undefined && options.ids.length > 0
         ? options.ids.map((id) => registry.get(id))
         : registry.list().filter((s) => s.coverage !== undefined);
-    return auditSources(sources, context, storage.checkpoints, options);
+    return auditSources(sources, context, storage.checkpoints, {
+      ...options,
+      now: options.now ?? new Date(this.#clock()),
+    });
+  }
+
+  /**
+   * What a daemon does after each run, so that nothing waits for a person: audits each source
+   * with a coverage grid over its settled days not checked yet (after `checked[id]`, else from
+   * its `since`) and queues the holes its provider has not confirmed for the next sync. A hole
+   * whose final answer is in the ledger (a suspension, a company that did not file) is left.
+   */
+  async queueSettledHoles(
+    checked: ReadonlyMap<string, string> = new Map(),
+  ): Promise<SettledCheck[]> {
+    const { storage, registry } = this.#options;
+    const checks: SettledCheck[] = [];
+    for (const source of registry.list().filter((s) => s.coverage !== undefined)) {
+      const { cursor } = await storage.checkpoints.getSourceState(source.id);
+      const last = checked.get(source.id);
+      const since = last === undefined ? source.sync.since : addDays(last, 1);
+      if (cursor === undefined || since === undefined || since > cursor) continue;
+      const range = { start: since, end: cursor };
+      try {
+        const [report] = await this.audit({
+          ids: [source.id],
+          since,
+          until: cursor,
+          backfill: true,
+          skipConfirmed: true,
+        });
+        checks.push({
+          sourceId: source.id,
+          range,
+          missing: report?.missing ?? 0,
+          queued: report?.queued ?? 0,
+          confirmed: report?.confirmed ?? 0,
+        });
+      } catch (error) {
+        // A source whose calendar or keys are not stored yet is checked once they are.
+        if (!(error instanceof DsyncError)) throw error;
+        checks.push({
+          sourceId: source.id,
+          range,
+          error: { code: error.code, message: error.message },
+        });
+      }
+    }
+    return checks;
   }
 
   /** Every quota the registry's sources count in: used and left in each rate window and in the day. */
-  async quota(now: Date = new Date()): Promise<QuotaGauge[]> {
+  async quota(now: Date = new Date(this.#clock())): Promise<QuotaGauge[]> {
     const gauges = new Map<string, Promise<QuotaGauge>>();
     for (const source of this.#options.registry.list()) {
       const scope = this.#quotaScope(source);
@@ -505,27 +630,33 @@ export class SyncController {
       signal,
       policy: { ...DEFAULT_ERROR_POLICY, ...this.#options.policy },
       maxConcurrent: this.#limits(source).maxConcurrent,
+      now: () => this.#clock(),
       ...(this.#options.worker === undefined ? {} : { worker: this.#options.worker }),
     });
-    if (result.status === 'done') await this.#advanceCursor(source, rangeOptions);
+    if (result.status === 'done') await this.#advanceCursor(source, context, rangeOptions);
     return result;
   }
 
-  /** Moves a source's cursor over what a finished run covered. */
+  /** The clock quotas, the ledger's times and the runs' ranges are read from. */
+  #clock(): number {
+    return (this.#options.clock ?? Date.now)();
+  }
+
+  /**
+   * Moves a source's cursor over what a finished run covered: to its last settled day, so the
+   * next run asks the days after it again (a snapshot: the day it was taken).
+   */
   async #advanceCursor(
     source: DataSource,
+    context: ArgContext,
     range: RangeOptions & { readonly now: Date; readonly state: SourceState },
   ): Promise<void> {
-    const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
-    // A snapshot's cursor is the day it was taken; a range's, the last day it covered.
-    const cursor = SNAPSHOT_KINDS.has(leaf.kind)
-      ? (range.until ?? range.now.toISOString().slice(0, 10))
-      : (resolveRange(source, range)?.end ?? range.state.cursor);
+    const cursor = (await cursorAfterSync(source, context, range)) ?? range.state.cursor;
     if (cursor !== undefined)
       await this.#options.storage.checkpoints.advanceCursor(
         source.id,
         cursor,
-        new Date().toISOString(),
+        new Date(this.#clock()).toISOString(),
       );
   }
 }

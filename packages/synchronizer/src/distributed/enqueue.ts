@@ -5,13 +5,14 @@ import type {
   RequestArgs,
   TaskQueue,
 } from '@dsync/datasource';
+import { claimTasks } from '../engine/claim-tasks.js';
 
 /** How many tasks go to the ledger and the queue at once. */
 const BATCH = 500;
 
 /**
  * Puts a source's tasks on the queue for fetch workers: first what earlier runs left
- * unfinished, then the args not settled yet, each batch recorded pending in the ledger before
+ * unfinished, then the args whose answer is not final yet, each batch recorded pending in the ledger before
  * it is published (a crash in between leaves pending tasks the next enqueue publishes again;
  * a task published twice is fetched once, since workers check the ledger first).
  * @returns the tasks queued
@@ -22,6 +23,7 @@ export async function enqueueSource(
   runId: string,
   checkpoints: CheckpointStore,
   queue: TaskQueue,
+  now: number = Date.now(),
 ): Promise<number> {
   const toTask = (a: RequestArgs): QueuedTask => ({ runId, sourceId: source.id, args: a });
   const left = await checkpoints.unfinishedTasks(source.id);
@@ -33,27 +35,10 @@ export async function enqueueSource(
     queued += tasks.length;
   }
   const flush = async (batch: RequestArgs[]) => {
-    const settled = await checkpoints.settledKeys(
-      source.id,
-      batch.map((a) => a.key),
-    );
-    const fresh = batch.filter((a) => !settled.has(a.key));
-    if (fresh.length === 0) return;
-    const updatedAt = new Date().toISOString();
-    await checkpoints.addTasks(
-      fresh.map((a) => ({
-        runId,
-        sourceId: source.id,
-        key: a.key,
-        args: a,
-        status: 'pending' as const,
-        attempts: 0,
-        rows: 0,
-        updatedAt,
-      })),
-    );
-    await queue.publish(fresh.map(toTask));
-    queued += fresh.length;
+    const { due } = await claimTasks(checkpoints, source, runId, batch, now);
+    if (due.length === 0) return;
+    await queue.publish(due.map(toTask));
+    queued += due.length;
   };
   let batch: RequestArgs[] = [];
   for await (const a of args) {

@@ -127,8 +127,8 @@ export class FetchWorker {
     const source = registry.get(task.sourceId);
     // A redelivered task may have been stored by a worker that died before its ack, and an
     // enqueue after a crash publishes again what the ledger had pending: one query decides.
-    const settled = await checkpoints.settledKeys(source.id, [task.args.key]);
-    if (settled.has(task.args.key)) {
+    const finished = await checkpoints.finishedTasks(source.id, [task.args.key]);
+    if (finished.has(task.args.key)) {
       this.stats.alreadySettled++;
       await delivery.ack();
       return;

@@ -1,10 +1,12 @@
 import { nextPage } from '@dsync/arg-generation';
 import {
   DsyncError,
+  requestScope,
   type CheckpointStore,
   type DataSource,
   type LedgerError,
   type RequestArgs,
+  type Scalar,
   type Sink,
   type TaskUpdate,
   type TransactionalSink,
@@ -77,6 +79,13 @@ const errorOf = (outcome: Outcome, detail: string | undefined): LedgerError => (
   message: detail ?? ('message' in outcome ? outcome.message : outcome.kind),
 });
 
+/** What a `replace-window` write of this request's answer replaces, besides its window. */
+function scopeOf(source: DataSource, args: RequestArgs): { scope?: Record<string, Scalar> } {
+  if (source.storage.writeMode !== 'replace-window') return {};
+  const scope = requestScope(source, args.params);
+  return Object.keys(scope).length === 0 ? {} : { scope };
+}
+
 /** The page a continuation is, for batch idempotency keys and replace-window writes. */
 function pageOf(source: DataSource, args: RequestArgs): number {
   const p = source.pagination;
@@ -85,24 +94,33 @@ function pageOf(source: DataSource, args: RequestArgs): number {
   return 0;
 }
 
+/** Writes a task's row, at the synchronizer's clock unless the update says when. */
 function ledger(context: TaskContext, key: string, update: TaskUpdate): Promise<void> {
   const { worker } = context;
   return context.checkpoints.updateTask(context.source.id, key, {
+    at: new Date(context.now()).toISOString(),
     ...update,
     ...(worker === undefined ? {} : { worker }),
   });
+}
+
+/** An answer, and when its request was sent: what tells a final answer from one to ask again. */
+interface Answer extends FetchResult {
+  readonly sentAt: string;
 }
 
 async function fetchOnce(
   task: TaskAttempt,
   context: TaskContext,
   hooks: TaskHooks,
-): Promise<FetchResult> {
-  const { source, limiter, client, events, signal } = context;
+): Promise<Answer> {
+  const { source, limiter, client, events, signal, now } = context;
+  let sentAt = new Date(now()).toISOString();
   try {
-    return await limiter.schedule(
+    const result = await limiter.schedule(
       task.args.api,
       async () => {
+        sentAt = new Date(now()).toISOString();
         hooks.onRequest?.();
         // Emitted as the request leaves, not when it queues: the count of calls made, which rate gauges read.
         events.emit({
@@ -115,11 +133,13 @@ async function fetchOnce(
       },
       signal,
     );
+    return { ...result, sentAt };
   } catch (error) {
     if (error instanceof QuotaExhaustedError)
       return {
         outcome: { kind: 'daily-limit', resetsAt: error.resetsAt },
         detail: error.message,
+        sentAt,
       };
     throw error;
   }
@@ -128,7 +148,7 @@ async function fetchOnce(
 /** Stores the rows; the task is done only once they are durable (with them, when the sink can). */
 async function deliver(
   task: TaskAttempt,
-  result: FetchResult,
+  result: Answer,
   context: TaskContext,
 ): Promise<TaskVerdict> {
   const { source, sink, checkpoints, runId, events, now } = context;
@@ -139,19 +159,24 @@ async function deliver(
     nextCursor: result.nextCursor,
   });
   if (continuation !== undefined) {
-    // Recorded before this page is marked done: a crash in between re-fetches this page, never loses the next.
-    await checkpoints.addTasks([
-      {
-        runId,
-        sourceId: source.id,
-        key: continuation.key,
-        args: continuation,
-        status: 'pending',
-        attempts: 0,
-        rows: 0,
-        updatedAt: new Date(now()).toISOString(),
-      },
-    ]);
+    // Recorded before this page is marked done: a crash in between re-fetches this page, never
+    // loses the next. Reopened when an earlier ask of the same day left it done: this answer's
+    // next page is another one.
+    await checkpoints.addTasks(
+      [
+        {
+          runId,
+          sourceId: source.id,
+          key: continuation.key,
+          args: continuation,
+          status: 'pending',
+          attempts: 0,
+          rows: 0,
+          updatedAt: new Date(now()).toISOString(),
+        },
+      ],
+      { reopen: true },
+    );
   }
   const batch = {
     sourceId: source.id,
@@ -162,8 +187,14 @@ async function deliver(
     schemaVersion: source.schemaVersion,
     fetchedAt: new Date(now()).toISOString(),
     ...(task.args.window === undefined ? {} : { window: task.args.window }),
+    ...scopeOf(source, task.args),
   };
-  const done = { status: 'done', rows: delivered.length, attempts: task.attempt } as const;
+  const done = {
+    status: 'done',
+    rows: delivered.length,
+    attempts: task.attempt,
+    at: result.sentAt,
+  } as const;
   if (isTransactional(sink))
     await sink.writeAndComplete(batch, source, {
       runId,
@@ -185,10 +216,15 @@ async function deliver(
   };
 }
 
-/** An answer with nothing to store: the task is done. */
-async function discard(task: TaskAttempt, context: TaskContext): Promise<TaskVerdict> {
+/** An answer with nothing to store: the task is done (asked again if it came before its day settled). */
+async function discard(
+  task: TaskAttempt,
+  result: Answer,
+  context: TaskContext,
+): Promise<TaskVerdict> {
   const { key } = task.args;
-  await ledger(context, key, { status: 'done', rows: 0, attempts: task.attempt });
+  const at = result.sentAt;
+  await ledger(context, key, { status: 'done', rows: 0, attempts: task.attempt, at });
   context.events.emit({ type: 'task-done', sourceId: context.source.id, key, rows: 0 });
   return { kind: 'done', rows: 0 };
 }
@@ -200,6 +236,7 @@ async function act(
   error: LedgerError,
   context: TaskContext,
   hooks: TaskHooks,
+  sentAt: string,
 ): Promise<TaskVerdict> {
   const { source, limiter, events } = context;
   const { key, api } = task.args;
@@ -229,7 +266,12 @@ async function act(
       );
       return { kind: 'again', delayMs: decision.delayMs };
     case 'drop':
-      await ledger(context, key, { status: 'dropped', attempts: task.attempt, lastError: error });
+      await ledger(context, key, {
+        status: 'dropped',
+        attempts: task.attempt,
+        lastError: error,
+        at: sentAt,
+      });
       events.emit({ type: 'dropped', sourceId: source.id, key, reason: error });
       return { kind: 'dropped' };
     case 'stop': {
@@ -265,7 +307,7 @@ export async function runTask(
   const { limiter, events, policy } = context;
   // No 'running' row in the ledger: the attempt is recorded with its outcome, and a task
   // cut off by a crash is pending (or running) either way, so the write would buy nothing.
-  let result: FetchResult;
+  let result: Answer;
   try {
     result = await fetchOnce(task, context, hooks);
   } catch (error) {
@@ -282,7 +324,7 @@ export async function runTask(
     try {
       return decision.action === 'store'
         ? await deliver(task, result, context)
-        : await discard(task, context);
+        : await discard(task, result, context);
     } catch (error) {
       // A sink that refuses the rows for good drops the task; one that is down retries it like a transient answer.
       const refused = error instanceof DsyncError && error.code === 'E_BAD_ROW';
@@ -293,8 +335,9 @@ export async function runTask(
         code: refused ? 'E_BAD_ROW' : 'E_STORAGE',
         message: (error as Error).message,
       };
-      return act(task, decide(outcome, { attempt: task.attempt }, policy), reason, context, hooks);
+      const decision = decide(outcome, { attempt: task.attempt }, policy);
+      return act(task, decision, reason, context, hooks, result.sentAt);
     }
   }
-  return act(task, decision, errorOf(result.outcome, result.detail), context, hooks);
+  return act(task, decision, errorOf(result.outcome, result.detail), context, hooks, result.sentAt);
 }

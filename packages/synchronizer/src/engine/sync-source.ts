@@ -1,6 +1,7 @@
 import { DsyncError, type LedgerError, type RequestArgs, type RunStatus } from '@dsync/datasource';
 import { CancelledError } from '../clients/cancelled-error.js';
 import { DEFAULT_ERROR_POLICY } from '../error-policy.js';
+import { claimTasks } from './claim-tasks.js';
 import { runTask, type TaskContext, type TaskHooks } from './run-task.js';
 
 /**
@@ -31,7 +32,7 @@ export interface SourceResult {
   readonly rows: number;
   readonly done: number;
   readonly dropped: number;
-  /** Tasks skipped because an earlier run had settled them. */
+  /** Tasks skipped: an earlier run's answer is final, or was asked too recently to ask again. */
   readonly skipped: number;
   readonly reason?: LedgerError;
   readonly resumeAfter?: string;
@@ -119,27 +120,9 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
       }
       if (!resumedKeys.has(next.value.key)) batch.push(next.value);
     }
-    if (batch.length === 0) return;
-    const settled = await checkpoints.settledKeys(
-      source.id,
-      batch.map((a) => a.key),
-    );
-    const fresh = batch.filter((a) => !settled.has(a.key));
-    skipped += batch.length - fresh.length;
-    const createdAt = new Date(now()).toISOString();
-    await checkpoints.addTasks(
-      fresh.map((args) => ({
-        runId,
-        sourceId: source.id,
-        key: args.key,
-        args,
-        status: 'pending' as const,
-        attempts: 0,
-        rows: 0,
-        updatedAt: createdAt,
-      })),
-    );
-    for (const args of fresh) waiting.push({ args, attempt: 0, readyAt: 0 });
+    const claimed = await claimTasks(checkpoints, source, runId, batch, now());
+    skipped += claimed.skipped;
+    for (const args of claimed.due) waiting.push({ args, attempt: 0, readyAt: 0 });
   };
 
   const context: TaskContext = {

@@ -7,9 +7,9 @@ import { date, key, money, perShare, ratio, str, tushareDoc as doc } from './fie
  * `balancesheet`, `cashflow` and `fina_indicator` take exactly one `ts_code` per call; the
  * whole-market variants (`income_vip` and the like, queried by `period`) need 5,000 points,
  * which a 2,000-point account lacks. So each listed stock fans out over the quarter ends it
- * was listed for: every call stays far under the row cap, and a sync only asks for the new
- * quarters. Restated statements come back as extra rows (another `report_type`,
- * `f_ann_date` or `update_flag`), which is why those columns belong to the key.
+ * was listed for (and each report type): every call stays far under the row cap. Restated
+ * statements come back as extra rows (another `f_ann_date` and `update_flag`), which is why
+ * those columns belong to the key.
  *
  * Many trailing columns are "默认显示 N" in the docs: Tushare returns them only when the
  * call names them in `fields`, so requests must list the fields below rather than rely on
@@ -42,6 +42,22 @@ const PARAMS = {
   ts_code: { kind: 'input', required: true, description: 'TS code of one stock' },
   period: { kind: 'input', description: 'report period YYYYMMDD (a quarter end)' },
 } as const;
+
+/**
+ * The statement types the docs list; the API answers one per call, type 1 when none is
+ * named ("to get everything, iterate over it"): 1 consolidated, 2 single quarter, 3 adjusted
+ * single quarter, 4 adjusted, 5 before adjustment, 6 parent company, 7 parent single quarter,
+ * 8 parent adjusted single quarter, 9 parent adjusted, 10 parent before adjustment, 11
+ * consolidated before adjustment (data changed: the original kept), 12 parent before
+ * adjustment (the same). Narrow it in a config: `params: { report_type: { kind: each, values: ['1'] } }`.
+ */
+const REPORT_TYPES = {
+  kind: 'each',
+  values: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
+} as const;
+
+/** The three statements take a report type; fina_indicator does not. */
+const TYPED_PARAMS = { ...PARAMS, report_type: REPORT_TYPES } as const;
 
 const ARGS = {
   kind: 'fan-out',
@@ -81,12 +97,14 @@ const PUBLICATION = {
 // period answers a handful of rows (one per report type and restatement), far below it.
 const STATEMENT_ROW_CAP = 6000;
 
-/** What every statement shares: one symbol × one report period per call. */
+/** What every statement shares: one symbol × one report period (× one report type) per call. */
 const STATEMENT_COMMON = {
   provider: 'tushare',
-  params: PARAMS,
+  params: TYPED_PARAMS,
   args: ARGS,
-  storage: { writeMode: 'upsert' },
+  // A restatement flips the original's update_flag, part of the key: each answer replaces
+  // the rows of its symbol, period and type, so no stale copy of the original stays.
+  storage: { writeMode: 'replace-window', windowField: 'end_date' },
   sync: SYNC,
   publication: PUBLICATION,
   // A complete table: every listed stock's statement for each period due.
@@ -286,6 +304,7 @@ export const tushareFinaIndicator = {
   // "每次请求最多返回100条记录" (older doc text: 60); one stock and period is far below it.
   rowCap: 100,
   ...STATEMENT_COMMON,
+  params: PARAMS,
 } satisfies DataSourceInput;
 
 export const tushareStatements = [
