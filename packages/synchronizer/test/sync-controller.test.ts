@@ -42,6 +42,14 @@ describe('SyncController against the Tushare replica', () => {
       rows: h.truth('tushare.daily', DAILY).length,
       quotaUsedToday: openDays,
     });
+    // Everything in the range has settled and is stored: a plan of it counts what a sync makes.
+    const plans = await h.controller.plan({ ids: ['tushare.daily'], ...RANGE });
+    expect(plans.map((p) => [p.sourceId, p.requests, p.count])).toEqual([
+      ['tushare.trade_cal', 0, 'exact'],
+      ['tushare.daily', 0, 'exact'],
+    ]);
+    const again = await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(again.sources.map((s) => s.requests)).toEqual([0, 0]);
     expect(events[0]?.type).toBe('run-started');
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'done' });
     expect(events.filter((e) => e.type === 'rows-delivered')).toHaveLength(openDays + 1);

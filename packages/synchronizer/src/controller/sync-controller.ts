@@ -19,6 +19,7 @@ import {
   type DataSourceRegistry,
   type LedgerError,
   type Provider,
+  type RequestArgs,
   type RunStatus,
   type Sink,
   type SourceState,
@@ -30,6 +31,7 @@ import { AccountLimiter, dayIn } from '../limits/account-limiter.js';
 import { SyncEvents } from '../engine/events.js';
 import { syncSource, type SourceResult } from '../engine/sync-source.js';
 import { enqueueSource } from '../distributed/enqueue.js';
+import { triage } from '../engine/claim-tasks.js';
 import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
 import { auditSources, type SourceAudit } from './audit.js';
 import {
@@ -398,6 +400,15 @@ export class SyncController {
         });
         requests = counted.requests;
         estimate = await estimateOf(source, context, counted.range);
+        // Counted by arithmetic, unless the ledger holds tasks of the source: then a sync skips
+        // the answers that are final and resumes what is left, so count what it would ask.
+        if (
+          estimate.count === 'exact' &&
+          (await storage.checkpoints.listTasks({ sourceId: source.id, limit: 1 })).length > 0
+        ) {
+          const range = { since: options.since, until: options.until, state, now };
+          requests = await this.#countAsked(source, generateArgs(source, context, range), now);
+        }
       } catch (error) {
         // A fan-out whose keys are not stored yet is counted once they are (the run plans it again).
         if (!(error instanceof DsyncError) || error.code !== 'E_MISSING_DEPENDENCY') throw error;
@@ -414,6 +425,30 @@ export class SyncController {
       });
     }
     return plans;
+  }
+
+  /** The requests a sync of these args would make: what earlier runs left, then the args not final in the ledger. */
+  async #countAsked(
+    source: DataSource,
+    args: AsyncIterable<RequestArgs>,
+    now: Date,
+  ): Promise<number> {
+    const { checkpoints } = this.#options.storage;
+    const left = new Set((await checkpoints.unfinishedTasks(source.id)).map((t) => t.key));
+    let asked = left.size;
+    let batch: RequestArgs[] = [];
+    const count = async () => {
+      const { fresh, again } = await triage(checkpoints, source, batch, now.getTime());
+      asked += fresh.length + again.length;
+      batch = [];
+    };
+    for await (const a of args) {
+      if (left.has(a.key)) continue;
+      batch.push(a);
+      if (batch.length === 500) await count();
+    }
+    await count();
+    return asked;
   }
 
   /**

@@ -28,6 +28,38 @@ function askAgain(args: RequestArgs, finished: FinishedTask, source: DataSource,
   return settledNow || recheck === 0 || Date.parse(finished.at) + recheck <= now;
 }
 
+/** A batch of args sorted by what the ledger holds of them. */
+export interface Triage {
+  /** Never asked. */
+  readonly fresh: readonly RequestArgs[];
+  /** Asked before, with an answer that is not final: asked again. */
+  readonly again: readonly RequestArgs[];
+  /** With a final answer, or asked again too recently. */
+  readonly skipped: number;
+}
+
+/** Sorts a batch of args by what the ledger holds, without recording anything: one query. */
+export async function triage(
+  checkpoints: CheckpointStore,
+  source: DataSource,
+  batch: readonly RequestArgs[],
+  now: number,
+): Promise<Triage> {
+  if (batch.length === 0) return { fresh: [], again: [], skipped: 0 };
+  const finished = await checkpoints.finishedTasks(
+    source.id,
+    batch.map((a) => a.key),
+  );
+  const fresh: RequestArgs[] = [];
+  const again: RequestArgs[] = [];
+  for (const args of batch) {
+    const task = finished.get(args.key);
+    if (task === undefined) fresh.push(args);
+    else if (askAgain(args, task, source, now)) again.push(args);
+  }
+  return { fresh, again, skipped: batch.length - fresh.length - again.length };
+}
+
 /**
  * Records a batch of args as the run's tasks and says which to ask: new ones are added
  * pending, finished ones asked again are reopened under the run, the rest skipped. One
@@ -40,18 +72,7 @@ export async function claimTasks(
   batch: readonly RequestArgs[],
   now: number,
 ): Promise<Claimed> {
-  if (batch.length === 0) return { due: [], skipped: 0 };
-  const finished = await checkpoints.finishedTasks(
-    source.id,
-    batch.map((a) => a.key),
-  );
-  const fresh: RequestArgs[] = [];
-  const again: RequestArgs[] = [];
-  for (const args of batch) {
-    const task = finished.get(args.key);
-    if (task === undefined) fresh.push(args);
-    else if (askAgain(args, task, source, now)) again.push(args);
-  }
+  const { fresh, again, skipped } = await triage(checkpoints, source, batch, now);
   const updatedAt = new Date(now).toISOString();
   const record = (args: RequestArgs): TaskRecord => ({
     runId,
@@ -65,5 +86,5 @@ export async function claimTasks(
   });
   await checkpoints.addTasks(fresh.map(record));
   await checkpoints.addTasks(again.map(record), { reopen: true });
-  return { due: [...fresh, ...again], skipped: batch.length - fresh.length - again.length };
+  return { due: [...fresh, ...again], skipped };
 }
