@@ -1,4 +1,4 @@
-import type { DataSource } from '@dsync/datasource';
+import { exchangeOpenDays, type DataSource } from '@dsync/datasource';
 import { gridDays } from './audit.js';
 import type { ArgContext } from './context.js';
 import { addDays } from './dates.js';
@@ -38,8 +38,14 @@ export async function freshnessOf(
       ? await context.tradeCalendar(leaf.calendar, leaf.exchange)
       : undefined;
   if (leaf.kind === 'trade-calendar' && calendar === undefined) return undefined;
-  const days = gridDays(source, calendar, from, latestPublished);
-  if (days === undefined) return undefined;
+  const grid = gridDays(source, calendar, from, latestPublished);
+  if (grid === undefined) return undefined;
+  const days = [...grid];
+  // Past the stored calendar's end the open days are not known yet: weekdays stand in for them.
+  if (calendar !== undefined && calendar.last < latestPublished) {
+    const after = addDays(calendar.last < from ? addDays(from, -1) : calendar.last, 1);
+    days.push(...exchangeOpenDays('weekdays', after, latestPublished));
+  }
   const latestExpected = days.at(-1) ?? latestStored;
   return {
     latestPublished,

@@ -12,13 +12,7 @@ export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } fr
 export { freshnessOf, type Freshness } from './freshness.js';
 export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
 export { cursorAfterSync } from './prepare.js';
-export {
-  timingOf,
-  zonedInstant,
-  zonedParts,
-  type Timing,
-  type TimingOptions,
-} from './publication.js';
+export { timingOf, type Timing, type TimingOptions } from './publication.js';
 export { reportDeadline } from './strategies/report-periods.js';
 export {
   calendarFromDays,

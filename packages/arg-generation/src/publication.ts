@@ -1,4 +1,10 @@
-import type { DataSource, StoredCalendar } from '@dsync/datasource';
+import {
+  addMonths,
+  zonedInstant,
+  zonedParts,
+  type DataSource,
+  type StoredCalendar,
+} from '@dsync/datasource';
 import { addDays } from './dates.js';
 import { reportDeadline } from './strategies/report-periods.js';
 
@@ -11,62 +17,6 @@ import { reportDeadline } from './strategies/report-periods.js';
  */
 
 const DAY_MS = 86_400_000;
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-function formatIn(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
-  if (format === undefined)
-    formats.set(
-      timeZone,
-      (format = new Intl.DateTimeFormat('en-CA', {
-        timeZone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23',
-      })),
-    );
-  return format;
-}
-
-/** The local date (`YYYY-MM-DD`) and time (`HH:MM`) of an instant in a time zone. */
-export function zonedParts(ms: number, timeZone: string): { date: string; time: string } {
-  const parts = formatIn(timeZone).formatToParts(ms);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    date: `${part('year')}-${part('month')}-${part('day')}`,
-    time: `${part('hour')}:${part('minute')}`,
-  };
-}
-
-/** The zone's offset from UTC at an instant, in ms (Shanghai: +8 h). */
-function offsetAt(ms: number, timeZone: string): number {
-  const parts = formatIn(timeZone).formatToParts(ms);
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-  return asUtc - (ms - (ms % 1000));
-}
-
-/** The instant a local date and time (`HH:MM`) is in a time zone. */
-export function zonedInstant(date: string, time: string, timeZone: string): number {
-  const wall = Date.parse(`${date}T${time}:00Z`);
-  // Twice: the offset at the first guess may differ from the offset at the answer (DST).
-  const first = wall - offsetAt(wall, timeZone);
-  return wall - offsetAt(first, timeZone);
-}
-
-/** The same day of the month `n` months later, or the month's last day when it has fewer. */
-function addMonths(iso: string, n: number): string {
-  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
-  const month = m - 1 + n;
-  const year = y + Math.floor(month / 12);
-  const mm = ((month % 12) + 12) % 12;
-  const last = new Date(Date.UTC(year, mm + 1, 0)).getUTCDate();
-  return `${year}-${String(mm + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
-}
 
 const isWeekday = (iso: string) => {
   const day = new Date(`${iso}T00:00:00Z`).getUTCDay();

@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  calendarFromDays,
-  cursorAfterSync,
-  freshnessOf,
-  timingOf,
-  zonedInstant,
-} from '../src/index.js';
+import { zonedInstant } from '@dsync/datasource';
+import { calendarFromDays, cursorAfterSync, freshnessOf, timingOf } from '../src/index.js';
 import { catalog, context, JANUARY_OPEN, variant } from './fixtures.js';
 
 const calendar = calendarFromDays('2023-12-01', '2024-01-12', JANUARY_OPEN);
@@ -177,5 +172,19 @@ describe('freshnessOf: how far behind the provider a table is', () => {
       unit: 'open days',
     });
     expect(await freshnessOf(catalog('tushare.trade_cal'), context(), undefined)).toBeUndefined();
+  });
+});
+
+describe('freshnessOf past the stored calendar', () => {
+  it('counts weekdays for the days the stored calendar does not reach yet', async () => {
+    // The calendar ends on Friday the 12th; on Wednesday the 17th, 21:00 Shanghai, the 15th
+    // to the 17th are out too.
+    const state = await freshnessOf(
+      catalog('tushare.daily'),
+      context(),
+      '2024-01-10',
+      at('2024-01-17T13:00:00Z'),
+    );
+    expect([state?.behind, state?.latestExpected]).toEqual([5, '2024-01-17']);
   });
 });

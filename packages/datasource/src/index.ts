@@ -59,6 +59,9 @@ export {
   type ProviderProfile,
 } from './providers.js';
 
+// Local time in a provider's zone
+export { addMonths, zonedInstant, zonedParts } from './time/zoned-time.js';
+
 // Exchange calendars by rule
 export {
   EXCHANGE_CALENDARS,

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FAULT_KINDS, type FaultKind } from './http/faults.js';
+import { isoOf } from './market/dates.js';
 import { Market } from './market/market.js';
 import type { Sandbox } from './options.js';
 import { startNdlSandbox } from './ndl/ndl-sandbox.js';
@@ -22,6 +23,20 @@ const share = (value: string) => {
   if (!(n >= 0 && n <= 1))
     throw new InvalidArgumentError(`--fault-rate takes a number from 0 to 1, got "${value}"`);
   return n;
+};
+
+const ISO_TIME =
+  /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO time with its zone (`2024-01-10T20:00:00+08:00`, `2024-01-10T12:00Z`), as ms. */
+const instant = (value: string): number => {
+  const match = ISO_TIME.exec(value);
+  const time = match !== null && isoOf(match[1] as string) !== undefined ? Date.parse(value) : NaN;
+  if (Number.isNaN(time))
+    throw new InvalidArgumentError(
+      `--now takes an ISO time with its zone, such as 2024-01-10T20:00:00+08:00 or 2024-01-10T12:00:00Z, got "${value}"`,
+    );
+  return time;
 };
 
 const kinds = (value: string): FaultKind[] => {
@@ -51,6 +66,7 @@ interface Flags {
   apiKey: string;
   ndlPer10s?: number;
   ndlPer10min?: number;
+  now?: number;
 }
 
 export function createSandboxProgram(): Command {
@@ -102,6 +118,11 @@ export function createSandboxProgram(): Command {
       'NDL calls per long window (default 2000)',
       whole('--ndl-per-10min', 1),
     )
+    .option(
+      '--now <time>',
+      'start the replicas’ clock at this ISO time with its zone (e.g. 2024-01-10T20:00:00+08:00), then run at real speed: the data served (publication, revisions) and the limits follow it (default: the real time)',
+      instant,
+    )
     .option('--token <token>', 'the Tushare token the replica accepts', 'sandbox-tushare-token')
     .option('--api-key <key>', 'the NDL API key the replica accepts', 'sandbox-ndl-key')
     .addHelpText(
@@ -122,6 +143,9 @@ export async function startFromFlags(
     end: flags.end,
   });
   const faults = { rate: flags.faultRate, kinds: flags.faultKinds };
+  // --now: a clock started at that instant, running at real speed.
+  const offset = flags.now === undefined ? undefined : flags.now - Date.now();
+  const clock = offset === undefined ? {} : { now: () => Date.now() + offset };
   const tier =
     flags.perMinute === undefined && flags.perDay === undefined
       ? undefined
@@ -131,6 +155,7 @@ export async function startFromFlags(
     host: flags.host,
     port: flags.tusharePort,
     faults,
+    ...clock,
     windowMs: flags.windowMs,
     accounts: [{ token: flags.token, label: 'default', ...(tier === undefined ? {} : { tier }) }],
   });
@@ -139,6 +164,7 @@ export async function startFromFlags(
     host: flags.host,
     port: flags.ndlPort,
     faults,
+    ...clock,
     apiKeys: [{ key: flags.apiKey, label: 'default' }],
     limits: {
       per10s: flags.ndlPer10s,

@@ -16,8 +16,10 @@ export {
   type TushareSandboxOptions,
 } from './tushare/tushare-sandbox.js';
 export { TUSHARE_TIERS, type TushareTier, type TushareTierName } from './tushare/tiers.js';
-export { groundTruth, type GroundTruth, type Row } from './ground-truth.js';
+export { groundTruth, type GroundTruth, type Row, type TruthOptions } from './ground-truth.js';
 export { storedTruth } from './stored-truth.js';
+/** Time: when each source's day is published and which rows are revised when (README, "Time"). */
+export { publishedAt, revisionsOf, type Revision } from './time/public.js';
 export { clearOfDayEnd } from './day-end.js';
 export {
   ndlDatasetRows,

@@ -9,7 +9,10 @@ export interface SandboxOptions extends ListenOptions {
   readonly market?: Market | MarketOptions;
   /** Injected faults. @default none */
   readonly faults?: FaultOptions;
-  /** The clock limits are counted on, in ms (tests may drive it). @default Date.now */
+  /**
+   * The replica's clock, in ms (tests may drive it): limits count on it, and it serves the
+   * data published by then (see the README's "Time"). @default Date.now
+   */
   readonly now?: () => number;
 }
 

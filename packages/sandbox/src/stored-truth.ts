@@ -1,5 +1,5 @@
 import type { DataSource } from '@dsync/datasource';
-import { groundTruth } from './ground-truth.js';
+import { groundTruth, type TruthOptions } from './ground-truth.js';
 import type { Market } from './market/market.js';
 import type { MarketOptions } from './market/market.js';
 
@@ -25,11 +25,13 @@ function asStored(source: DataSource, row: Record<string, unknown>): Record<stri
 /**
  * The ground truth of a Tushare source's table over a request's params, as a complete sync
  * stores it and the storage reads it back (`readRows`): stored form, ordered by primary key.
+ * `asOf` (ms) answers as a replica whose clock reads it; by default the final truth.
  */
 export function storedTruth(
   market: Market | MarketOptions,
   source: DataSource,
   params: Readonly<Record<string, string | number>>,
+  options: TruthOptions = {},
 ): Record<string, unknown>[] {
   const compare = (a: Record<string, unknown>, b: Record<string, unknown>) => {
     for (const k of source.primaryKey) {
@@ -39,7 +41,7 @@ export function storedTruth(
     }
     return 0;
   };
-  return [...groundTruth(market).tushare(source.api, params)]
+  return [...groundTruth(market, options).tushare(source.api, params)]
     .map((row) => asStored(source, row))
     .sort(compare);
 }

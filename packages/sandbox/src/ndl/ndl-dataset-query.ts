@@ -1,5 +1,6 @@
 import { dayNumber, isoOf, isoOfDay } from '../market/dates.js';
 import type { Market } from '../market/market.js';
+import { FINAL, timelineOf } from '../time/timeline.js';
 import { badParams, NDL_ERRORS, NdlError } from './ndl-errors.js';
 import { paramsFromObject, single, type NdlParams, type NdlParamsInput } from './ndl-params.js';
 import { ndlSeries, type NdlRow, type NdlSeries } from './ndl-series.js';
@@ -126,6 +127,14 @@ export function applyDatasetQuery(
   };
 }
 
+/** A series' rows (oldest first) whose day is published at `asOf`. */
+export function publishedRows(market: Market, series: NdlSeries, asOf: number): NdlRow[] {
+  const all = series.rows(market);
+  if (asOf === FINAL) return all;
+  const gate = timelineOf(market).gate(series.sourceId, asOf);
+  return all.filter((row) => gate.published(row[0] as string));
+}
+
 /** The series, or NDL's QECx02. */
 export function seriesOrThrow(databaseCode: string, datasetCode: string): NdlSeries {
   const series = ndlSeries(databaseCode, datasetCode);
@@ -137,15 +146,18 @@ export function seriesOrThrow(databaseCode: string, datasetCode: string): NdlSer
 
 /**
  * The rows `GET /api/v3/datasets/{db}/{code}/data.json` serves for these parameters, as
- * arrays in column order (`Date` first). Throws `NdlError` where the server answers one.
+ * arrays in column order (`Date` first), at the instant `asOf` (ms; by default once
+ * everything is published). Throws `NdlError` where the server answers one.
  */
 export function ndlDatasetRows(
   market: Market,
   databaseCode: string,
   datasetCode: string,
   params: NdlParamsInput = {},
+  options: { readonly asOf?: number } = {},
 ): NdlRow[] {
   const series = seriesOrThrow(databaseCode, datasetCode);
   const query = parseDatasetQuery(paramsFromObject(params), series);
-  return applyDatasetQuery(series, series.rows(market), query).rows;
+  return applyDatasetQuery(series, publishedRows(market, series, options.asOf ?? FINAL), query)
+    .rows;
 }

@@ -1,6 +1,11 @@
 import type { Market } from '../market/market.js';
 import { csvLine, CSV_TYPE, JSON_TYPE, type NdlAnswer, type NdlFormat } from './ndl-answer.js';
-import { applyDatasetQuery, parseDatasetQuery, seriesOrThrow } from './ndl-dataset-query.js';
+import {
+  applyDatasetQuery,
+  parseDatasetQuery,
+  publishedRows,
+  seriesOrThrow,
+} from './ndl-dataset-query.js';
 import type { NdlParams } from './ndl-params.js';
 import type { NdlSeries } from './ndl-series.js';
 
@@ -35,9 +40,10 @@ export function answerDataset(
   view: DatasetView,
   format: NdlFormat,
   params: NdlParams,
+  asOf: number,
 ): NdlAnswer {
   const series = seriesOrThrow(databaseCode, datasetCode);
-  const all = series.rows(market);
+  const all = publishedRows(market, series, asOf);
   const oldest = (all[0]?.[0] as string | undefined) ?? null;
   const newest = (all.at(-1)?.[0] as string | undefined) ?? null;
   const meta = metadata(series, market, oldest, newest);

@@ -112,12 +112,12 @@ export async function startNdlSandbox(options: NdlSandboxOptions = {}): Promise<
     return { kind: 'key', account: known.label, key: known.key, tier: known.tier ?? 'free' };
   };
 
-  const answer = (route: Route, params: NdlParams): NdlAnswer => {
+  const answer = (route: Route, params: NdlParams, at: number): NdlAnswer => {
     try {
       const [a, b] = route.codes;
       return route.kind === 'table'
-        ? answerTable(market, a, b, route.format, params)
-        : answerDataset(market, a, b, route.view, route.format, params);
+        ? answerTable(market, a, b, route.format, params, at)
+        : answerDataset(market, a, b, route.view, route.format, params, at);
     } catch (error) {
       if (error instanceof NdlError) return errorAnswer(error.spec, route.format);
       throw error;
@@ -152,11 +152,13 @@ export async function startNdlSandbox(options: NdlSandboxOptions = {}): Promise<
     if (caller.kind === 'unrecognized') {
       return reply('rejected', errorAnswer(NDL_ERRORS.unknownKey, format));
     }
-    const limited = limiter.charge(caller.kind === 'key' ? caller : undefined, now());
+    // One instant per call: the limits count it, and the data served is the data out by then.
+    const at = now();
+    const limited = limiter.charge(caller.kind === 'key' ? caller : undefined, at);
     if (limited !== undefined) return reply('throttled', errorAnswer(limited, format));
 
     const result =
-      bodyError === undefined ? answer(route, params) : errorAnswer(bodyError.spec, format);
+      bodyError === undefined ? answer(route, params, at) : errorAnswer(bodyError.spec, format);
     // Faults come after the key and the limits, so a faulted call is charged as the real
     // service charges a call its proxy then loses.
     const fault = faults.next();

@@ -15,6 +15,8 @@ export type NdlRow = readonly NdlCell[];
 export interface NdlSeries {
   readonly databaseCode: string;
   readonly datasetCode: string;
+  /** The catalog id its publication is drawn for (`ndl.LBMA.GOLD`, `ndl.SANDBOX.{CODE}`). */
+  readonly sourceId: string;
   readonly name: string;
   readonly description: string;
   /** `Date` first, as NDL names them. */
@@ -22,7 +24,7 @@ export interface NdlSeries {
   /** Stable, made-up ids (NDL's are database row ids). */
   readonly id: number;
   readonly databaseId: number;
-  /** Every row of the market's range, oldest first. */
+  /** Every row of the market's range, oldest first, published or not (see `publishedRows`). */
   rows(market: Market): NdlRow[];
 }
 
@@ -78,6 +80,7 @@ function goldRow(market: Market, iso: string): NdlRow {
 const GOLD: NdlSeries = {
   databaseCode: 'LBMA',
   datasetCode: 'GOLD',
+  sourceId: 'ndl.LBMA.GOLD',
   name: 'Gold Price: London Fixing',
   description: 'Gold Price: London Fixing, in USD, GBP and EURO, AM and PM (sandbox data).',
   columnNames: GOLD_COLUMNS,
@@ -93,6 +96,7 @@ function sandboxSeries(code: string): NdlSeries {
   return {
     databaseCode: 'SANDBOX',
     datasetCode: code,
+    sourceId: `ndl.SANDBOX.${code}`,
     name: `Sandbox series ${code}`,
     description: `A made-up daily series for tests (${code}).`,
     columnNames: ['Date', 'Value'],

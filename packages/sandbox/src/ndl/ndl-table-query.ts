@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { addDays, isoOf } from '../market/dates.js';
 import { isListed, type Stock } from '../market/stocks.js';
+import { revisionsFor } from '../time/revisions.js';
+import { FINAL, timelineOf } from '../time/timeline.js';
 import { badParams } from './ndl-errors.js';
 import { listOf, single, type NdlParams } from './ndl-params.js';
 import type { NdlRow } from './ndl-series.js';
@@ -143,13 +145,15 @@ interface RowKey {
   readonly ticker: string;
 }
 
-/** The (stock, day) pairs that have rows, in order, from after `after` on. */
+/** The (stock, day) pairs that have rows at `asOf`, in order, from after `after` on. */
 export function* scanTable(
   prices: UsPrices,
   table: NdlTable,
   filters: readonly NdlFilter[],
-  after?: RowKey,
+  after: RowKey | undefined,
+  asOf: number,
 ): Generator<{ stock: Stock; iso: string }> {
+  const gate = timelineOf(prices.market).gate(table.sourceId, asOf);
   const tickerFilters = filters.filter((f) => f.column === 'ticker');
   const dateFilters = filters.filter((f) => f.column === 'date');
   const rowFilters = filters.filter((f) => f.column !== 'ticker' && f.column !== 'date');
@@ -163,7 +167,7 @@ export function* scanTable(
     isListed(stock, iso) &&
     rowFilters.every((f) => matches(table.filterValue(prices, f.column, stock, iso), f));
   for (const iso of prices.market.usCalendar.between(from, to)) {
-    if (!dateFilters.every((f) => matches(iso, f))) continue;
+    if (!gate.published(iso) || !dateFilters.every((f) => matches(iso, f))) continue;
     for (const stock of stocks) {
       if (after !== undefined && iso === after.date && stock.ticker <= after.ticker) continue;
       if (passes(stock, iso)) yield { stock, iso };
@@ -204,20 +208,31 @@ function decodeCursor(cursor: string, query: string): RowKey {
 }
 
 /**
- * Builds rows in the asked columns. Asked only for filterable columns (a sync checking
- * which keys exist), it skips the prices.
+ * Builds rows in the asked columns, as served at `asOf` (a revised row preliminary until
+ * its revision). Asked only for filterable columns (a sync checking which keys exist),
+ * it skips the prices.
  */
 export function rowBuilder(
   prices: UsPrices,
   table: NdlTable,
   columns: readonly number[],
+  asOf: number,
 ): (stock: Stock, iso: string) => NdlRow {
   const names = columns.map((i) => table.columns[i]?.name as string);
   if (names.every((name) => table.filterable.includes(name))) {
     return (stock, iso) => names.map((name) => table.filterValue(prices, name, stock, iso));
   }
+  const { preliminary } = table;
+  const revised =
+    preliminary === undefined || asOf === FINAL
+      ? undefined
+      : revisionsFor(prices.market, table.sourceId).preliminaryAt(asOf);
   return (stock, iso) => {
-    const row = table.row(prices, stock, iso);
+    const final = table.row(prices, stock, iso);
+    const row =
+      revised !== undefined && preliminary !== undefined && revised(stock.index, iso)
+        ? preliminary(prices, stock, iso, final)
+        : final;
     return columns.map((i) => row[i] ?? null);
   };
 }
@@ -227,14 +242,19 @@ export interface NdlTablePage {
   readonly nextCursor: string | null;
 }
 
-/** One page of a query: its rows in the asked columns, and the cursor of the next page. */
-export function tablePage(prices: UsPrices, table: NdlTable, query: NdlTableQuery): NdlTablePage {
+/** One page of a query at `asOf`: its rows in the asked columns, and the cursor of the next page. */
+export function tablePage(
+  prices: UsPrices,
+  table: NdlTable,
+  query: NdlTableQuery,
+  asOf: number,
+): NdlTablePage {
   const print = fingerprint(table, query.filters);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, print);
-  const build = rowBuilder(prices, table, query.columns);
+  const build = rowBuilder(prices, table, query.columns, asOf);
   const rows: NdlRow[] = [];
   let last: RowKey | undefined;
-  for (const { stock, iso } of scanTable(prices, table, query.filters, after)) {
+  for (const { stock, iso } of scanTable(prices, table, query.filters, after, asOf)) {
     // One row past the page only says there is a next page; it is not built.
     if (rows.length === query.perPage) {
       return { rows, nextCursor: encodeCursor(print, last as RowKey) };

@@ -1,4 +1,5 @@
 import type { Market } from '../market/market.js';
+import { FINAL } from '../time/timeline.js';
 import { csvLine, CSV_TYPE, JSON_TYPE, type NdlAnswer, type NdlFormat } from './ndl-answer.js';
 import { NDL_ERRORS, NdlError } from './ndl-errors.js';
 import { paramsFromObject, type NdlParams, type NdlParamsInput } from './ndl-params.js';
@@ -21,10 +22,11 @@ export function answerTable(
   tableCode: string,
   format: NdlFormat,
   params: NdlParams,
+  asOf: number,
 ): NdlAnswer {
   const table = tableOrThrow(vendor, tableCode);
   const query = parseTableQuery(params, table);
-  const page = tablePage(usPricesOf(market), table, query);
+  const page = tablePage(usPricesOf(market), table, query, asOf);
   const columns = query.columns.map((i) => table.columns[i] as NdlTable['columns'][number]);
   if (format === 'csv') {
     // Guess: CSV has no room for the cursor, so a CSV answer is one page.
@@ -40,7 +42,8 @@ export function answerTable(
 
 /**
  * Every row `GET /api/v3/datatables/{vendor}/{table}.json` serves for these parameters,
- * over all its pages, as arrays in the answered columns' order. `qopts.per_page` and
+ * over all its pages, as arrays in the answered columns' order, at the instant `asOf` (ms;
+ * by default once everything is published and revised). `qopts.per_page` and
  * `qopts.cursor_id` are ignored. Throws `NdlError` where the server answers one.
  */
 export function ndlTableRows(
@@ -48,13 +51,15 @@ export function ndlTableRows(
   vendor: string,
   tableCode: string,
   params: NdlParamsInput = {},
+  options: { readonly asOf?: number } = {},
 ): NdlRow[] {
   const table = tableOrThrow(vendor, tableCode);
   const query = parseTableQuery(paramsFromObject(params), table);
   const prices = usPricesOf(market);
+  const asOf = options.asOf ?? FINAL;
   const rows: NdlRow[] = [];
-  const build = rowBuilder(prices, table, query.columns);
-  for (const { stock, iso } of scanTable(prices, table, query.filters)) {
+  const build = rowBuilder(prices, table, query.columns, asOf);
+  for (const { stock, iso } of scanTable(prices, table, query.filters, undefined, asOf)) {
     rows.push(build(stock, iso));
   }
   return rows;

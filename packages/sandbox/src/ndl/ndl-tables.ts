@@ -1,5 +1,6 @@
 import { round } from '../market/random.js';
 import type { Stock } from '../market/stocks.js';
+import { revisionsFor } from '../time/revisions.js';
 import type { NdlCell } from './ndl-series.js';
 import type { UsBar, UsPrices } from './ndl-us-prices.js';
 
@@ -17,6 +18,8 @@ export interface NdlTableColumn {
 export interface NdlTable {
   readonly vendor: string;
   readonly table: string;
+  /** The catalog id whose publication it follows (`ndl.SHARADAR.SEP`). */
+  readonly sourceId: string;
   readonly columns: readonly NdlTableColumn[];
   /** The columns a filter may name (NDL rejects filters on the others). */
   readonly filterable: readonly string[];
@@ -24,6 +27,13 @@ export interface NdlTable {
   filterValue(prices: UsPrices, column: string, stock: Stock, iso: string): string;
   /** Every column of the row of a stock on a day it trades. */
   row(prices: UsPrices, stock: Stock, iso: string): NdlCell[];
+  /** For a table with revisions: a revised row as first published, from its final row. */
+  readonly preliminary?: (
+    prices: UsPrices,
+    stock: Stock,
+    iso: string,
+    row: readonly NdlCell[],
+  ) => NdlCell[];
 }
 
 const PRICE = 'BigDecimal(34,12)';
@@ -59,10 +69,15 @@ const barCells = (stock: Stock, iso: string, bar: UsBar): NdlCell[] => [
   bar.volume,
 ];
 
+/** Where SEP's revised cells are. */
+const SEP_VOLUME = 6;
+const SEP_CLOSEADJ = 7;
+
 // Guess: SEP's real column types are not in any source seen; WIKI's are observed.
 const SEP: NdlTable = {
   vendor: 'SHARADAR',
   table: 'SEP',
+  sourceId: 'ndl.SHARADAR.SEP',
   columns: columns([
     ...BAR_COLUMNS,
     ['closeadj', PRICE],
@@ -78,11 +93,23 @@ const SEP: NdlTable = {
     // No splits are played, so the split-adjusted and unadjusted closes agree.
     return [...barCells(stock, iso, bar), closeadj, bar.close, prices.lastUpdated(stock, iso)];
   },
+  // Before its revision: the volume scaled by a drawn 0.9–0.99, closeadj 0.1–1% lower.
+  preliminary: (prices, stock, iso, row) => {
+    const u = revisionsFor(prices.market, 'ndl.SHARADAR.SEP').draw(stock.index, iso);
+    const volume = Math.round((row[SEP_VOLUME] as number) * (0.9 + 0.09 * u));
+    const final = row[SEP_CLOSEADJ] as number;
+    const lower = round(final * (0.999 - 0.009 * u), 3);
+    const out = [...row];
+    out[SEP_VOLUME] = volume;
+    out[SEP_CLOSEADJ] = lower === final ? round(final + 0.001, 3) : lower;
+    return out;
+  },
 };
 
 const WIKI: NdlTable = {
   vendor: 'WIKI',
   table: 'PRICES',
+  sourceId: 'ndl.WIKI.PRICES',
   columns: columns([
     ...BAR_COLUMNS,
     ['ex-dividend', 'BigDecimal(42,20)'],

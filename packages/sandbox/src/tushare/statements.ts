@@ -8,7 +8,9 @@ import type { Stock } from '../market/stocks.js';
  * Quarterly statements of the fake market. Every field the catalog lists gets a value made
  * from the seed by its type, so the replica answers with the real field names without
  * modelling accounting. About one (stock, period) in ten is restated: a second version with
- * a later announcement, the first one flagged `update_flag = 0`.
+ * a later announcement, the first one flagged `update_flag = 0` once the restatement is out.
+ * Income, balance sheet and cash flow come in report types `1` (consolidated), `2` (single
+ * quarter, not for Q1) and `6` (parent company), each with values of its own.
  */
 
 export const STATEMENT_APIS = ['income', 'balancesheet', 'cashflow', 'fina_indicator'] as const;
@@ -30,10 +32,23 @@ export interface StatementVersion {
   readonly annDate: string;
   /** ISO date this version was published (the restatement's, for a restated version). */
   readonly fAnnDate: string;
-  readonly updateFlag: '0' | '1';
+  /**
+   * Its `update_flag` once everything is out: `0` for an original restated within the
+   * market's range, else `1`. Its values are drawn with it, so they never change.
+   */
+  readonly finalFlag: '0' | '1';
+  /** The restatement's announcement date (ISO), for an original restated within the range. */
+  readonly restatedOn: string | undefined;
 }
 
-/** The versions of one stock's statement for one quarter end, oldest first; none before it is announced. */
+/** The report types a statement of a period comes in: no single-quarter report for Q1. */
+export const reportTypesOf = (period: string): readonly string[] =>
+  period.endsWith('-03-31') ? ['1', '6'] : ['1', '2', '6'];
+
+/**
+ * The versions of one stock's statement for one quarter end, oldest first: those announced
+ * by the market's end (when each is served is the caller's business).
+ */
 export function statementVersions(
   market: Market,
   stock: Stock,
@@ -51,11 +66,17 @@ export function statementVersions(
   const restated = addDays(annDate, intBetween(seed, 20, 90, 'restate', stock.index, period));
   if (unit(seed, 'restated?', stock.index, period) < 0.1 && inRange(restated)) {
     return [
-      { period, annDate, fAnnDate: annDate, updateFlag: '0' },
-      { period, annDate: restated, fAnnDate: restated, updateFlag: '1' },
+      { period, annDate, fAnnDate: annDate, finalFlag: '0', restatedOn: restated },
+      {
+        period,
+        annDate: restated,
+        fAnnDate: restated,
+        finalFlag: '1',
+        restatedOn: undefined,
+      },
     ];
   }
-  return [{ period, annDate, fAnnDate: annDate, updateFlag: '1' }];
+  return [{ period, annDate, fAnnDate: annDate, finalFlag: '1', restatedOn: undefined }];
 }
 
 /** Quarter ends within `[start, end]`, newest first. */
@@ -78,11 +99,18 @@ const fieldsOf = (api: StatementApi): readonly Field[] => {
   return fields;
 };
 
+/** How a version is served: its current `update_flag` and its report type. */
+interface Served {
+  readonly updateFlag: '0' | '1';
+  readonly reportType: string;
+}
+
 function valueOf(
   market: Market,
   api: StatementApi,
   stock: Stock,
   v: StatementVersion,
+  served: Served,
   field: Field,
 ): unknown {
   switch (field.name) {
@@ -95,16 +123,26 @@ function valueOf(
     case 'end_date':
       return compact(v.period);
     case 'update_flag':
-      return v.updateFlag;
+      return served.updateFlag;
     case 'report_type':
+      return served.reportType;
     case 'comp_type':
       return '1';
     case 'end_type':
       return String(QUARTER_ENDS.indexOf(v.period.slice(5)) + 1);
   }
-  const u = unit(market.seed, api, field.name, stock.index, v.period, v.updateFlag);
+  // Type 1 keeps the values drawn before report types were played; the others add their type.
+  const type = served.reportType;
+  const u =
+    type === '1'
+      ? unit(market.seed, api, field.name, stock.index, v.period, v.finalFlag)
+      : unit(market.seed, api, field.name, stock.index, v.period, v.finalFlag, type);
   // Real statements leave many items empty; so does the replica, one cell in eight.
-  if (unit(market.seed, 'null', api, field.name, stock.index, v.period) < 0.125) return null;
+  const empty =
+    type === '1'
+      ? unit(market.seed, 'null', api, field.name, stock.index, v.period)
+      : unit(market.seed, 'null', api, field.name, stock.index, v.period, type);
+  if (empty < 0.125) return null;
   switch (field.type) {
     case 'decimal':
       return field.precision !== undefined && field.precision >= 24
@@ -121,14 +159,16 @@ function valueOf(
   }
 }
 
-/** One version of a statement as an API row (field name → value). */
+/** One version of a statement as an API row (field name → value), in one report type. */
 export function statementRow(
   market: Market,
   api: StatementApi,
   stock: Stock,
   version: StatementVersion,
+  served: Served,
 ): Record<string, unknown> {
   const row: Record<string, unknown> = {};
-  for (const field of fieldsOf(api)) row[field.name] = valueOf(market, api, stock, version, field);
+  for (const field of fieldsOf(api))
+    row[field.name] = valueOf(market, api, stock, version, served, field);
   return row;
 }

@@ -1,13 +1,16 @@
-import { builtInCatalog } from '@dsync/datasource';
+import { builtInCatalog, zonedParts } from '@dsync/datasource';
 import { tradeCalendar } from '../market/calendar.js';
 import { compact, dayNumber } from '../market/dates.js';
 import type { Market } from '../market/market.js';
 import type { Bar } from '../market/prices.js';
 import { pick, round, unit } from '../market/random.js';
 import type { Stock } from '../market/stocks.js';
+import { revisionsFor } from '../time/revisions.js';
+import { FINAL, timelineOf, type DayGate } from '../time/timeline.js';
 import { BadParamError, type Params } from './params.js';
 import {
   quarterEnds,
+  reportTypesOf,
   STATEMENT_APIS,
   statementRow,
   statementVersions,
@@ -19,7 +22,8 @@ export type Row = Record<string, unknown>;
 
 /**
  * An interface of the replica: its fields (the catalog's, in the docs' order), its per-call
- * row cap, and its rows for a request, lazily and in the API's order (newest first).
+ * row cap, and its rows for a request, lazily and in the API's order (newest first), as
+ * served at the instant `asOf` (ms; `FINAL` for everything published and revised).
  */
 export interface TushareTable {
   readonly api: string;
@@ -27,7 +31,7 @@ export interface TushareTable {
   readonly rowCap: number;
   /** Parameters without which the real API answers "必填参数". */
   readonly required: readonly string[];
-  rows(market: Market, params: Params): Iterable<Row>;
+  rows(market: Market, params: Params, asOf: number): Iterable<Row>;
 }
 
 const barRow = (tsCode: string, iso: string, bar: Bar): Row => ({
@@ -59,15 +63,20 @@ function range(market: Market, params: Params): { start: string; end: string } {
   return { start, end };
 }
 
-/** Newest day first, then each stock in `ts_code` order: the order the real daily tables answer in. */
+/**
+ * Newest day first, then each stock in `ts_code` order: the order the real daily tables
+ * answer in. Only the days the gate says are published.
+ */
 function* byTradeDate(
   market: Market,
   params: Params,
+  gate: DayGate,
   rowOf: (stock: Stock, iso: string) => Row | undefined,
 ): Generator<Row> {
   const { start, end } = range(market, params);
   const stocks = stocksOf(market, params);
   for (const iso of market.openDays(start, end).reverse()) {
+    if (!gate.published(iso)) continue;
     for (const stock of stocks) {
       const row = rowOf(stock, iso);
       if (row !== undefined) yield row;
@@ -82,6 +91,7 @@ const monthOf = (iso: string) => iso.slice(0, 7);
 function periodTable(
   market: Market,
   params: Params,
+  gate: DayGate,
   periodOf: (iso: string) => string | number,
 ): Generator<Row> {
   const daysOf = (end: string): string[] => {
@@ -98,7 +108,7 @@ function periodTable(
     const next = market.calendar.next(iso);
     return next === undefined || periodOf(next) !== periodOf(iso);
   };
-  return byTradeDate(market, params, (stock, iso) => {
+  return byTradeDate(market, params, gate, (stock, iso) => {
     if (!isPeriodEnd(iso)) return undefined;
     const bar = market.prices.periodBar(
       stock,
@@ -138,8 +148,35 @@ function dailyBasicRow(market: Market, stock: Stock, iso: string): Row | undefin
   };
 }
 
-function stockBasicRow(market: Market, stock: Stock): Row {
-  const delisted = stock.delistDate !== undefined && stock.delistDate <= market.options.end;
+/**
+ * A daily bar as first published, before its revision: volume scaled by a drawn 0.9–0.99,
+ * the amount recomputed from it as the model does.
+ */
+function preliminaryBar(market: Market, stock: Stock, iso: string, bar: Bar): Bar {
+  const factor = 0.9 + 0.09 * revisionsFor(market, 'tushare.daily').draw(stock.index, iso);
+  const vol = round(bar.vol * factor, 2);
+  return { ...bar, vol, amount: round((vol * 100 * (bar.open + bar.close)) / 2 / 1000, 3) };
+}
+
+/** An adjustment factor as first published: the previous open day's when it differs, else 1% lower. */
+function preliminaryFactor(market: Market, stock: Stock, iso: string, factor: number): number {
+  const before = market.calendar.previous(iso);
+  const previous = before === undefined ? undefined : market.prices.adjFactor(stock, before);
+  return previous !== undefined && previous !== factor ? previous : round(factor * 0.99, 3);
+}
+
+/**
+ * A stock as `stock_basic` lists it on a date (`asOfDate`, ISO; undefined: after the
+ * market's end): absent before its list date, `D` from its delist date on.
+ */
+function stockBasicRow(
+  market: Market,
+  stock: Stock,
+  asOfDate: string | undefined,
+): Row | undefined {
+  if (asOfDate !== undefined && stock.listDate > asOfDate) return undefined;
+  const delisted =
+    stock.delistDate !== undefined && stock.delistDate <= (asOfDate ?? market.options.end);
   return {
     ts_code: stock.ts_code,
     symbol: stock.symbol,
@@ -166,9 +203,21 @@ function stockBasicRow(market: Market, stock: Stock): Row {
   };
 }
 
-function* statements(api: StatementApi, market: Market, params: Params): Generator<Row> {
+/**
+ * A stock's statements, newest period first, each period's versions newest first. A version
+ * is served once its announcement is published; an original's `update_flag` turns 0 once its
+ * restatement is. Without `report_type`, type 1 only, as the real API answers.
+ */
+function* statements(
+  api: StatementApi,
+  market: Market,
+  params: Params,
+  asOf: number,
+): Generator<Row> {
   const stock = market.stock(params.required('ts_code'));
   if (stock === undefined) return;
+  const gate = timelineOf(market).gate(`tushare.${api}`, asOf);
+  const reportType = api === 'fina_indicator' ? '1' : (params.text('report_type') ?? '1');
   const period = params.date('period');
   const annFrom = params.date('start_date');
   const annTo = params.date('end_date');
@@ -182,7 +231,9 @@ function* statements(api: StatementApi, market: Market, params: Params): Generat
       ((annFrom !== undefined && p < annFrom) || (annTo !== undefined && p > annTo))
     )
       continue;
+    if (api !== 'fina_indicator' && !reportTypesOf(p).includes(reportType)) continue;
     for (const version of statementVersions(market, stock, p).reverse()) {
+      if (!gate.published(version.annDate)) continue;
       if (
         api !== 'fina_indicator' &&
         ((annFrom !== undefined && version.annDate < annFrom) ||
@@ -190,10 +241,18 @@ function* statements(api: StatementApi, market: Market, params: Params): Generat
       )
         continue;
       if (annDate !== undefined && version.annDate !== annDate) continue;
-      yield statementRow(market, api, stock, version);
+      const restated = version.restatedOn !== undefined && gate.published(version.restatedOn);
+      yield statementRow(market, api, stock, version, {
+        updateFlag: restated ? '0' : '1',
+        reportType,
+      });
     }
   }
 }
+
+/** The days of a by-date interface served at `asOf`. */
+const gateOf = (market: Market, api: string, asOf: number): DayGate =>
+  timelineOf(market).gate(`tushare.${api}`, asOf);
 
 const EXCHANGES = new Set(['SSE', 'SZSE', 'CFFEX', 'SHFE', 'CZCE', 'DCE', 'INE', 'BSE']);
 
@@ -230,13 +289,14 @@ export const TUSHARE_TABLES: ReadonlyMap<string, TushareTable> = new Map(
         if (isOpen === undefined || String(day.is_open) === isOpen) yield { ...day };
       }
     }),
-    table('stock_basic', function* (market, params) {
+    table('stock_basic', function* (market, params, asOf) {
       const status = params.text('list_status') ?? 'L';
       const exchange = params.text('exchange');
       const board = params.text('market');
+      const asOfDate = asOf === FINAL ? undefined : zonedParts(asOf, 'Asia/Shanghai').date;
       for (const stock of stocksOf(market, params)) {
-        const row = stockBasicRow(market, stock);
-        if (row['list_status'] !== status) continue;
+        const row = stockBasicRow(market, stock, asOfDate);
+        if (row === undefined || row['list_status'] !== status) continue;
         if (
           (exchange !== undefined && stock.exchange !== exchange) ||
           (board !== undefined && stock.market !== board)
@@ -245,24 +305,42 @@ export const TUSHARE_TABLES: ReadonlyMap<string, TushareTable> = new Map(
         yield row;
       }
     }),
-    table('daily', (market, params) =>
-      byTradeDate(market, params, (stock, iso) => {
+    table('daily', (market, params, asOf) => {
+      const preliminary = revisionsFor(market, 'tushare.daily').preliminaryAt(asOf);
+      return byTradeDate(market, params, gateOf(market, 'daily', asOf), (stock, iso) => {
         const bar = market.prices.dailyBar(stock, iso);
-        return bar && barRow(stock.ts_code, iso, bar);
-      }),
+        if (bar === undefined) return undefined;
+        return barRow(
+          stock.ts_code,
+          iso,
+          preliminary(stock.index, iso) ? preliminaryBar(market, stock, iso, bar) : bar,
+        );
+      });
+    }),
+    table('weekly', (market, params, asOf) =>
+      periodTable(market, params, gateOf(market, 'weekly', asOf), weekOf),
     ),
-    table('weekly', (market, params) => periodTable(market, params, weekOf)),
-    table('monthly', (market, params) => periodTable(market, params, monthOf)),
-    table('adj_factor', (market, params) =>
-      byTradeDate(market, params, (stock, iso) => {
+    table('monthly', (market, params, asOf) =>
+      periodTable(market, params, gateOf(market, 'monthly', asOf), monthOf),
+    ),
+    table('adj_factor', (market, params, asOf) => {
+      const preliminary = revisionsFor(market, 'tushare.adj_factor').preliminaryAt(asOf);
+      return byTradeDate(market, params, gateOf(market, 'adj_factor', asOf), (stock, iso) => {
         const factor = market.prices.adjFactor(stock, iso);
-        return factor === undefined
-          ? undefined
-          : { ts_code: stock.ts_code, trade_date: compact(iso), adj_factor: factor };
-      }),
-    ),
-    table('daily_basic', (market, params) =>
-      byTradeDate(market, params, (stock, iso) => dailyBasicRow(market, stock, iso)),
+        if (factor === undefined) return undefined;
+        return {
+          ts_code: stock.ts_code,
+          trade_date: compact(iso),
+          adj_factor: preliminary(stock.index, iso)
+            ? preliminaryFactor(market, stock, iso, factor)
+            : factor,
+        };
+      });
+    }),
+    table('daily_basic', (market, params, asOf) =>
+      byTradeDate(market, params, gateOf(market, 'daily_basic', asOf), (stock, iso) =>
+        dailyBasicRow(market, stock, iso),
+      ),
     ),
     table('index_basic', function* (market, params) {
       const codes = params.list('ts_code');
@@ -294,11 +372,13 @@ export const TUSHARE_TABLES: ReadonlyMap<string, TushareTable> = new Map(
     }),
     table(
       'index_daily',
-      function* (market, params) {
+      function* (market, params, asOf) {
         const index = market.indices.find((i) => i.ts_code === params.required('ts_code'));
         if (index === undefined) return;
+        const gate = gateOf(market, 'index_daily', asOf);
         const { start, end } = range(market, params);
         for (const iso of market.openDays(start, end).reverse()) {
+          if (!gate.published(iso)) continue;
           const bar = market.prices.indexBar(index, iso);
           if (bar !== undefined) yield barRow(index.ts_code, iso, bar);
         }
@@ -306,7 +386,7 @@ export const TUSHARE_TABLES: ReadonlyMap<string, TushareTable> = new Map(
       ['ts_code'],
     ),
     ...STATEMENT_APIS.map((api) =>
-      table(api, (market, params) => statements(api, market, params), ['ts_code']),
+      table(api, (market, params, asOf) => statements(api, market, params, asOf), ['ts_code']),
     ),
   ].map((t) => [t.api, t]),
 );

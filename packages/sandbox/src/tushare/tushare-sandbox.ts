@@ -122,7 +122,9 @@ export async function startTushareSandbox(
       return reject(options.unknownApiCode ?? CODES.unknownApi, MESSAGES.unknownApi);
     if (!mayCall(account.tier, api))
       return reject(CODES.limitOrPermission, MESSAGES.permission(api));
-    const hit = limits.take(account.label, account.tier, api, now());
+    // One instant per call: the limits count it, and the data served is the data out by then.
+    const at = now();
+    const hit = limits.take(account.label, account.tier, api, at);
     if (hit !== undefined) {
       return {
         text: failure(CODES.limitOrPermission, throttleMessage(api, hit)),
@@ -144,7 +146,7 @@ export async function startTushareSandbox(
       const items: unknown[][] = [];
       let seen = 0;
       let more = false;
-      for (const row of table.rows(market, params)) {
+      for (const row of table.rows(market, params, at)) {
         if (seen++ < offset) continue;
         if (items.length === limit) {
           more = true;
