@@ -59,3 +59,28 @@ export async function freshnessOf(
           : 'open days',
   };
 }
+
+/**
+ * The days a sync still asks again because they may change: after the cursor and after the
+ * last settled day, through the latest published one. Days between the cursor and the last
+ * settled day are not in it: they have settled, they are only not synced yet (`behind`).
+ * Undefined when there are none, and for a snapshot.
+ */
+export async function unsettledOf(
+  source: DataSource,
+  context: ArgContext,
+  cursor: string | undefined,
+  now: Date = new Date(),
+): Promise<{ start: string; end: string } | undefined> {
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  if (cursor === undefined || leaf.kind === 'once' || leaf.kind === 'enumerate') return undefined;
+  const calendar =
+    leaf.kind === 'trade-calendar' && source.publication.settle.kind === 'trading-days'
+      ? await context.tradeCalendar(leaf.calendar, leaf.exchange)
+      : undefined;
+  const timing = timingOf(source, { now, ...(calendar === undefined ? {} : { calendar }) });
+  const end = timing.latestPublished;
+  const settled = timing.settledThrough(end);
+  const start = addDays(settled > cursor ? settled : cursor, 1);
+  return start > end ? undefined : { start, end };
+}

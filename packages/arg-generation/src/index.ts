@@ -9,7 +9,7 @@ export type { GenerateOptions } from './prepare.js';
 export { nextPage, type PageAnswer } from './pagination.js';
 export { mergePlans, planArgs, type ArgPlan } from './plan.js';
 export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } from './audit.js';
-export { freshnessOf, type Freshness } from './freshness.js';
+export { freshnessOf, unsettledOf, type Freshness } from './freshness.js';
 export { latestPublished, resolveRange, type DateRange, type RangeOptions } from './range.js';
 export { cursorAfterSync } from './prepare.js';
 export { timingOf, type Timing, type TimingOptions } from './publication.js';

@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { webHarness, type WebHarness } from './web-harness.js';
+import {
+  clockAt,
+  JUST_PUBLISHED,
+  latestBarsOut,
+  webHarness,
+  weekdays,
+  type WebHarness,
+} from './web-harness.js';
 
 jest.setTimeout(240_000);
 
@@ -156,6 +163,7 @@ describe('the web UI in Chromium', () => {
     await shot(page, 'plan');
 
     // Start: the run page follows the event stream to the end.
+    const started = Date.now();
     await page.click('[data-action="start"]');
     await page.waitForURL(/#\/run$/);
     await waitFor(page, '[data-run][data-status="done"]', 'run-done');
@@ -193,14 +201,45 @@ describe('the web UI in Chromium', () => {
     expect(await text(page, '[data-testid="run-rows"]')).toBe(fmt(stored));
     await shot(page, 'run-done');
 
-    // Sources: synced, with the exact row counts.
+    // Sources: synced, with the exact row counts. The market ended on 2024-03-29: the calendar
+    // and the stock list (no grid) are current, the daily tables behind today by each weekday
+    // after the stored calendar through the latest day whose bars are out (20:00 in
+    // Shanghai; if that passes between the run's start and now, either count is right).
     await page.click('[data-nav="sources"]');
     await page.waitForSelector('[data-table="sources"]');
+    const grid = new Set(['tushare.daily', 'tushare.adj_factor']);
     for (const id of ids) {
       const row = `[data-table="sources"] [data-source="${id}"]`;
-      await page.waitForSelector(`${row} [data-col="state"] [data-value="current"]`);
+      const state = grid.has(id) ? 'behind' : 'current';
+      await page.waitForSelector(`${row} [data-col="state"] [data-value="${state}"]`);
       expect(await text(page, `${row} [data-col="rows"]`)).toBe(fmt(await rowsOf(h, id)));
       expect(await text(page, `${row} [data-col="lastSyncedAt"]`)).not.toBe('never');
+      expect(await text(page, `${row} [data-col="settled"]`)).toBe(UNTIL);
+    }
+    const statuses = await h.controller.status();
+    const answered = Date.now();
+    const counts = [latestBarsOut(started), latestBarsOut(answered)].map((day) =>
+      weekdays('2024-03-30', day),
+    );
+    for (const id of grid) {
+      const row = `[data-table="sources"] [data-source="${id}"]`;
+      const shown = await text(page, `${row} [data-field="behind"]`);
+      const count = Number(await page.getAttribute(`${row} [data-field="behind"]`, 'data-count'));
+      expect(counts).toContain(count);
+      expect(shown).toBe(`behind by ${fmt(count)} trading days`);
+      // The controller counts the same (unless 20:00 in Shanghai passed in between).
+      const behind = statuses.find((s) => s.sourceId === id)?.freshness?.behind;
+      if (counts[0] === counts[1]) expect(behind).toBe(count);
+      expect(await text(page, `${row} [data-field="latestStored"]`)).toBe(UNTIL);
+      // Past the stored calendar a day's next open day is unknown: the last 16 days are asked again.
+      const unsettled = statuses.find((s) => s.sourceId === id)?.unsettled;
+      if (counts[0] === counts[1])
+        expect(await text(page, `${row} [data-col="unsettled"]`)).toBe(
+          `${unsettled?.start}..${unsettled?.end}`,
+        );
+    }
+    for (const id of ['tushare.trade_cal', 'tushare.stock_basic']) {
+      expect(await text(page, `[data-source="${id}"] [data-col="freshness"]`)).toBe('—');
     }
     await shot(page, 'sources-synced');
 
@@ -360,6 +399,71 @@ describe('the web UI in Chromium', () => {
     expect(await page.locator('main script, main img').count()).toBe(0);
     expect(problems).toEqual([]);
     await shot(page, 'table-preview-xss');
+    await context.close();
+  });
+});
+
+describe("how far behind the provider, by dsync's clock", () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    // Just after the market's last day's bars are out (20:30 in Shanghai on 2024-03-29).
+    h = await webHarness({ controller: { clock: clockAt(JUST_PUBLISHED) } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('shows the settled day, the unsettled tail, and current or behind by N trading days', async () => {
+    await h.controller.sync({
+      ids: ['tushare.trade_cal', 'tushare.stock_basic', 'tushare.daily'],
+      since: SINCE,
+      until: UNTIL,
+    });
+    await h.controller.sync({ ids: ['tushare.adj_factor'], since: SINCE, until: '2024-02-29' });
+    const march = h.market.openDays('2024-03-01', UNTIL);
+    expect(march.length).toBe(21);
+    const statuses = await h.controller.status();
+    const behindOf = (id: string) => statuses.find((s) => s.sourceId === id)?.freshness?.behind;
+    expect([behindOf('tushare.daily'), behindOf('tushare.adj_factor')]).toEqual([0, march.length]);
+
+    const { page, context, problems } = await open();
+    await page.goto(`${h.url}/`);
+    await page.waitForSelector('[data-table="sources"] [data-source="tushare.adj_factor"]');
+    const cell = (id: string, col: string) =>
+      text(page, `[data-table="sources"] [data-source="${id}"] ${col}`);
+
+    // Stored through the last day: current. That day's bars are out but settle at 20:00 on the
+    // next open day: the last settled day is the one before, the last day asked again.
+    expect(await cell('tushare.daily', '[data-col="state"]')).toBe('current');
+    expect(await cell('tushare.daily', '[data-col="settled"]')).toBe(march.at(-2));
+    expect(await cell('tushare.daily', '[data-col="unsettled"]')).toBe(`${UNTIL}..${UNTIL}`);
+    expect(await cell('tushare.daily', '[data-field="behind"]')).toBe('current');
+    expect(await cell('tushare.daily', '[data-field="latestStored"]')).toBe(UNTIL);
+
+    // Stored through February, synced a moment ago: behind by March's open days.
+    const adj = '[data-table="sources"] [data-source="tushare.adj_factor"]';
+    expect(await page.getAttribute(`${adj} [data-col="state"] .badge`, 'data-value')).toBe(
+      'behind',
+    );
+    expect(await page.getAttribute(`${adj} [data-col="state"] .badge`, 'class')).toContain(
+      'badge-warn',
+    );
+    expect(await cell('tushare.adj_factor', '[data-col="state"]')).toBe('behind');
+    expect(await cell('tushare.adj_factor', '[data-col="settled"]')).toBe('2024-02-29');
+    // Only the last day may still change; March's other days have settled, unsynced.
+    expect(await cell('tushare.adj_factor', '[data-col="unsettled"]')).toBe(`${UNTIL}..${UNTIL}`);
+    expect(await cell('tushare.adj_factor', '[data-field="behind"]')).toBe(
+      `behind by ${march.length} trading days`,
+    );
+    expect(await cell('tushare.adj_factor', '[data-field="latestStored"]')).toBe('2024-02-29');
+
+    // The calendar: settled through the last day, nothing unsettled, no grid to be behind on.
+    expect(await cell('tushare.trade_cal', '[data-col="state"]')).toBe('current');
+    expect(await cell('tushare.trade_cal', '[data-col="settled"]')).toBe(UNTIL);
+    expect(await cell('tushare.trade_cal', '[data-col="unsettled"]')).toBe('—');
+    expect(await cell('tushare.trade_cal', '[data-col="freshness"]')).toBe('—');
+    await shot(page, 'sources-behind');
+    expect(problems).toEqual([]);
     await context.close();
   });
 });

@@ -88,10 +88,16 @@ describe('a run over HTTP, watched on /api/events', () => {
     const quota = after.find((e) => e.type === 'quota');
     expect(quota).toBeDefined();
     const sources = (after.at(-1) as Extract<ServerEvent, { type: 'sources' }>).sources;
+    // Synced just now, yet its data ends in February 2024: behind the provider.
     expect(sources.find((s) => s.id === 'tushare.daily')).toMatchObject({
-      state: 'current',
+      state: 'behind',
       rows: dailyRows,
-      cursor: '2024-02-29',
+      settled: '2024-02-29',
+      latestStored: '2024-02-29',
+      behind: {
+        unit: 'trading days',
+        text: expect.stringMatching(/^behind by [\d,]+ trading days$/),
+      },
       quotaUsedToday: openDays,
     });
 

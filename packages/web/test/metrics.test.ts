@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   CALENDAR,
+  clockAt,
   DAILY,
   DEFAULT_SOURCES,
+  JUST_PUBLISHED,
   RANGE,
   webHarness,
   type WebHarness,
@@ -111,6 +113,45 @@ describe('GET /metrics', () => {
       total.served + total.throttled + total.faulted + total.rejected,
     );
     expect(sample(text, 'dsync_dropped_total{source="test.some_days",account="default"}')).toBe(1);
+  });
+
+  it('gauges how far behind the provider each source with a grid is', async () => {
+    // Just after the market's last day's bars are out (20:30 in Shanghai on 2024-03-29).
+    h = await webHarness({ controller: { clock: clockAt(JUST_PUBLISHED) } });
+    await h.controller.sync({
+      ids: ['tushare.trade_cal', 'tushare.stock_basic'],
+      since: '2024-01-01',
+      until: '2024-03-29',
+    });
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    const text = await scrape(h);
+    expect(text).toContain(
+      "# HELP dsync_source_behind How far a source's stored table is behind what its provider has published",
+    );
+    expect(text).toContain('# TYPE dsync_source_behind gauge');
+    // Stored through February: March's open days are behind.
+    const march = h.market.openDays('2024-03-01', '2024-03-29').length;
+    expect(sample(text, 'dsync_source_behind{source="tushare.daily",unit="trading days"}')).toBe(
+      march,
+    );
+    // Never synced: the whole stored calendar from its start is behind, as status says.
+    const status = await h.controller.status();
+    const adjFactor = status.find((s) => s.sourceId === 'tushare.adj_factor')?.freshness?.behind;
+    expect(adjFactor).toBe(h.market.openDays('2024-01-01', '2024-03-29').length);
+    expect(
+      sample(text, 'dsync_source_behind{source="tushare.adj_factor",unit="trading days"}'),
+    ).toBe(adjFactor);
+    // A calendar and a list have no grid: no sample.
+    const sourcesGauged = text
+      .split('\n')
+      .filter((l) => l.startsWith('dsync_source_behind{'))
+      .map((l) => /source="([^"]+)"/.exec(l)?.[1]);
+    expect(sourcesGauged).toEqual(['tushare.daily', 'tushare.adj_factor']);
+
+    await h.controller.sync({ ids: ['tushare.daily'], since: '2024-03-01', until: '2024-03-29' });
+    expect(
+      sample(await scrape(h), 'dsync_source_behind{source="tushare.daily",unit="trading days"}'),
+    ).toBe(0);
   });
 
   it('keeps its own registry: two servers in one process count apart', async () => {

@@ -1,6 +1,19 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { RowsPage, SourceDetail, SourceView } from '../src/index.js';
-import { DAILY, json, RANGE, webHarness, type WebHarness } from './web-harness.js';
+import {
+  clockAt,
+  DAILY,
+  json,
+  JUST_PUBLISHED,
+  latestBarsOut,
+  RANGE,
+  webHarness,
+  weekdays,
+  type WebHarness,
+} from './web-harness.js';
+
+/** The sandbox market's last day. */
+const LAST_DAY = '2024-03-29';
 
 jest.setTimeout(60_000);
 let h: WebHarness | undefined;
@@ -38,10 +51,13 @@ describe('GET /api/sources', () => {
     });
 
     await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    const asked = Date.now();
     const after = await json<SourceView[]>(h.request('/api/sources'));
+    const answered = Date.now();
     const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
     const rowsOf = async (id: string) => h?.storage.countRows(h.registry.get(id));
-    expect(after.map((s) => [s.id, s.state, s.rows, s.cursor])).toEqual([
+    // The market ended in 2024: today the daily bars are behind, however recent their sync.
+    expect(after.map((s) => [s.id, s.state, s.rows, s.settled])).toEqual([
       [
         'tushare.trade_cal',
         'current',
@@ -49,14 +65,145 @@ describe('GET /api/sources', () => {
         '2024-02-29',
       ],
       ['tushare.stock_basic', 'never', 0, undefined],
-      ['tushare.daily', 'current', h.truth('tushare.daily', DAILY).length, '2024-02-29'],
+      ['tushare.daily', 'behind', h.truth('tushare.daily', DAILY).length, '2024-02-29'],
       ['tushare.adj_factor', 'never', 0, undefined],
     ]);
     for (const view of after) expect(view.rows).toBe(await rowsOf(view.id));
-    expect(after.find((s) => s.id === 'tushare.daily')).toMatchObject({
+    const synced = after.find((s) => s.id === 'tushare.daily');
+    expect(synced).toMatchObject({
       lastSyncedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       quotaUsedToday: openDays,
+      latestStored: '2024-02-29',
     });
+    // The calendar is stored through February: past it, each weekday through the latest day
+    // whose bars are out counts (the answer came between two instants: 20:00 in Shanghai may
+    // have passed in between, the only way the two differ).
+    const published = [latestBarsOut(asked), latestBarsOut(answered)];
+    const expected = published.map((day) => ({
+      count: weekdays('2024-03-01', day),
+      unit: 'trading days',
+      text: `behind by ${weekdays('2024-03-01', day).toLocaleString('en-US')} trading days`,
+      latestPublished: day,
+      latestExpected: day,
+    }));
+    expect(expected).toContainEqual(synced?.behind);
+    // Unsettled: from the day after the last settled one through the latest day whose bars
+    // may be out (they appear from 15:00 in Shanghai, 07:00 UTC).
+    const appearing = (now: number) => new Date(now - 7 * 3_600_000).toISOString().slice(0, 10);
+    expect([appearing(asked), appearing(answered)]).toContainEqual(synced?.unsettled?.end);
+    // The stored calendar ends with February: whether a day after it has settled depends on
+    // its next open day, unknown, at the latest 16 days on (no exchange closes longer). So
+    // the days from 16 days before the latest one on are still asked again; March 2024's
+    // settled long ago and is only behind.
+    const unsettledFrom = (end: string) =>
+      new Date(Date.parse(`${end}T00:00:00Z`) - 16 * 86_400_000).toISOString().slice(0, 10);
+    expect(synced?.unsettled?.start).toBe(unsettledFrom(synced?.unsettled?.end as string));
+    // The calendar and the stock list have no grid to be behind on.
+    expect(after.find((s) => s.id === 'tushare.trade_cal')?.behind).toBeUndefined();
+    expect(after.find((s) => s.id === 'tushare.stock_basic')?.behind).toBeUndefined();
+  });
+
+  it('says how far behind the provider a table is: behind by N trading days, then current', async () => {
+    // Just after the market's last day's bars are out (20:30 in Shanghai on 2024-03-29).
+    const clock = clockAt(JUST_PUBLISHED);
+    h = await webHarness({ controller: { clock } });
+    await h.controller.sync({ ids: ['tushare.trade_cal'], since: '2024-01-01', until: LAST_DAY });
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+
+    // Stored through February; the stored calendar's March is behind.
+    const march = h.market.openDays('2024-03-01', LAST_DAY);
+    expect(march.length).toBe(21);
+    const statuses = await h.controller.status();
+    expect(statuses.find((s) => s.sourceId === 'tushare.daily')?.freshness?.behind).toBe(
+      march.length,
+    );
+    const behind = await json<SourceView>(h.request('/api/sources/tushare.daily'));
+    expect(behind).toMatchObject({
+      state: 'behind',
+      settled: '2024-02-29',
+      // March has settled (each day's next open day is in the calendar, and out), but for
+      // its last day: it is asked again; the rest is only behind.
+      unsettled: { start: LAST_DAY, end: LAST_DAY },
+      latestStored: '2024-02-29',
+      behind: {
+        count: march.length,
+        unit: 'trading days',
+        text: `behind by ${march.length} trading days`,
+        latestPublished: LAST_DAY,
+        latestExpected: LAST_DAY,
+      },
+    });
+    // Synced 30 minutes ago by dsync's clock: neither due nor old, yet behind.
+    expect(Date.parse(behind.lastSyncedAt ?? '')).toBeGreaterThan(clock() - 60_000);
+    const calendar = await json<SourceView>(h.request('/api/sources/tushare.trade_cal'));
+    expect([calendar.state, calendar.settled, calendar.behind]).toEqual([
+      'current',
+      LAST_DAY,
+      undefined,
+    ]);
+
+    // One trading day behind: singular.
+    await h.controller.sync({ ids: ['tushare.daily'], since: '2024-03-01', until: '2024-03-28' });
+    const one = await json<SourceView>(h.request('/api/sources/tushare.daily'));
+    expect([one.state, one.behind?.count, one.behind?.text]).toEqual([
+      'behind',
+      1,
+      'behind by 1 trading day',
+    ]);
+
+    // Through the last day: current. The last day is out but settles at 20:00 on the next
+    // open day, so the last settled day is the one before it, and the last day is unsettled.
+    await h.controller.sync({ ids: ['tushare.daily'], since: '2024-03-29', until: LAST_DAY });
+    const current = await json<SourceView>(h.request('/api/sources/tushare.daily'));
+    expect(current).toMatchObject({
+      state: 'current',
+      settled: march.at(-2),
+      unsettled: { start: LAST_DAY, end: LAST_DAY },
+      latestStored: LAST_DAY,
+      behind: { count: 0, unit: 'trading days', text: 'current', latestPublished: LAST_DAY },
+    });
+    expect(current.rows).toBe(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240329' }).length,
+    );
+    // The new fields carry dates and counts only: no secret in the answers.
+    for (const path of ['/api/sources', '/api/sources/tushare.daily', '/metrics'])
+      expect(await (await h.request(path)).text()).not.toContain(h.sandbox.token);
+  });
+
+  it('puts pending before behind, and behind before stale, whatever the time of the last sync', async () => {
+    const clock = clockAt(JUST_PUBLISHED);
+    h = await webHarness({ controller: { clock } });
+    await h.controller.sync({
+      ids: ['tushare.trade_cal', 'tushare.stock_basic'],
+      since: '2024-01-01',
+      until: LAST_DAY,
+    });
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    const stateOf = async () =>
+      (await json<SourceView>(h?.request('/api/sources/tushare.daily') as Promise<Response>)).state;
+    expect(await stateOf()).toBe('behind');
+
+    // A hole queued for backfill: pending tasks come first, behind or not.
+    const table = h.registry.get('tushare.daily').storage.table;
+    expect(await h.storage.knex(table).where('trade_date', '2024-01-02').del()).toBeGreaterThan(0);
+    const [audit] = await h.controller.audit({ ids: ['tushare.daily'], ...RANGE, backfill: true });
+    expect(audit?.queued).toBeGreaterThan(0);
+    expect(await stateOf()).toBe('pending');
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(await stateOf()).toBe('behind');
+
+    // Synced through the last day: current. A day later (Saturday evening), older than its
+    // freshness (1d) with nothing new published: stale, not behind.
+    await h.controller.sync({ ids: ['tushare.daily'], since: '2024-03-01', until: LAST_DAY });
+    expect(await stateOf()).toBe('current');
+    clock.set('2024-03-30T13:30:00.000Z');
+    const saturday = await json<SourceView>(h.request('/api/sources/tushare.daily'));
+    expect([saturday.state, saturday.behind?.text]).toEqual(['stale', 'current']);
+    // Monday evening: its bars are out and not stored. Due by its schedule (18:00) too, but
+    // behind by one weekday past the stored calendar says more.
+    clock.set('2024-04-01T12:30:00.000Z');
+    const monday = await json<SourceView>(h.request('/api/sources/tushare.daily'));
+    expect([monday.state, monday.behind?.text]).toEqual(['behind', 'behind by 1 trading day']);
   });
 
   it('shows one source with its table, and 404 with the nearest ids for an unknown one', async () => {

@@ -37,7 +37,10 @@ export interface WebHarnessOptions {
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
   /** Passed to the sandbox (faults, accounts, tiers, its window). */
   readonly sandbox?: Omit<TushareSandboxOptions, 'market'>;
-  /** Overrides of the controller's options (accounts, policy). */
+  /**
+   * Overrides of the controller's options (accounts, policy, clock). Its `clock`, when given,
+   * is the web server's too: both judge what is published, settled and behind by it.
+   */
   readonly controller?: Partial<SyncControllerOptions>;
   /** The sandbox's compressed "minute", for the client's cool-downs. */
   readonly rateWindowMs?: number;
@@ -85,6 +88,50 @@ export const RANGE = { since: '2024-01-01', until: '2024-02-29' };
 export const DAILY = { start_date: '20240101', end_date: '20240229' };
 export const CALENDAR = { exchange: 'SSE', ...DAILY };
 
+/** dsync's clock in a test: set at an instant and running on from there. */
+export interface TestClock {
+  (): number;
+  /** Moves it to `iso` now; it runs on from there. */
+  set(iso: string): void;
+}
+
+/**
+ * dsync's clock set at `iso` now and running on from there, for the controller and the web
+ * server (a run's limiter needs time to pass). `clockAt(JUST_PUBLISHED)` is the evening of
+ * the market's last day, its bars out and not settled yet.
+ */
+export function clockAt(iso: string): TestClock {
+  let offset = Date.parse(iso) - Date.now();
+  return Object.assign(() => Date.now() + offset, {
+    set(to: string) {
+      offset = Date.parse(to) - Date.now();
+    },
+  });
+}
+
+/**
+ * 20:30 in Shanghai on Friday 2024-03-29, the market's last day: its bars are out (Tushare's
+ * daily bars are published by 20:00) and settle at 20:00 on the next open day.
+ */
+export const JUST_PUBLISHED = '2024-03-29T12:30:00.000Z';
+
+/**
+ * The latest day whose Tushare daily bars are out at `now` (ms): they are published by 20:00
+ * in Shanghai (UTC+8 all year), so it is the UTC date 12 hours before `now`.
+ */
+export const latestBarsOut = (now: number): string =>
+  new Date(now - 12 * 3_600_000).toISOString().slice(0, 10);
+
+/** Monday to Friday from `start` through `end` (YYYY-MM-DD), both included. */
+export function weekdays(start: string, end: string): number {
+  let count = 0;
+  for (let t = Date.parse(start); t <= Date.parse(end); t += 86_400_000) {
+    const day = new Date(t).getUTCDay();
+    if (day !== 0 && day !== 6) count += 1;
+  }
+  return count;
+}
+
 /** An answer's JSON body, once its status and content type are as expected. */
 export async function json<T>(answer: Promise<Response>, status = 200): Promise<T> {
   const response = await answer;
@@ -121,6 +168,7 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
       checkpoints: storage.checkpoints,
       argContext: (sourceOf) => storage.argContext(sourceOf),
       countRows: (source) => storage.countRows(source),
+      latestDate: (source, field) => storage.latestDate(source, field),
     },
     clients: { tushare: client },
     accounts: {
@@ -137,6 +185,7 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
     secrets: [sandbox.token, ...(options.secrets ?? [])],
     ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }),
     ...(options.uiRoot === undefined ? {} : { uiRoot: options.uiRoot }),
+    ...(options.controller?.clock === undefined ? {} : { clock: options.controller.clock }),
   });
   const url = await server.listen();
   const headers: Record<string, string> =

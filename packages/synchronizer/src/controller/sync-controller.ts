@@ -4,8 +4,8 @@ import {
   cursorAfterSync,
   freshnessOf,
   generateArgs,
-  latestPublished,
   planArgs,
+  unsettledOf,
   type DateRange,
   type Freshness,
   type RangeOptions,
@@ -63,8 +63,8 @@ export interface SourceStatus extends SourceState {
   /** Calls made today against the quota the source spends (its account's, or its interface's). */
   readonly quotaUsedToday: number;
   /**
-   * The days after the cursor (the last settled day) through the latest published one: a
-   * sync asks them again until they settle. Absent when nothing is left unsettled.
+   * The days not settled yet through the latest published one: every sync asks them again
+   * until they settle. Absent when there are none.
    */
   readonly unsettled?: DateRange;
   /** The latest day of its coverage's date field stored. */
@@ -194,16 +194,6 @@ export interface EnqueueResult {
   /** The run that synced, here, the sources the queued ones read. */
   readonly synced?: RunResult;
   readonly queued: readonly { readonly sourceId: string; readonly tasks: number }[];
-}
-
-/** The days after a source's cursor through the latest published one; undefined when there are none. */
-function unsettledTail(source: DataSource, state: SourceState, now: Date): DateRange | undefined {
-  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
-  if (state.cursor === undefined || leaf.kind === 'once' || leaf.kind === 'enumerate')
-    return undefined;
-  const start = addDays(state.cursor, 1);
-  const end = latestPublished(source, now);
-  return start > end ? undefined : { start, end };
 }
 
 /** Sortable by start, unique across processes. */
@@ -476,7 +466,7 @@ export class SyncController {
           ? undefined
           : await storage.latestDate(source, field);
       const freshness = await freshnessOf(source, context, latestStored, now);
-      const unsettled = unsettledTail(source, state, now);
+      const unsettled = await unsettledOf(source, context, state.cursor, now);
       out.push({
         ...state,
         failedTasks: failed.length,

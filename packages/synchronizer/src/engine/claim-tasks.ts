@@ -16,6 +16,13 @@ export interface Claimed {
 }
 
 /**
+ * How much earlier than a full recheck interval a run may come and still ask: runs on a
+ * daily schedule start at about the same time each day, and each request is sent a little
+ * after its run starts, so a week later is a few seconds short of a full week.
+ */
+const RECHECK_SLACK_MS = 3_600_000;
+
+/**
  * Whether a finished task is asked again now: its answer came before its window settled,
  * and, while the window has still not settled, the source's recheck interval has passed.
  * A window that has settled since is asked once more, whatever the interval: that answer
@@ -25,7 +32,7 @@ function askAgain(args: RequestArgs, finished: FinishedTask, source: DataSource,
   if (isFinalAnswer(args, finished.at)) return false;
   const settledNow = args.settles !== undefined && Date.parse(args.settles) <= now;
   const { recheck } = source.publication;
-  return settledNow || recheck === 0 || Date.parse(finished.at) + recheck <= now;
+  return settledNow || recheck === 0 || Date.parse(finished.at) + recheck - RECHECK_SLACK_MS <= now;
 }
 
 /** A batch of args sorted by what the ledger holds of them. */

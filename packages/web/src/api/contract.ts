@@ -6,7 +6,7 @@
  * | route                          | answer                  |
  * | ------------------------------ | ----------------------- |
  * | GET  /api/health               | `{ status: 'ok' }`      |
- * | GET  /api/sources              | `SourceView[]`          |
+ * | GET  /api/sources              | `SourceView[]`: state, settled day, unsettled tail, how far behind |
  * | GET  /api/sources/:id          | `SourceDetail`          |
  * | GET  /api/sources/:id/rows     | `RowsPage` (`?offset=&limit=`, limit ≤ 500) |
  * | GET  /api/runs                 | `RunRecord[]` (`?limit=`, newest first) |
@@ -26,7 +26,13 @@
  * or as the password of HTTP Basic (browsers prompt for it and resend it, EventSource too).
  */
 import type { RunRecord, TaskRecord, TaskStatus } from '@dsync/datasource';
-import type { PlanCount, QuotaGauge, SourceAudit, SourcePlan } from '@dsync/synchronizer';
+import type {
+  PlanCount,
+  QuotaGauge,
+  SourceAudit,
+  SourcePlan,
+  SourceStatus,
+} from '@dsync/synchronizer';
 
 export type { PlanCount, QuotaGauge, RunRecord, SourceAudit, SourcePlan, TaskRecord, TaskStatus };
 
@@ -37,24 +43,57 @@ export interface ApiError {
   readonly message: string;
 }
 
-/** Where a source stands, as the sources page lists it. */
+/** What `behind.count` counts: open days of the stored calendar, of an exchange, or report periods. */
+export type BehindUnit = NonNullable<SourceStatus['freshness']>['unit'];
+
+/** How far a source's stored table is behind what its provider has published. */
+export interface SourceBehind {
+  /** Days (or report periods) of the source's grid after the latest day stored, through `latestExpected`: 0 is current. */
+  readonly count: number;
+  readonly unit: BehindUnit;
+  /** `current`, or `behind by 3 trading days` (`behind by 1 trading day`): the wording of `dsync status`. */
+  readonly text: string;
+  /** The latest day the provider has out on a usual day (its publication's `by` passed). */
+  readonly latestPublished: string;
+  /** The latest day of the grid on or before it: the day a current table has rows for. */
+  readonly latestExpected?: string;
+}
+
+/**
+ * Where a source stands, as the sources page lists it. Its `state`, the first that holds:
+ * 1. `failed`: tasks failed for good (it needs a person);
+ * 2. `never`: never synced;
+ * 3. `pending`: tasks left by a stopped run;
+ * 4. `behind`: its table is behind what the provider has published (`behind.count` > 0),
+ *    whatever the time of its last sync;
+ * 5. `stale`: due by its schedule, or its last sync is older than its `freshness`;
+ * 6. `current`.
+ */
 export interface SourceView {
   readonly id: string;
   readonly provider: string;
   readonly api: string;
   readonly title?: string;
-  /** `never` (not synced), `current`, `stale` (older than its freshness or due by its schedule), `pending` (tasks left by a stopped run), `failed` (tasks failed for good). */
-  readonly state: 'never' | 'current' | 'stale' | 'pending' | 'failed';
+  readonly state: 'never' | 'current' | 'behind' | 'stale' | 'pending' | 'failed';
   readonly lastSyncedAt?: string;
-  /** The last day fully stored. */
-  readonly cursor?: string;
+  /** The last settled day: stored, and final at the provider (the source's cursor). */
+  readonly settled?: string;
+  /**
+   * The days after `settled` through the latest published one: stored or not, they may still
+   * change, and every sync asks them again until they settle. Absent when there are none.
+   */
+  readonly unsettled?: { readonly start: string; readonly end: string };
+  /** The latest day of the source's coverage date field stored. */
+  readonly latestStored?: string;
+  /** How far behind the provider its table is; absent for a source without a grid (a snapshot such as a stock list or a calendar). */
+  readonly behind?: SourceBehind;
   readonly rows?: number;
   readonly pendingTasks: number;
   readonly failedTasks: number;
   /** The source's cron schedule and its next fire time after now (ISO). */
   readonly schedule?: string;
   readonly nextRunAt?: string;
-  /** e.g. "1d": stale when the last sync is older. */
+  /** The configured maximum age, e.g. "1d": `stale` when the last sync is older. */
   readonly freshness?: string;
   readonly quotaUsedToday: number;
   /** Ids of the sources it reads (the calendar, the symbol list). */

@@ -26,10 +26,15 @@ function quotaSamples(gauges: readonly QuotaGauge[], of: 'used' | 'left') {
 
 /**
  * Prometheus metrics of the controller: counters from its event stream, labelled by source
- * and account; quota gauges and whether a run is active, read from the controller when
- * scraped so they are never stale.
+ * and account; quota gauges, how far behind the provider each source is and whether a run
+ * is active, read from the controller when scraped (at `clock`, dsync's) so they are never
+ * stale.
  */
-export function createMetrics(controller: SyncController, sources: DataSourceRegistry): Metrics {
+export function createMetrics(
+  controller: SyncController,
+  sources: DataSourceRegistry,
+  clock: () => number = Date.now,
+): Metrics {
   const registry = new Registry();
   const labels = ['source', 'account'] as const;
   const counter = (name: string, help: string) =>
@@ -57,6 +62,19 @@ export function createMetrics(controller: SyncController, sources: DataSourceReg
     });
   quotaGauge('dsync_quota_used', 'Calls counted against a quota in its window or day.', 'used');
   quotaGauge('dsync_quota_left', 'Calls left in a quota window or day.', 'left');
+  new Gauge({
+    name: 'dsync_source_behind',
+    help: "How far a source's stored table is behind what its provider has published, in its grid's days or report periods (unit); 0 when current. Only sources with a grid.",
+    labelNames: ['source', 'unit'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const status of await controller.status(new Date(clock()))) {
+        if (status.freshness === undefined) continue;
+        this.set({ source: status.sourceId, unit: status.freshness.unit }, status.freshness.behind);
+      }
+    },
+  });
   new Gauge({
     name: 'dsync_run_active',
     help: '1 while a run is in progress.',

@@ -25,4 +25,6 @@ export interface RouteContext {
   readonly launcher: RunLauncher;
   readonly series: RateSeries;
   readonly hub: EventHub;
+  /** dsync's clock (the controller's), in ms. */
+  readonly clock: () => number;
 }

@@ -11,12 +11,12 @@ interface IdParams {
 
 /** The sources page: every source, one source's detail, a page of its stored rows. */
 export function sourceRoutes(fastify: FastifyInstance, context: RouteContext): void {
-  const { controller, registry, storage } = context;
+  const { controller, registry, storage, clock } = context;
 
-  fastify.get('/api/sources', () => sourceViews(controller, registry));
+  fastify.get('/api/sources', () => sourceViews(controller, registry, new Date(clock())));
 
   fastify.get<{ Params: IdParams }>('/api/sources/:id', (request) =>
-    sourceDetail(controller, registry, request.params.id),
+    sourceDetail(controller, registry, request.params.id, new Date(clock())),
   );
 
   fastify.get<{ Params: IdParams }>('/api/sources/:id/rows', async (request): Promise<RowsPage> => {

@@ -39,6 +39,12 @@ export interface WebServerOptions {
   readonly uiRoot?: string;
   /** Where background failures (a run that threw, a quota read) are reported. @default ignored */
   readonly onError?: (error: unknown) => void;
+  /**
+   * dsync's clock, in ms: give the controller's (`SyncControllerOptions.clock`). What is
+   * published, how far behind, stale or due, and the next scheduled run are judged by it.
+   * @default Date.now
+   */
+  readonly clock?: () => number;
 }
 
 export interface WebServer {
@@ -60,6 +66,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
   const { accessToken, controller, registry } = options;
   assertSafeBind(host, accessToken);
   const onError = options.onError ?? (() => undefined);
+  const clock = options.clock ?? Date.now;
   const scrub = scrubberOf([
     ...(options.secrets ?? []),
     ...(accessToken === undefined ? [] : [accessToken]),
@@ -81,16 +88,17 @@ export function createWebServer(options: WebServerOptions): WebServer {
     series,
     launcher: new RunLauncher(controller, tracker, onError),
     hub: new EventHub(scrub),
+    clock,
   };
   const stopSeries = series.follow(controller.events);
   const stopLive = publishLive({
     tracker,
     hub: context.hub,
     quota: () => controller.quota(),
-    sources: () => sourceViews(controller, registry),
+    sources: () => sourceViews(controller, registry, new Date(clock())),
     onError,
   });
-  const metrics = createMetrics(controller, registry);
+  const metrics = createMetrics(controller, registry, clock);
 
   fastify.get('/api/health', () => ({ status: 'ok' }));
   sourceRoutes(fastify, context);

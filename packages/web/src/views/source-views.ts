@@ -1,7 +1,9 @@
 import { staleness, type DataSource, type DataSourceRegistry } from '@dsync/datasource';
 import type { SourceStatus, SyncController } from '@dsync/synchronizer';
 import { Cron } from 'croner';
-import type { SourceDetail, SourceView } from '../api/contract.js';
+import type { SourceBehind, SourceDetail, SourceView } from '../api/contract.js';
+
+type Freshness = NonNullable<SourceStatus['freshness']>;
 
 const UNITS: readonly [string, number][] = [
   ['d', 86_400_000],
@@ -16,23 +18,42 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/** `1,234`: the number format of `dsync status` and the UI. */
+const formatCount = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 /**
- * `failed` first (it needs a person), then what the registry says: never synced, tasks left
- * by a stopped run, due by its schedule or freshness, else current.
+ * `current`, or `behind by 3 trading days` (`behind by 1 trading day`, `behind by 2 periods`):
+ * word for word what `dsync status` prints in its freshness column.
+ */
+export function behindText(freshness: Pick<Freshness, 'behind' | 'unit'>): string {
+  if (freshness.behind === 0) return 'current';
+  const unit = freshness.behind === 1 ? freshness.unit.replace(/s$/, '') : freshness.unit;
+  return `behind by ${formatCount(freshness.behind)} ${unit}`;
+}
+
+function behindOf(freshness: Freshness | undefined): SourceBehind | undefined {
+  if (freshness === undefined) return undefined;
+  return {
+    count: freshness.behind,
+    unit: freshness.unit,
+    text: behindText(freshness),
+    latestPublished: freshness.latestPublished,
+    ...(freshness.latestExpected === undefined ? {} : { latestExpected: freshness.latestExpected }),
+  };
+}
+
+/**
+ * The first that holds: `failed` (it needs a person), `never` synced, `pending` tasks left by
+ * a stopped run, `behind` the provider (whatever the time of the last sync), `stale` (due by
+ * its schedule or freshness), else `current`. The contract's `SourceView` documents it.
  */
 function stateOf(source: DataSource, status: SourceStatus, now: Date): SourceView['state'] {
   if (status.failedTasks > 0) return 'failed';
   const verdict = staleness(source, status, now);
-  switch (verdict?.reason) {
-    case undefined:
-      return 'current';
-    case 'never-synced':
-      return 'never';
-    case 'pending-tasks':
-      return 'pending';
-    default:
-      return 'stale';
-  }
+  if (verdict?.reason === 'never-synced') return 'never';
+  if (verdict?.reason === 'pending-tasks') return 'pending';
+  if ((status.freshness?.behind ?? 0) > 0) return 'behind';
+  return verdict === undefined ? 'current' : 'stale';
 }
 
 /** The next fire time of the source's cron schedule after `now`, in its time zone. */
@@ -52,7 +73,10 @@ function sourceView(
   const optional = {
     title: source.title,
     lastSyncedAt: status.lastSyncedAt,
-    cursor: status.cursor,
+    settled: status.cursor,
+    unsettled: status.unsettled,
+    latestStored: status.latestStored,
+    behind: behindOf(status.freshness),
     rows: status.rows,
     schedule,
     nextRunAt: nextRunOf(source, now),
@@ -72,7 +96,10 @@ function sourceView(
   };
 }
 
-/** Every registered source as the sources page lists it, in registration order. */
+/**
+ * Every registered source as the sources page lists it, in registration order, as it stands
+ * at `now` (give dsync's clock: the controller's).
+ */
 export async function sourceViews(
   controller: SyncController,
   registry: DataSourceRegistry,

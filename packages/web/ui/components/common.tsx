@@ -11,6 +11,7 @@ const TONES: Record<string, string> = {
   done: 'good',
   ok: 'good',
   stale: 'warn',
+  behind: 'warn',
   pending: 'warn',
   waiting: 'muted',
   stopped: 'warn',

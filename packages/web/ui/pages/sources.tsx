@@ -196,12 +196,17 @@ export function SourcesPage() {
                 <th>Source</th>
                 <th>State</th>
                 <th>Last sync</th>
-                <th>Cursor</th>
+                <th title="The last settled day: stored, and final at the provider">Settled</th>
+                <th title="The days after it through the latest published one: asked again by every sync until they settle">
+                  Unsettled
+                </th>
+                <th title="How far the stored table is behind what the provider has published">
+                  Freshness
+                </th>
                 <th class="r">Rows</th>
                 <th class="r">Pending</th>
                 <th class="r">Failed</th>
                 <th>Next run</th>
-                <th>Freshness</th>
                 <th class="r">Quota today</th>
               </tr>
             </thead>
@@ -232,8 +237,18 @@ export function SourcesPage() {
                   <td data-col="lastSyncedAt">
                     <Time iso={source.lastSyncedAt} empty="never" />
                   </td>
-                  <td data-col="cursor" class="mono">
-                    {source.cursor ?? <span class="muted">—</span>}
+                  <td data-col="settled" class="mono">
+                    {source.settled ?? <span class="muted">—</span>}
+                  </td>
+                  <td data-col="unsettled" class="mono">
+                    {source.unsettled === undefined ? (
+                      <span class="muted">—</span>
+                    ) : (
+                      `${source.unsettled.start}..${source.unsettled.end}`
+                    )}
+                  </td>
+                  <td data-col="freshness" class="nowrap">
+                    <Freshness source={source} />
                   </td>
                   <td data-col="rows" class="r">
                     <Num value={source.rows} />
@@ -250,8 +265,16 @@ export function SourcesPage() {
                     ) : (
                       <span class="muted">{source.schedule ?? 'not scheduled'}</span>
                     )}
+                    {source.freshness !== undefined && (
+                      <div
+                        class="sub"
+                        data-field="maxAge"
+                        title="Stale when the last sync is older than this"
+                      >
+                        max age {source.freshness}
+                      </div>
+                    )}
                   </td>
-                  <td data-col="freshness">{source.freshness ?? <span class="muted">—</span>}</td>
                   <td data-col="quota" class="r">
                     <Num value={source.quotaUsedToday} />
                   </td>
@@ -262,6 +285,35 @@ export function SourcesPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * How far the stored table is behind the provider, in the words of `dsync status` (`current`,
+ * `behind by 3 trading days`), with the latest day stored below it; a dash for a source
+ * without a grid (a list, a calendar).
+ */
+function Freshness({ source }: { source: SourceView }) {
+  const { behind, latestStored } = source;
+  if (behind === undefined) return <span class="muted">—</span>;
+  const expected = behind.latestExpected ?? behind.latestPublished;
+  return (
+    <>
+      <span
+        class={behind.count > 0 ? 'warn-text' : 'good-text'}
+        data-field="behind"
+        data-count={behind.count}
+        title={`The provider has published through ${behind.latestPublished}; a current table holds ${expected}`}
+      >
+        {behind.text}
+      </span>
+      <div class="sub">
+        stored to{' '}
+        <span class="mono" data-field="latestStored">
+          {latestStored ?? '—'}
+        </span>
+      </div>
+    </>
   );
 }
 
