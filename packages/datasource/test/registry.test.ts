@@ -53,7 +53,7 @@ describe('DataSourceRegistry.load', () => {
     const daily = registry.get('tushare.daily');
     expect(daily.sync).toEqual({
       since: '2015-01-05',
-      schedule: '0 18 * * 1-5',
+      schedule: '30 20 * * 1-5',
       freshness: 86_400_000,
       timezone: 'Asia/Shanghai',
     });
@@ -145,7 +145,7 @@ describe('DataSourceRegistry.load', () => {
 });
 
 describe('DataSourceRegistry.unsynced', () => {
-  // Tushare daily: schedule 0 18 * * 1-5 in Asia/Shanghai (10:00 UTC), freshness 1d.
+  // Tushare daily: schedule 30 20 * * 1-5 in Asia/Shanghai (12:30 UTC), freshness 1d.
   const registry = DataSourceRegistry.load(['tushare.daily']);
   const state = (s: Partial<SourceState>): SourceState => ({
     sourceId: 'x',
@@ -175,21 +175,21 @@ describe('DataSourceRegistry.unsynced', () => {
 
   it('lists a source once its schedule fired after its last sync, in the market time zone', () => {
     const states = (lastSyncedAt: string) => (id: string) => state({ sourceId: id, lastSyncedAt });
-    // Synced Tuesday 09:00 UTC (17:00 Shanghai); the 18:00 Shanghai run fires at 10:00 UTC.
+    // Synced Tuesday 09:00 UTC (17:00 Shanghai); the 20:30 Shanghai run fires at 12:30 UTC.
     const before = registry.unsynced(
       states('2024-03-05T09:00:00Z'),
-      new Date('2024-03-05T09:59:00Z'),
+      new Date('2024-03-05T12:29:00Z'),
       ['tushare.daily'],
     );
     expect(before).toEqual([]);
     const after = registry.unsynced(
       states('2024-03-05T09:00:00Z'),
-      new Date('2024-03-05T10:00:00Z'),
+      new Date('2024-03-05T12:30:00Z'),
       ['tushare.daily'],
     );
     // trade_cal runs at 01:00 Shanghai (17:00 UTC): not due yet, so only daily is listed.
     expect(after.map((u) => [u.source.id, u.reason, u.dueSince])).toEqual([
-      ['tushare.daily', 'schedule', '2024-03-05T10:00:00.000Z'],
+      ['tushare.daily', 'schedule', '2024-03-05T12:30:00.000Z'],
     ]);
   });
 

@@ -40,10 +40,10 @@ export const BAR_FIELDS: FieldInput[] = [
   ...money('vol', 'amount'),
 ];
 
-/** Daily market data of the evening's close, synced on weekday evenings. */
+/** Daily market data of the evening's close, synced on weekday evenings once it is usually out. */
 export const DAILY_SYNC = {
   since: '19901219',
-  schedule: '0 18 * * 1-5',
+  schedule: '30 20 * * 1-5',
   freshness: '1d',
 } as const;
 

@@ -117,7 +117,7 @@ export const tushareWeekly = {
   primaryKey: ['ts_code', 'trade_date'],
   args: { kind: 'date-window', startParam: 'start_date', endParam: 'end_date', windowDays: 7 },
   rowCap: 6000,
-  sync: { since: '19901219', schedule: '0 18 * * 5', freshness: '7d' },
+  sync: { since: '19901219', schedule: '30 20 * * 5', freshness: '7d' },
   // Dated on the week's last trade day, out that evening like the daily bars.
   publication: EVENING_BARS,
 } satisfies DataSourceInput;
@@ -135,7 +135,7 @@ export const tushareMonthly = {
   rowCap: 6000,
   sync: {
     since: '19901219',
-    schedule: '0 18 28-31 * *',
+    schedule: '30 20 28-31 * *',
     freshness: '31d',
   },
   publication: EVENING_BARS,
