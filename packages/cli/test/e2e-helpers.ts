@@ -202,12 +202,23 @@ export const projectDb = (dir: string): string => `sqlite:${join(dir, 'data', 'd
 const isoDate = (yyyymmdd: unknown) =>
   String(yyyymmdd).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
 
-/** The (ts_code, trade_date) keys a complete daily table holds over the days, from the ground truth. */
-export function dailyTruth(market: MarketOptions, start: string, end: string): string[] {
-  const rows = groundTruth(new Market(market)).tushare('daily', {
-    start_date: start.replaceAll('-', ''),
-    end_date: end.replaceAll('-', ''),
-  });
+/**
+ * The (ts_code, trade_date) keys a complete daily table holds over the days, from the ground
+ * truth: final, or as the replica serves it at the instant `asOf` (ms).
+ */
+export function dailyTruth(
+  market: MarketOptions,
+  start: string,
+  end: string,
+  asOf?: number,
+): string[] {
+  const rows = groundTruth(new Market(market), asOf === undefined ? {} : { asOf }).tushare(
+    'daily',
+    {
+      start_date: start.replaceAll('-', ''),
+      end_date: end.replaceAll('-', ''),
+    },
+  );
   return [...rows].map((r) => `${String(r.ts_code)} ${isoDate(r.trade_date)}`).sort();
 }
 

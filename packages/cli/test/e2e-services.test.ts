@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DataSourceRegistry } from '@dsync/datasource';
 import { groundTruth, Market, type MarketOptions } from '@dsync/sandbox';
 import { createStorage } from '@dsync/storage-adapters';
+import { addDays } from '@dsync/arg-generation';
 import {
   dailyTruth,
   dsync,
@@ -50,22 +51,43 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
       });
       const daemon = start(dir, ['daemon'], ENV);
       await daemon.waitFor(' start: done, tushare.trade_cal 1 request ');
-      // The every-second schedule fires once the first run is over: a check of its own.
-      await daemon.waitFor('schedule "* * * * * *": done, tushare.daily 0 requests 0 rows');
+      // The every-second schedule fires once the first run is over: a check of its own, which
+      // asks again the days that may still change.
+      await daemon.waitFor('schedule "* * * * * *": done, tushare.daily ');
+      const asked = Date.now() - 2_000;
       daemon.signal('SIGINT');
       const stopped = await daemon.done;
+      const stoppedAt = Date.now();
       expect(stopped.code).toBe(0);
       expect(stopped.stderr).toContain('checks every 15 min. Ctrl-C stops it.');
 
       const status = JSON.parse((await dsync(dir, ['status', '--json'], ENV)).stdout) as {
         sourceId: string;
         cursor: string;
+        unsettled?: { start: string; end: string };
       }[];
-      const cursor = status.find((s) => s.sourceId === 'tushare.daily')?.cursor as string;
-      const truth = dailyTruth(market, since, cursor);
-      expect(await storedDaily(projectDb(dir))).toEqual(truth);
-      const openDays = new Market(market).openDays(since, cursor).length;
-      expect(stopped.stdout).toContain(`tushare.daily ${openDays} requests ${truth.length} rows`);
+      const daily = status.find((s) => s.sourceId === 'tushare.daily');
+      const cursor = daily?.cursor as string;
+      const stored = await storedDaily(projectDb(dir));
+      // Settled days hold exactly the final truth; the rest what the replica served when
+      // last asked (a day published in between is the only way the two instants differ).
+      expect(stored.filter((key) => key.slice(-10) <= cursor)).toEqual(
+        dailyTruth(market, since, cursor),
+      );
+      const today = new Date(stoppedAt).toISOString().slice(0, 10);
+      expect([
+        dailyTruth(market, since, today, asked),
+        dailyTruth(market, since, today, stoppedAt),
+      ]).toContainEqual(stored);
+      // A scheduled run asks each day after the cursor again, and nothing settled before it.
+      const [, requests] =
+        /schedule "\* \* \* \* \* \*": done, tushare\.daily (\d+) requests?/.exec(stopped.stdout) ??
+        [];
+      const tail = daily?.unsettled;
+      expect(tail?.start).toBe(addDays(cursor, 1));
+      expect(Number(requests)).toBe(
+        new Market(market).openDays(tail?.start ?? '', tail?.end ?? '').length,
+      );
     } finally {
       await sandbox.close();
     }
