@@ -506,6 +506,35 @@ describe('the bad-input corpus, against a project holding known tables', () => {
       custom('path-as-source-id', '{ extends: tushare.daily, id: "../../etc/passwd" }', [
         'expected a source id of dotted words',
       ]),
+      // Publication settings that make no sense are refused at load, naming source and key.
+      custom(
+        'publication-at-25-oclock',
+        '{ extends: tushare.daily, publication: { from: "25:00" } }',
+        [
+          'Invalid data source "tushare.daily"',
+          'sources[1].publication.from: expected a time of day from 00:00 to 23:59 as HH:MM; got "25:00"',
+        ],
+      ),
+      custom(
+        'publication-negative-lag',
+        '{ extends: tushare.daily, publication: { lagDays: -1 } }',
+        ['sources[1].publication.lagDays: expected a whole number of days ≥ 0'],
+      ),
+      custom(
+        'publication-unknown-zone',
+        '{ extends: tushare.daily, publication: { timezone: Mars/Olympus } }',
+        [
+          'sources[1].publication.timezone: expected an IANA time zone such as "Asia/Shanghai", got "Mars/Olympus"',
+        ],
+      ),
+      custom(
+        'publication-settle-nonsense',
+        '{ extends: tushare.income, publication: { settle: soon } }',
+        [
+          'Invalid data source "tushare.income"',
+          'sources[1].publication.settle: expected how long a day may still change after it is published',
+        ],
+      ),
       storage('sqlite-under-proc', 'sqlite:/proc/nope/dsync.db', [
         "sqlite:/proc/nope/dsync.db: cannot create the database's folder /proc/nope: ENOENT",
       ]),

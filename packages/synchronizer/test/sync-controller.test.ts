@@ -511,3 +511,68 @@ describe('SyncController against the Tushare replica', () => {
     expect(later?.day.used).toBe(openDays);
   });
 });
+
+describe('SyncController.queueSettledHoles: what a daemon checks after each run', () => {
+  it('queues a settled day answered before it settled, not a hole the provider confirmed', async () => {
+    h = await harness(['tushare.stock_basic', 'tushare.daily']);
+    const ids = ['tushare.stock_basic', 'tushare.daily'];
+    expect((await h.controller.sync({ ids, ...RANGE })).status).toBe('done');
+    const daily = h.registry.get('tushare.daily');
+    // As an earlier version left it: 2024-01-03 asked at 18:05 on the day, before its bars
+    // were out, and kept as done with nothing for good.
+    const key = 'daily?limit=6000&trade_date=20240103';
+    const lost = await h.storage.knex(daily.storage.table).where('trade_date', '2024-01-03').del();
+    expect(lost).toBeGreaterThan(0);
+    await h.storage
+      .knex('dsync_tasks')
+      .where({ source_id: 'tushare.daily', key })
+      .update({ rows: 0, updated_at: '2024-01-03T10:05:00.000Z' });
+
+    // A cell missing after a final answer: to dsync, a hole the provider confirmed (as a
+    // suspended stock's); here, a row deleted since.
+    const [gone] = await h.storage
+      .knex(daily.storage.table)
+      .where('trade_date', '2024-01-10')
+      .orderBy('ts_code')
+      .limit(1)
+      .select('ts_code');
+    await h.storage
+      .knex(daily.storage.table)
+      .where({ trade_date: '2024-01-10', ts_code: gone?.ts_code as string })
+      .del();
+    const truth = h.truth('tushare.daily', DAILY);
+    const [audit] = await h.controller.audit({ ids: ['tushare.daily'], ...RANGE });
+    expect(audit?.holes.map((hole) => hole.date)).toEqual(['2024-01-03', '2024-01-10']);
+
+    const checks = await h.controller.queueSettledHoles();
+    expect(checks.find((c) => c.sourceId === 'tushare.daily')).toEqual({
+      sourceId: 'tushare.daily',
+      // From the stored calendar's first day: the source was synced from there, not 1990.
+      range: { start: RANGE.since, end: RANGE.until },
+      missing: lost + 1,
+      queued: 1,
+      confirmed: 1,
+    });
+    // The next sync fetches that day, and only it.
+    const before = h.sandbox.counters().byApi['daily']?.served ?? 0;
+    expect((await h.controller.sync({ ids: ['tushare.daily'], ...RANGE })).status).toBe('done');
+    expect((h.sandbox.counters().byApi['daily']?.served ?? 0) - before).toBe(1);
+    const missing = (row: Readonly<Record<string, unknown>>) =>
+      row['trade_date'] === '2024-01-10' && row['ts_code'] === gone?.ts_code;
+    expect(await h.rows('tushare.daily')).toEqual(truth.filter((row) => !missing(row)));
+    // Checked through the cursor already: the next check has nothing new to look at.
+    const checked = new Map([['tushare.daily', RANGE.until]]);
+    expect(
+      (await h.controller.queueSettledHoles(checked)).filter((c) => c.sourceId === 'tushare.daily'),
+    ).toEqual([]);
+    // A person's backfill asks every hole again, confirmed or not.
+    const [backfill] = await h.controller.audit({
+      ids: ['tushare.daily'],
+      backfill: true,
+      ...RANGE,
+    });
+    expect(backfill?.queued).toBe(1);
+    await h.controller.sync({ ids: ['tushare.daily'], ...RANGE });
+    expect(await h.rows('tushare.daily')).toEqual(truth);
+  });
+});

@@ -196,6 +196,18 @@ export interface EnqueueResult {
   readonly queued: readonly { readonly sourceId: string; readonly tasks: number }[];
 }
 
+/**
+ * Where a source's first check starts: its `since`, or the stored calendar's first day when
+ * that is later (a source synced from a later day than its definition's `since`).
+ */
+async function firstCheckedDay(source: DataSource, context: ArgContext) {
+  const leaf = source.args.kind === 'fan-out' ? source.args.each : source.args;
+  const { since } = source.sync;
+  if (leaf.kind !== 'trade-calendar' || since === undefined) return since;
+  const calendar = await context.tradeCalendar(leaf.calendar, leaf.exchange);
+  return calendar !== undefined && calendar.first > since ? calendar.first : since;
+}
+
 /** Sortable by start, unique across processes. */
 const runIdOf = (now: Date) =>
   `run-${now
@@ -508,11 +520,12 @@ export class SyncController {
     checked: ReadonlyMap<string, string> = new Map(),
   ): Promise<SettledCheck[]> {
     const { storage, registry } = this.#options;
+    const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
     const checks: SettledCheck[] = [];
     for (const source of registry.list().filter((s) => s.coverage !== undefined)) {
       const { cursor } = await storage.checkpoints.getSourceState(source.id);
       const last = checked.get(source.id);
-      const since = last === undefined ? source.sync.since : addDays(last, 1);
+      const since = last === undefined ? await firstCheckedDay(source, context) : addDays(last, 1);
       if (cursor === undefined || since === undefined || since > cursor) continue;
       const range = { start: since, end: cursor };
       try {
