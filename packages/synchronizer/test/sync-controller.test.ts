@@ -530,15 +530,11 @@ describe('SyncController.queueSettledHoles: what a daemon checks after each run'
 
     // A cell missing after a final answer: to dsync, a hole the provider confirmed (as a
     // suspended stock's); here, a row deleted since.
-    const [gone] = await h.storage
-      .knex(daily.storage.table)
-      .where('trade_date', '2024-01-10')
-      .orderBy('ts_code')
-      .limit(1)
-      .select('ts_code');
+    const gone = (await h.rows('tushare.daily')).find((r) => r['trade_date'] === '2024-01-10');
+    const goneCode = String(gone?.['ts_code']);
     await h.storage
       .knex(daily.storage.table)
-      .where({ trade_date: '2024-01-10', ts_code: gone?.ts_code as string })
+      .where({ trade_date: '2024-01-10', ts_code: goneCode })
       .del();
     const truth = h.truth('tushare.daily', DAILY);
     const [audit] = await h.controller.audit({ ids: ['tushare.daily'], ...RANGE });
@@ -558,7 +554,7 @@ describe('SyncController.queueSettledHoles: what a daemon checks after each run'
     expect((await h.controller.sync({ ids: ['tushare.daily'], ...RANGE })).status).toBe('done');
     expect((h.sandbox.counters().byApi['daily']?.served ?? 0) - before).toBe(1);
     const missing = (row: Readonly<Record<string, unknown>>) =>
-      row['trade_date'] === '2024-01-10' && row['ts_code'] === gone?.ts_code;
+      row['trade_date'] === '2024-01-10' && row['ts_code'] === goneCode;
     expect(await h.rows('tushare.daily')).toEqual(truth.filter((row) => !missing(row)));
     // Checked through the cursor already: the next check has nothing new to look at.
     const checked = new Map([['tushare.daily', RANGE.until]]);
