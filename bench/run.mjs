@@ -20,6 +20,7 @@ const BENCHMARKS = [
   { name: 'storage', file: 'packages/storage-adapters/bench/storage.bench.mjs' },
   { name: 'sync', file: 'packages/synchronizer/bench/sync.bench.mjs' },
   { name: 'scale-out', file: 'packages/synchronizer/bench/scale-out.bench.mjs' },
+  { name: 'recheck', file: 'packages/synchronizer/bench/recheck.bench.mjs' },
   { name: 'resume', file: 'packages/cli/bench/resume.bench.mjs' },
   { name: 'scale', file: 'packages/cli/bench/scale.bench.mjs' },
 ];
