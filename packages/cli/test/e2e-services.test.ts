@@ -93,6 +93,65 @@ describe('dsync daemon, worker and sandbox (the built binary)', () => {
     }
   });
 
+  it('daemon finds a settled day an earlier version lost, and fetches it at once', async () => {
+    const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const market: MarketOptions = { seed: 'cli-daemon-holes', symbols: 4, start: since };
+    const sandbox = await startSandbox(market);
+    try {
+      const dir = project({
+        'dsync.config.yaml': projectConfig({
+          url: sandbox.url,
+          sources: [
+            `{ extends: tushare.trade_cal, since: ${since} }`,
+            'tushare.stock_basic',
+            `{ extends: tushare.daily, since: ${since} }`,
+          ],
+        }),
+      });
+      expect((await dsync(dir, ['sync'], ENV)).code).toBe(0);
+      // As a version that moved its cursor over unpublished days left it: a settled day asked
+      // before its bars were out, kept as done with no rows.
+      const lost = new Market(market).openDays(addDays(since, 2), addDays(since, 12))[0] as string;
+      const storage = createStorage({ url: projectDb(dir) });
+      await storage.ready();
+      const removed = await storage.knex('tushare_daily').where('trade_date', lost).del();
+      await storage
+        .knex('dsync_tasks')
+        .where({
+          source_id: 'tushare.daily',
+          key: `daily?limit=6000&trade_date=${lost.replaceAll('-', '')}`,
+        })
+        .update({ rows: 0, updated_at: `${lost}T10:05:00.000Z` });
+      await storage.close();
+      expect(removed).toBeGreaterThan(0);
+
+      const daemon = start(dir, ['daemon'], ENV);
+      await daemon.waitFor(`: queued 1 request`);
+      // Queued, then fetched at once: the run that follows the check asks that day (and the
+      // days not settled yet, as every run does).
+      await daemon.waitFor(': done, tushare.daily ');
+      daemon.signal('SIGINT');
+      const stopped = await daemon.done;
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout).toMatch(
+        new RegExp(
+          `tushare\\.daily had \\d+ missing cells? in its settled days ${since}\\.\\.\\d{4}-\\d\\d-\\d\\d: queued 1 request`,
+        ),
+      );
+      const status = JSON.parse((await dsync(dir, ['status', '--json'], ENV)).stdout) as {
+        sourceId: string;
+        cursor: string;
+      }[];
+      const cursor = status.find((s) => s.sourceId === 'tushare.daily')?.cursor as string;
+      const stored = await storedDaily(projectDb(dir));
+      expect(stored.filter((key) => key.slice(-10) <= cursor)).toEqual(
+        dailyTruth(market, since, cursor),
+      );
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it('worker stores what sync published to RabbitMQ, exactly, and Ctrl-C stops it with exit 0', async () => {
     const {
       market,
