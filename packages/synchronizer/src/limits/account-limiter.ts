@@ -1,4 +1,4 @@
-import { DsyncError, type CheckpointStore } from '@dsync/datasource';
+import { DsyncError, zonedParts, type CheckpointStore } from '@dsync/datasource';
 import Bottleneck from 'bottleneck';
 import { throwIfCancelled } from '../clients/cancelled-error.js';
 import { nextMidnight } from '../clients/reset-time.js';
@@ -75,26 +75,15 @@ const DAY_KEY_TTL_MS = 2 * 86_400_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** The last answer per zone, by minute: a day starts on a minute in every zone, and formatting costs. */
 const lastDays = new Map<string, { minute: number; day: string }>();
 
-/** The calendar day of a time in a zone, `YYYY-MM-DD` (formatters are costly to build: one per zone). */
+/** The calendar day of a time in a zone, `YYYY-MM-DD`; per request, so once a minute per zone. */
 export function dayIn(time: number, timeZone: string): string {
   const minute = Math.floor(time / 60_000);
   const last = lastDays.get(timeZone);
   if (last?.minute === minute) return last.day;
-  let format = dayFormats.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dayFormats.set(timeZone, format);
-  }
-  const day = format.format(time);
+  const day = zonedParts(time, timeZone).date;
   lastDays.set(timeZone, { minute, day });
   return day;
 }
