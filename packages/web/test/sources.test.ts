@@ -43,9 +43,9 @@ describe('GET /api/sources', () => {
       pendingTasks: 0,
       failedTasks: 0,
       quotaUsedToday: 0,
-      schedule: '0 18 * * 1-5',
-      // 18:00 in Shanghai is 10:00 UTC.
-      nextRunAt: expect.stringMatching(/T10:00:00\.000Z$/),
+      schedule: '30 20 * * 1-5',
+      // 20:30 in Shanghai is 12:30 UTC.
+      nextRunAt: expect.stringMatching(/T12:30:00\.000Z$/),
       freshness: '1d',
       dependsOn: ['tushare.trade_cal'],
     });
