@@ -188,9 +188,11 @@ describe('AccountLimiter shared through Redis by several processes', () => {
     );
     times.sort((a, b) => a - b);
     expect(times).toHaveLength(36);
-    // Timed here, after the gate's round trip: a loaded machine's jitter (CI runs every suite
-    // on two cores) is what the limiter's 100 ms margin absorbs, so the window is taken 100 ms short.
-    expect(busiestWindow(times, 900)).toBeLessThanOrEqual(10);
+    // Timed here, after the gate's round trip and this process's event loop: on a loaded
+    // machine (CI runs every package's suite at once on two cores) a stalled loop runs granted
+    // calls back to back, so the window is taken 200 ms short. Three processes each holding a
+    // window of their own would still show some 24 calls in it.
+    expect(busiestWindow(times, 800)).toBeLessThanOrEqual(10);
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(Date.now());
     expect(await redis.get(`${prefix}:quota:{tushare:main:daily}:day:${day}`)).toBe('36');
     await Promise.all(limiters.map((l) => l.stop()));
