@@ -191,7 +191,7 @@ describe('AccountLimiter shared through Redis by several processes', () => {
     // Timed here, after the gate's round trip and this process's event loop: on a loaded
     // machine (CI runs every package's suite at once on two cores) a stalled loop runs granted
     // calls back to back, so the window is taken 200 ms short. Three processes each holding a
-    // window of their own would still show some 24 calls in it.
+    // window of their own would still show some 20 calls in it.
     expect(busiestWindow(times, 800)).toBeLessThanOrEqual(10);
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(Date.now());
     expect(await redis.get(`${prefix}:quota:{tushare:main:daily}:day:${day}`)).toBe('36');
