@@ -6,7 +6,7 @@
  */
 export { generateArgs } from './generate-args.js';
 export type { GenerateOptions } from './prepare.js';
-export { nextPage, type PageAnswer } from './pagination.js';
+export { nextPage, pageOf, type PageAnswer } from './pagination.js';
 export { mergePlans, planArgs, type ArgPlan } from './plan.js';
 export { auditReport, gapArgs, HOLE_KEYS_SHOWN, type AuditReport, type Hole } from './audit.js';
 export { freshnessOf, unsettledOf, type Freshness } from './freshness.js';

@@ -42,3 +42,11 @@ export function nextPage(
     settles: args.settles,
   });
 }
+
+/** The page a request is: 0 for a first page, else a continuation (for cursors, 1 for every later page). */
+export function pageOf(source: DataSource, args: RequestArgs): number {
+  const p = source.pagination;
+  if (p.kind === 'offset') return Math.floor(Number(args.params[p.offsetParam] ?? 0) / p.pageSize);
+  if (p.kind === 'cursor') return args.params[p.cursorParam] === undefined ? 0 : 1;
+  return 0;
+}

@@ -4,7 +4,10 @@ export const EXIT_CODES = Object.freeze({
   ok: 0,
   /** Any other error, an API or a database that does not answer included. */
   failure: 1,
-  /** Bad usage: an unknown command or flag, a bad argument. */
+  /**
+   * Bad usage or configuration: an unknown command or flag, a bad argument, a broken config
+   * file, a source whose requests the API refuses as misconfigured (a wrong base URL or code).
+   */
   usage: 2,
   /** Stopped at a limit (daily quota, a cool-down past the maximum wait); a later run resumes. */
   stoppedAtLimit: 3,
@@ -16,6 +19,7 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0    done (daemon, worker, sandbox and serve: stopped with Ctrl-C)
   1    error (an API, a database or a broker out of reach; an answer dsync cannot use)
-  2    bad usage (unknown command, flag or source id; a broken config file; a missing token)
+  2    bad usage or config (unknown command, flag or source id; a broken config file; a missing
+       token; a source the API refuses as misconfigured: a wrong baseUrl, dataset or api code)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume
   130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume`;

@@ -230,6 +230,56 @@ describe('validation', () => {
     );
   });
 
+  it("normalises a baseUrl by the client's rule: NDL's gets /api/v3, no trailing slash", async () => {
+    const dir = project({
+      'dsync.config.yaml': [
+        'accounts:',
+        '  tushare: { token: abc, baseUrl: "http://127.0.0.1:8/dataapi/" }',
+        '  ndl: { apiKey: k, baseUrl: "http://127.0.0.1:9/" }',
+        '',
+      ].join('\n'),
+    });
+    expect((await loadConfig({ cwd: dir, env: {} })).config.accounts).toEqual({
+      tushare: { token: 'abc', baseUrl: 'http://127.0.0.1:8/dataapi' },
+      ndl: { apiKey: 'k', baseUrl: 'http://127.0.0.1:9/api/v3' },
+    });
+  });
+
+  it('refuses a baseUrl with a doubled or wrong API path, naming the key, the value and the form', async () => {
+    const dir = project({
+      'dsync.config.yaml': [
+        'accounts:',
+        '  tushare: { token: abc, baseUrl: "http://127.0.0.1:8/api/v3" }',
+        '  ndl: { apiKey: k, baseUrl: "http://127.0.0.1:9/api/v3/api/v3" }',
+        '',
+      ].join('\n'),
+    });
+    const file = join(dir, 'dsync.config.yaml');
+    const error = await failure(loadConfig({ cwd: dir, env: {} }));
+    expect(error.message).toBe(
+      [
+        `${file}: accounts.tushare.baseUrl: Tushare baseUrl "http://127.0.0.1:8/api/v3" ends in /api/v3, the path of NDL's API; ` +
+          "expected the server's address, e.g. http://api.tushare.pro, or one ending in /dataapi once, " +
+          "e.g. http://api.waditu.com/dataapi; the sandbox's start line prints the value to paste (tushare.baseUrl)",
+        `${file}: accounts.ndl.baseUrl: NDL baseUrl "http://127.0.0.1:9/api/v3/api/v3" has /api/v3 doubled; ` +
+          "it must end in /api/v3 once, e.g. https://data.nasdaq.com/api/v3; the sandbox's start line prints the value to paste (ndl.baseUrl)",
+      ].join('\n'),
+    );
+    expect(error.keyPath).toBe('accounts.tushare.baseUrl');
+  });
+
+  it('never shows the password of a refused baseUrl', async () => {
+    const dir = project({
+      'dsync.config.yaml':
+        'accounts:\n  ndl: { apiKey: k, baseUrl: "http://u:pr0xy-pass@proxy/api/v2" }\n',
+    });
+    const error = await failure(loadConfig({ cwd: dir, env: {} }));
+    expect(error.message).toContain(
+      'accounts.ndl.baseUrl: NDL baseUrl "http://u:***@proxy/api/v2" does not end in /api/v3; it must end in /api/v3',
+    );
+    expect(error.message).not.toContain('pr0xy-pass');
+  });
+
   it('explains bad values of each kind, with array indexes in the key path', async () => {
     const dir = project({
       'dsync.config.yaml': [

@@ -71,6 +71,20 @@ describe('dsync on bad input (the built binary)', () => {
     expectClean(unknown.stderr);
   });
 
+  it('exits 2 on an NDL baseUrl with /api/v3 doubled, naming the key, the value and the form', async () => {
+    const dir = project({
+      'dsync.config.yaml':
+        'accounts:\n  ndl:\n    apiKey: ndl-key-0123456789abcdef\n    baseUrl: http://127.0.0.1:9/api/v3/api/v3\n',
+    });
+    const result = await dsync(dir, ['status']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `${join(dir, 'dsync.config.yaml')}: accounts.ndl.baseUrl: NDL baseUrl "http://127.0.0.1:9/api/v3/api/v3" has /api/v3 doubled; ` +
+        'it must end in /api/v3 once, e.g. https://data.nasdaq.com/api/v3',
+    );
+    expectClean(result.stderr);
+  });
+
   it('exits 2 without a token, naming the variable to set', async () => {
     const dir = project({ 'dsync.config.yaml': 'sources: [tushare.daily]\n' });
     const result = await dsync(dir, ['sync']);

@@ -8,7 +8,8 @@ import { startTushareSandbox } from './tushare/tushare-sandbox.js';
 
 /**
  * `dsync-sandbox`: starts both replicas on one fake market, prints one JSON line with
- * their base URLs and working credentials, and serves until SIGINT or SIGTERM.
+ * their URLs (the root, and the `baseUrl` to configure) and working credentials, and serves
+ * until SIGINT or SIGTERM.
  */
 
 const whole = (flag: string, min: number) => (value: string) => {
@@ -127,7 +128,9 @@ export function createSandboxProgram(): Command {
     .option('--api-key <key>', 'the NDL API key the replica accepts', 'sandbox-ndl-key')
     .addHelpText(
       'after',
-      '\nOn start it prints one JSON line: {"tushare":{"url","token"},"ndl":{"url","apiKey"},"market":{…}}.\n' +
+      '\nOn start it prints one JSON line: {"tushare":{"url","baseUrl","token"},"ndl":{"url","baseUrl","apiKey"},"market":{…}}.\n' +
+        'baseUrl is the value for accounts.<provider>.baseUrl in a dsync config (NDL: the url and /api/v3);\n' +
+        'url is the server’s root.\n' +
         'It serves until SIGINT or SIGTERM, then exits 0. Exit code 2: a bad flag; 1: it could not start.',
     );
 }
@@ -180,8 +183,8 @@ export async function startFromFlags(
     },
   });
   const line = JSON.stringify({
-    tushare: { url: tushare.url, token: tushare.token },
-    ndl: { url: ndl.url, apiKey: ndl.apiKey },
+    tushare: { url: tushare.url, baseUrl: tushare.baseUrl, token: tushare.token },
+    ndl: { url: ndl.url, baseUrl: ndl.baseUrl, apiKey: ndl.apiKey },
     market: market.options,
   });
   return { line, sandboxes: [tushare, ndl] };

@@ -18,8 +18,13 @@ export interface SandboxOptions extends ListenOptions {
 
 /** A running replica. */
 export interface Sandbox {
-  /** The base URL a client is configured with. */
+  /** The server's root, `http://127.0.0.1:<port>`. */
   readonly url: string;
+  /**
+   * What a client's `baseUrl` (a config's `accounts.<provider>.baseUrl`) is set to: the root
+   * for Tushare, the root and `/api/v3` for NDL.
+   */
+  readonly baseUrl: string;
   readonly market: Market;
   /** Requests served, throttled, rejected and faulted: in total, by account, by interface. */
   counters(): CountersSnapshot;

@@ -30,10 +30,22 @@ describe('dsync-sandbox', () => {
       'bin',
     ]);
     const info = JSON.parse(await sandbox.firstLine) as {
-      tushare: { url: string; token: string };
-      ndl: { url: string; apiKey: string };
+      tushare: { url: string; baseUrl: string; token: string };
+      ndl: { url: string; baseUrl: string; apiKey: string };
       market: { seed: string; symbols: number; start: string; end: string };
     };
+    // baseUrl: the exact value for accounts.<provider>.baseUrl; url: the server's root.
+    const root = /^http:\/\/127\.0\.0\.1:\d+$/;
+    expect(info.tushare).toEqual({
+      url: expect.stringMatching(root),
+      baseUrl: info.tushare.url,
+      token: 'sandbox-tushare-token',
+    });
+    expect(info.ndl).toEqual({
+      url: expect.stringMatching(root),
+      baseUrl: `${info.ndl.url}/api/v3`,
+      apiKey: 'sandbox-ndl-key',
+    });
     expect(info.market).toEqual({
       seed: 'bin',
       symbols: 5,
@@ -41,7 +53,7 @@ describe('dsync-sandbox', () => {
       end: '2024-01-31',
     });
     const answer = (await (
-      await fetch(info.tushare.url, {
+      await fetch(info.tushare.baseUrl, {
         method: 'POST',
         body: JSON.stringify({
           api_name: 'stock_basic',
@@ -53,7 +65,8 @@ describe('dsync-sandbox', () => {
     ).json()) as { code: number; data: { items: string[][] } };
     expect(answer.code).toBe(0);
     expect(answer.data.items.length).toBeGreaterThan(0);
-    const gold = await fetch(`${info.ndl.url}/api/v3/datasets/LBMA/GOLD/data.json?limit=1`, {
+    // As the NDL client builds its requests: the base URL, then the API's own path.
+    const gold = await fetch(`${info.ndl.baseUrl}/datasets/LBMA/GOLD/data.json?limit=1`, {
       headers: { 'x-api-token': info.ndl.apiKey },
     });
     expect(gold.status).toBe(200);

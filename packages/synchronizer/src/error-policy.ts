@@ -15,12 +15,22 @@ export type Decision =
   | { readonly action: 'retry'; readonly delayMs: number }
   /** Report, drop this task, let the others go on. */
   | { readonly action: 'drop' }
+  /**
+   * The source's definition or its account's settings are wrong, not this request: stop the
+   * source (not the other sources), dropping nothing; its tasks wait for the fix.
+   */
+  | { readonly action: 'misconfigured' }
   /** Checkpoint, cancel the remaining tasks, report. `resumable`: a later run can finish. */
   | { readonly action: 'stop'; readonly resumable: boolean; readonly resumeAfter?: string };
 
 export interface PolicyContext {
   /** Attempts made so far, the one that produced this outcome included. */
   readonly attempt: number;
+  /**
+   * Requests of the source refused the same way before this one, while none of its requests
+   * has been answered; absent once one has been (or was refused another way).
+   */
+  readonly leadingDrops?: number;
 }
 
 export interface ErrorPolicyOptions {
@@ -34,6 +44,11 @@ export interface ErrorPolicyOptions {
   readonly retryBaseMs: number;
   /** The longest retry delay. @default 30000 */
   readonly retryMaxMs: number;
+  /**
+   * Requests refused the same way in a row, before any request of the source is answered,
+   * that make it a misconfigured source rather than bad requests. @default 3
+   */
+  readonly dropsToStop: number;
 }
 
 export const DEFAULT_ERROR_POLICY: Readonly<ErrorPolicyOptions> = Object.freeze({
@@ -42,6 +57,7 @@ export const DEFAULT_ERROR_POLICY: Readonly<ErrorPolicyOptions> = Object.freeze(
   defaultCoolDownMs: 60_000,
   retryBaseMs: 1_000,
   retryMaxMs: 30_000,
+  dropsToStop: 3,
 });
 
 type Rule<K extends OutcomeKind> = (
@@ -58,6 +74,18 @@ const retryOrStop = (context: PolicyContext, options: ErrorPolicyOptions): Decis
       }
     : { action: 'stop', resumable: true };
 
+/**
+ * A refusal that is not about the request: a route the API does not have, or the source's
+ * first requests all refused the same way. One bad request among answered ones is dropped.
+ */
+const misconfigured = (
+  outcome: Extract<Outcome, { kind: 'bad-argument' }>,
+  context: PolicyContext,
+  options: ErrorPolicyOptions,
+): boolean =>
+  outcome.suspect === 'address' ||
+  (context.leadingDrops !== undefined && context.leadingDrops + 1 >= options.dropsToStop);
+
 /** outcome → decision; one line per row of the seed's table. */
 const POLICY: { readonly [K in OutcomeKind]: Rule<K> } = {
   rows: () => ({ action: 'store' }),
@@ -72,7 +100,8 @@ const POLICY: { readonly [K in OutcomeKind]: Rule<K> } = {
     outcome.resetsAt === undefined
       ? { action: 'stop', resumable: true }
       : { action: 'stop', resumable: true, resumeAfter: outcome.resetsAt },
-  'bad-argument': () => ({ action: 'drop' }),
+  'bad-argument': (outcome, context, options) =>
+    misconfigured(outcome, context, options) ? { action: 'misconfigured' } : { action: 'drop' },
   timeout: (_outcome, context, options) => retryOrStop(context, options),
   transient: (_outcome, context, options) => retryOrStop(context, options),
   auth: () => ({ action: 'stop', resumable: false }),

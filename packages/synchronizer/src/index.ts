@@ -4,7 +4,7 @@
  * account's limits and routes each outcome through the error policy, and the Sync
  * Controller that both presentations call.
  */
-export type { Outcome, OutcomeKind } from './outcome.js';
+export type { Outcome, OutcomeKind, Suspect } from './outcome.js';
 export {
   decide,
   DEFAULT_ERROR_POLICY,
@@ -27,6 +27,14 @@ export {
   type SyncOptions,
 } from './controller/sync-controller.js';
 export type { SourceAudit } from './controller/audit.js';
+/** What a source's dropped requests hold back (`SourceStatus.dropped`). */
+export type { DroppedRequests } from './controller/dropped.js';
+/** The codes a misconfigured source fails with, and which of them a failure is. */
+export {
+  MISCONFIGURED_CODES,
+  misconfigurationOf,
+  type Misconfiguration,
+} from './engine/misconfiguration.js';
 /** How far a `SourcePlan`'s requests hold: exact, estimated (weekdays for open days), or unknown. */
 export type { PlanCount } from './controller/plan-estimate.js';
 export { DEFAULT_LIMITS, type AccountConfig } from './controller/accounts.js';
@@ -73,3 +81,7 @@ export {
   type ProviderClient,
   type TushareClientOptions,
 } from './clients/index.js';
+/** A Tushare base URL without its trailing slash; a TypeError for `/dataapi/dataapi` or NDL's `/api/v3`. */
+export { tushareBaseUrl } from './clients/index.js';
+/** An NDL base URL ending in `/api/v3` (added to a bare host); a TypeError for a doubled or other path. */
+export { ndlBaseUrl } from './clients/index.js';

@@ -11,8 +11,12 @@ export type Outcome =
   | { readonly kind: 'too-frequent'; readonly retryAfterMs?: number }
   /** A long-window quota (per day, per hour): `resetsAt` (ISO) when known. */
   | { readonly kind: 'daily-limit'; readonly resetsAt?: string }
-  /** The server rejected the arguments: this request will never succeed as it is. */
-  | { readonly kind: 'bad-argument'; readonly message: string }
+  /**
+   * The server rejected the request: it will never succeed as it is. `suspect`: what the
+   * answer blames, when it says (a route the API does not have, an unknown interface or
+   * dataset code, a parameter).
+   */
+  | { readonly kind: 'bad-argument'; readonly message: string; readonly suspect?: Suspect }
   | { readonly kind: 'timeout' }
   /** Server busy, 5xx, a reset connection, a body that is not the API's. */
   | { readonly kind: 'transient'; readonly message: string }
@@ -21,3 +25,10 @@ export type Outcome =
   | { readonly kind: 'unknown'; readonly message: string };
 
 export type OutcomeKind = Outcome['kind'];
+
+/**
+ * What a refusal blames. `address`: the client's base URL (the API has no such route), so no
+ * request of the account can succeed; `api`: the source's interface or dataset code;
+ * `params`: a parameter of the request, or one the definition leaves out.
+ */
+export type Suspect = 'address' | 'api' | 'params';

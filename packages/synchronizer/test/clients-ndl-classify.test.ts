@@ -23,9 +23,9 @@ describe('classifyNdlError: by letter and number (reference §6)', () => {
     ['QELx03', 429, { kind: 'daily-limit', resetsAt: NY_MIDNIGHT }],
     ['QELx04', 429, { kind: 'too-frequent', retryAfterMs: NDL_WINDOW_MS }],
     ['QELx05', 429, { kind: 'too-frequent', retryAfterMs: NDL_WINDOW_MS }],
-    ['QELx06', 422, { kind: 'bad-argument', message: 'QELx06 m' }],
-    ['QELx07', 414, { kind: 'bad-argument', message: 'QELx07 m' }],
-    ['QELx08', 413, { kind: 'bad-argument', message: 'QELx08 m' }],
+    ['QELx06', 422, { kind: 'bad-argument', message: 'QELx06 m', suspect: 'params' }],
+    ['QELx07', 414, { kind: 'bad-argument', message: 'QELx07 m', suspect: 'params' }],
+    ['QELx08', 413, { kind: 'bad-argument', message: 'QELx08 m', suspect: 'params' }],
     ['QELx09', 429, { kind: 'too-frequent' }],
     ['QEAx01', 400, { kind: 'auth', message: 'QEAx01 m' }],
     ['QEAx02', 422, { kind: 'auth', message: 'QEAx02 m' }],
@@ -38,12 +38,12 @@ describe('classifyNdlError: by letter and number (reference §6)', () => {
     ['QEPx04', 403, { kind: 'permission', message: 'QEPx04 m' }],
     ['QEPx05', 403, { kind: 'permission', message: 'QEPx05 m' }],
     ['QEPx06', 403, { kind: 'permission', message: 'QEPx06 m' }],
-    ['QESx02', 422, { kind: 'bad-argument', message: 'QESx02 m' }],
-    ['QESx03', 422, { kind: 'bad-argument', message: 'QESx03 m' }],
-    ['QESx09', 400, { kind: 'bad-argument', message: 'QESx09 m' }],
-    ['QECx01', 400, { kind: 'bad-argument', message: 'QECx01 m' }],
-    ['QECx02', 404, { kind: 'bad-argument', message: 'QECx02 m' }],
-    ['QECx05', 404, { kind: 'bad-argument', message: 'QECx05 m' }],
+    ['QESx02', 422, { kind: 'bad-argument', message: 'QESx02 m', suspect: 'params' }],
+    ['QESx03', 422, { kind: 'bad-argument', message: 'QESx03 m', suspect: 'params' }],
+    ['QESx09', 400, { kind: 'bad-argument', message: 'QESx09 m', suspect: 'params' }],
+    ['QECx01', 400, { kind: 'bad-argument', message: 'QECx01 m', suspect: 'address' }],
+    ['QECx02', 404, { kind: 'bad-argument', message: 'QECx02 m', suspect: 'api' }],
+    ['QECx05', 404, { kind: 'bad-argument', message: 'QECx05 m', suspect: 'address' }],
     ['QEMx01', 500, { kind: 'transient', message: 'QEMx01 m' }],
     ['QEXx01', 503, { kind: 'transient', message: 'QEXx01 m' }],
     ['QEXx02', 502, { kind: 'transient', message: 'QEXx02 m' }],
@@ -129,7 +129,7 @@ describe('NDL CSV error bodies', () => {
   it('classifies a CSV error like the JSON one', () => {
     const answer = http(`code,message\nQECx02,${quandlCode}\n`, 404);
     expect(classifyNdlAnswer(answer, NOW)).toEqual({
-      outcome: { kind: 'bad-argument', message: `QECx02 ${quandlCode}` },
+      outcome: { kind: 'bad-argument', message: `QECx02 ${quandlCode}`, suspect: 'api' },
       detail: `QECx02 ${quandlCode}`,
     });
     const limited = http('code,message\nQELx02,You have exceeded your daily call limit.\n', 429);

@@ -32,14 +32,29 @@ describe('classifyTushareAnswer: bodies that are not the API’s', () => {
     ],
     ['a JSON array', http('[1,2]'), 'transient', 'HTTP 200: JSON without a Tushare code: '],
     ['a 503 without body', http('', 503), 'transient', 'HTTP 503: an empty body'],
-    ['a 404', http('Not Found', 404), 'unknown', 'HTTP 404: a body that is not JSON: "Not Found"'],
-    ['a redirect', http('', 301), 'unknown', 'HTTP 301: an empty body'],
+    // No such route: the base URL's fault (suspect 'address', checked below).
+    [
+      'a 404',
+      http('Not Found', 404),
+      'bad-argument',
+      'HTTP 404: a body that is not JSON: "Not Found"',
+    ],
+    ['a redirect', http('', 301), 'bad-argument', 'HTTP 301: an empty body'],
+    ['a 400 from something else', http('<html>', 400), 'unknown', 'HTTP 400: '],
   ];
 
   it.each(cases)('%s', (_name, answer, kind, detail) => {
     const classified = classifyTushareAnswer(answer, NOW);
     expect(classified.outcome.kind).toBe(kind);
     expect(classified.detail?.startsWith(detail)).toBe(true);
+  });
+
+  it('blames the base URL for an answer from a route Tushare does not have', () => {
+    for (const status of [404, 405, 301, 302])
+      expect(classifyTushareAnswer(http('', status), NOW).outcome).toMatchObject({
+        kind: 'bad-argument',
+        suspect: 'address',
+      });
   });
 
   it('treats a bare 429 as too-frequent, with Retry-After when given', () => {

@@ -16,8 +16,8 @@ const classify = (code: number, msg: string) => classifyTushareError({ code, msg
 describe('classifyTushareError: the reference error table (§2), row by row', () => {
   const rows: [string, number, string, unknown][] = [
     ['wrong token', 40101, '您的token不对，请确认。', { kind: 'auth' }],
-    ['unknown api (40101)', 40101, '请指定正确的接口名', { kind: 'bad-argument' }],
-    ['unknown api (other code)', -1, '请指定正确的接口名', { kind: 'bad-argument' }],
+    ['unknown api (40101)', 40101, '请指定正确的接口名', { kind: 'bad-argument', suspect: 'api' }],
+    ['unknown api (other code)', -1, '请指定正确的接口名', { kind: 'bad-argument', suspect: 'api' }],
     [
       'permission, current',
       40203,
@@ -75,13 +75,13 @@ describe('classifyTushareError: the reference error table (§2), row by row', ()
       { kind: 'daily-limit', resetsAt: SHANGHAI_MIDNIGHT },
     ],
     ['tier too low', 40209, '抱歉，您没有权限访问该接口', { kind: 'permission' }],
-    ['missing parameter', 50101, '必填参数, ts_code', { kind: 'bad-argument' }],
-    ['missing parameter, fake code', 40002, '必填参数, ts_code', { kind: 'bad-argument' }],
+    ['missing parameter', 50101, '必填参数, ts_code', { kind: 'bad-argument', suspect: 'params' }],
+    ['missing parameter, fake code', 40002, '必填参数, ts_code', { kind: 'bad-argument', suspect: 'params' }],
     [
       'malformed parameter',
       40001,
       '参数trade_date格式错误，应为YYYYMMDD: x',
-      { kind: 'bad-argument' },
+      { kind: 'bad-argument', suspect: 'params' },
     ],
     ['permission, old docs', 2002, '权限问题', { kind: 'permission' }],
     [

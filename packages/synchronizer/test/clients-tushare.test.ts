@@ -107,7 +107,11 @@ describe('Tushare client: answers', () => {
     expect(unknown.outcome.kind).toBe('bad-argument');
     expect(unknown.detail).toContain('请指定正确的接口名');
     const missing = await fetchOnce(client, 'income', {}, sourceOf('tushare.income'));
-    expect(missing.outcome).toEqual({ kind: 'bad-argument', message: '50101 必填参数, ts_code' });
+    expect(missing.outcome).toEqual({
+      kind: 'bad-argument',
+      message: '50101 必填参数, ts_code',
+      suspect: 'params',
+    });
     const malformed = await fetchOnce(client, 'daily', { trade_date: 'Jan 5' });
     expect(malformed.outcome.kind).toBe('bad-argument');
     expect(malformed.detail).toMatch(/^40001 .*trade_date/);

@@ -42,6 +42,31 @@ describe('decide: the seed’s error policy', () => {
     expect(decide({ kind: 'bad-argument', message: '必填参数, ts_code' }, first)).toEqual({
       action: 'drop',
     });
+    // After a request of the source was answered (no leadingDrops), a refusal is the request's own.
+    const api = { kind: 'bad-argument', message: 'QECx02 m', suspect: 'api' } as const;
+    expect(decide(api, first)).toEqual({ action: 'drop' });
+  });
+
+  it('takes the third refusal in a row, before any answer, for a misconfigured source', () => {
+    const refusal = { kind: 'bad-argument', message: 'QECx02 m', suspect: 'api' } as const;
+    const after = (leadingDrops: number) => decide(refusal, { attempt: 1, leadingDrops });
+    expect([0, 1, 2, 3].map(after)).toEqual([
+      { action: 'drop' },
+      { action: 'drop' },
+      { action: 'misconfigured' },
+      { action: 'misconfigured' },
+    ]);
+    const options = { ...DEFAULT_ERROR_POLICY, dropsToStop: 5 };
+    expect(decide(refusal, { attempt: 1, leadingDrops: 3 }, options)).toEqual({ action: 'drop' });
+    expect(decide(refusal, { attempt: 1, leadingDrops: 4 }, options)).toEqual({
+      action: 'misconfigured',
+    });
+  });
+
+  it('takes a route the API does not have for a wrong base URL at once, answered requests or not', () => {
+    const route = { kind: 'bad-argument', message: 'QECx01 m', suspect: 'address' } as const;
+    expect(decide(route, first)).toEqual({ action: 'misconfigured' });
+    expect(decide(route, { attempt: 1, leadingDrops: 0 })).toEqual({ action: 'misconfigured' });
   });
 
   it('retries timeouts and transient errors with doubling delays, then stops after the last attempt', () => {

@@ -124,6 +124,7 @@ describe('the web UI in Chromium', () => {
     for (const id of ids) {
       expect(await text(page, `[data-source="${id}"] [data-col="state"]`)).toBe('never');
       expect(await text(page, `[data-source="${id}"] [data-col="lastSyncedAt"]`)).toBe('never');
+      expect(await text(page, `[data-source="${id}"] [data-col="dropped"]`)).toBe('0');
     }
     await shot(page, 'sources');
 

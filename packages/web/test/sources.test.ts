@@ -92,12 +92,17 @@ describe('GET /api/sources', () => {
     const appearing = (now: number) => new Date(now - 7 * 3_600_000).toISOString().slice(0, 10);
     expect([appearing(asked), appearing(answered)]).toContainEqual(synced?.unsettled?.end);
     // The stored calendar ends with February: whether a day after it has settled depends on
-    // its next open day, unknown, at the latest 16 days on (no exchange closes longer). So
-    // the days from 16 days before the latest one on are still asked again; March 2024's
-    // settled long ago and is only behind.
-    const unsettledFrom = (end: string) =>
-      new Date(Date.parse(`${end}T00:00:00Z`) - 16 * 86_400_000).toISOString().slice(0, 10);
-    expect(synced?.unsettled?.start).toBe(unsettledFrom(synced?.unsettled?.end as string));
+    // its next open day, unknown, at the latest 16 days on (no exchange closes longer), when
+    // its bars are final at 20:00 in Shanghai. So the days from 16 days (17 before 20:00)
+    // before today in Shanghai on are still asked again; March 2024's settled long ago.
+    const unsettledFrom = (now: number) => {
+      const shanghai = new Date(now + 8 * 3_600_000);
+      const back = shanghai.getUTCHours() >= 20 ? 15 : 16;
+      return new Date(shanghai.getTime() - back * 86_400_000).toISOString().slice(0, 10);
+    };
+    expect([unsettledFrom(asked), unsettledFrom(answered)]).toContainEqual(
+      synced?.unsettled?.start,
+    );
     // The calendar and the stock list have no grid to be behind on.
     expect(after.find((s) => s.id === 'tushare.trade_cal')?.behind).toBeUndefined();
     expect(after.find((s) => s.id === 'tushare.stock_basic')?.behind).toBeUndefined();
@@ -204,6 +209,32 @@ describe('GET /api/sources', () => {
     clock.set('2024-04-01T12:30:00.000Z');
     const monday = await json<SourceView>(h.request('/api/sources/tushare.daily'));
     expect([monday.state, monday.behind?.text]).toEqual(['behind', 'behind by 1 trading day']);
+  });
+
+  it('shows the requests a source dropped, and the days they hold back', async () => {
+    // One exchange in three the replica does not know: one refused request per 14-day window.
+    h = await webHarness({
+      sources: [
+        {
+          extends: 'tushare.trade_cal',
+          id: 'my.cal',
+          params: { exchange: { kind: 'each', values: ['SSE', 'XSHX', 'SZSE'] } },
+          args: {
+            kind: 'date-window',
+            startParam: 'start_date',
+            endParam: 'end_date',
+            windowDays: 14,
+          },
+        },
+      ],
+    });
+    const result = await h.controller.sync({ since: '2024-01-02', until: '2024-01-31' });
+    expect(result.sources.map((s) => [s.sourceId, s.dropped])).toEqual([['my.cal', 3]]);
+    const view = await json<SourceView>(h.request('/api/sources/my.cal'));
+    expect(view).toMatchObject({
+      settled: '2024-01-01',
+      dropped: { tasks: 3, first: '2024-01-02', last: '2024-01-30' },
+    });
   });
 
   it('shows one source with its table, and 404 with the nearest ids for an unknown one', async () => {

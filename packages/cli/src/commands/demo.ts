@@ -50,7 +50,7 @@ async function demo(context: CliContext, flags: DemoFlags): Promise<number> {
     accounts: {
       tushare: {
         token: DEMO_TOKEN,
-        baseUrl: sandbox.url,
+        baseUrl: sandbox.baseUrl,
         limits: { perMinute: PER_MINUTE, maxConcurrent: 8 },
       },
     },

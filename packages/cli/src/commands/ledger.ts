@@ -13,6 +13,19 @@ export function freshnessText(freshness: SourceStatus['freshness']): string {
   return `behind by ${formatNumber(freshness.behind)} ${unit}`;
 }
 
+/** `3 (2023-01-03..2023-01-05)`: dropped requests and the days they cover. */
+export function droppedText(dropped: SourceStatus['dropped']): string {
+  if (dropped === undefined) return '';
+  const { tasks, first, last } = dropped;
+  if (first === undefined || last === undefined) return formatNumber(tasks);
+  return `${formatNumber(tasks)} (${first === last ? first : `${first}..${last}`})`;
+}
+
+/** What a dropped request waits for: said wherever dropped requests are listed. */
+export const RETRY_DROPPED_HINT =
+  'Dropped requests hold the cursor before their day. They are asked again when the source’s definition ' +
+  'or its account’s settings (base URL, token) change, or now with: dsync sync --retry-dropped [source ids]';
+
 const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'done', 'dropped', 'failed'];
 
 const taskStatus = (value: string): TaskStatus => {
@@ -28,7 +41,7 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
   program
     .command('status')
     .description(
-      'per source: the last settled day, the days still asked again, how far behind the provider, rows, pending and failed tasks, quota used today',
+      'per source: the last settled day, the days still asked again, how far behind the provider, rows, pending, failed and dropped tasks, quota used today',
     )
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
@@ -46,6 +59,7 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
           rows: s.rows === undefined ? '' : formatNumber(s.rows),
           pending: s.pendingTasks,
           failed: s.failedTasks,
+          dropped: droppedText(s.dropped),
           'quota today': formatNumber(s.quotaUsedToday),
         })),
         [
@@ -58,9 +72,11 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
           'rows',
           'pending',
           'failed',
+          'dropped',
           'quota today',
         ],
       );
+      if (status.some((s) => s.dropped !== undefined)) context.output.line(RETRY_DROPPED_HINT);
     });
 
   program
@@ -127,6 +143,7 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
           })),
           ['source', 'key', 'status', 'attempts', 'rows', 'reason'],
         );
+        if (tasks.some((t) => t.status === 'dropped')) context.output.line(RETRY_DROPPED_HINT);
       },
     );
 }

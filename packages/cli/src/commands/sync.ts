@@ -1,4 +1,4 @@
-import type { RunResult, SourcePlan } from '@dsync/synchronizer';
+import { misconfigurationOf, type RunResult, type SourcePlan } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -6,6 +6,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
+import { misconfigurationHint } from './misconfiguration-hint.js';
 import { rangeOf, withRange, type RangeFlags } from './options.js';
 import { syncDistributed } from './sync-distributed.js';
 
@@ -14,6 +15,7 @@ interface SyncFlags extends RangeFlags {
   readonly json?: boolean;
   /** `--no-wait` (distributed mode): false. */
   readonly wait?: boolean;
+  readonly retryDropped?: boolean;
 }
 
 /**
@@ -37,7 +39,10 @@ export function exitCodeOfRun(result: RunResult): number {
     case 'cancelled':
       return EXIT_CODES.interrupted;
     default:
-      return EXIT_CODES.failure;
+      // A source refused as misconfigured waits for a fix to the config, as a broken config file does.
+      return misconfigurationOf(result.reason) === undefined
+        ? EXIT_CODES.failure
+        : EXIT_CODES.usage;
   }
 }
 
@@ -86,9 +91,23 @@ async function planCommand(context: CliContext, ids: string[], flags: SyncFlags)
   const plans = await runtime.controller.plan({
     ...(ids.length > 0 ? { ids } : {}),
     ...rangeOf(flags),
+    ...(flags.retryDropped === true ? { retryDropped: true } : {}),
   });
   printPlan(context, plans, flags.json === true);
   return EXIT_CODES.ok;
+}
+
+/** Why the run failed, each other source that failed, and for a misconfigured one what to check. */
+function printFailures(context: CliContext, runtime: Runtime, result: RunResult): void {
+  context.output.line(`Failed: ${result.reason?.message ?? 'see dsync tasks --status failed'}`);
+  const lines = new Set<string>();
+  for (const s of result.sources) {
+    if (s.status !== 'failed' || s.reason === undefined) continue;
+    if (s.reason.message !== result.reason?.message) lines.add(`Failed: ${s.reason.message}`);
+    const hint = misconfigurationHint(runtime, s);
+    if (hint !== undefined) lines.add(hint);
+  }
+  for (const line of lines) context.output.line(line);
 }
 
 function printResult(
@@ -116,8 +135,7 @@ function printResult(
           ? ''
           : ` Run again after ${result.resumeAfter} to resume.`),
     );
-  else if (result.status === 'failed')
-    context.output.line(`Failed: ${result.reason?.message ?? 'see dsync tasks --status failed'}`);
+  else if (result.status === 'failed') printFailures(context, runtime, result);
   else if (result.status === 'cancelled')
     context.output.line('Cancelled: what was fetched is stored; run again to resume.');
   else if (result.sources.length === 0)
@@ -130,7 +148,11 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
   const { controller, registry } = runtime;
   runtime.requireCredentials(registry.resolve(ids.length > 0 ? ids : undefined));
   const logger = await context.logger();
-  const options = { ...(ids.length > 0 ? { ids } : {}), ...rangeOf(flags) };
+  const options = {
+    ...(ids.length > 0 ? { ids } : {}),
+    ...rangeOf(flags),
+    ...(flags.retryDropped === true ? { retryDropped: true } : {}),
+  };
   if (runtime.distributed !== undefined) {
     const unlogQueued = controller.events.on((event) => logger.debug(event, event.type));
     try {
@@ -191,6 +213,10 @@ export function registerSyncCommands(program: Command, context: CliContext): voi
     .option(
       '--no-wait',
       'distributed mode: return once the tasks are queued, printing the run id (default: wait for the fetch workers)',
+    )
+    .option(
+      '--retry-dropped',
+      'ask the dropped requests again (by itself, dsync asks them again once the source’s definition or its account’s base URL or token changes)',
     )
     .option('--json', 'print the result as JSON')
     .action(async (ids: string[], flags: SyncFlags) => {

@@ -1,5 +1,6 @@
 import { DsyncError } from '@dsync/datasource';
 import { FILE_FORMATS, redactUrl, type FilePartition } from '@dsync/storage-adapters';
+import { ndlBaseUrl, tushareBaseUrl } from '@dsync/synchronizer';
 import { z } from 'zod';
 
 /**
@@ -108,25 +109,45 @@ const httpUrlSchema = z.string().refine((text) => hasProtocol(text, ['http:', 'h
   error: (issue) => `expected an http:// or https:// URL; got ${shown(issue.input)}`,
 });
 
+/**
+ * An http(s) URL that the client's own rule (`tushareBaseUrl`, `ndlBaseUrl`) normalises or
+ * refuses, so a missing or doubled API path fails at load, with the expected form.
+ */
+const baseUrlSchema = (normalise: (url: string) => string) =>
+  httpUrlSchema.transform((url, context) => {
+    try {
+      return normalise(url);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message, input: url });
+      return z.NEVER;
+    }
+  });
+
 const positiveInt = z.int().min(1);
 
-/** What every account has besides its credential and limits. */
-const accountFields = {
+/** What every account has besides its credential and limits; `baseUrl` is the provider's. */
+const accountFields = <BaseUrl extends z.ZodType>(baseUrl: BaseUrl) => ({
   label: z
     .string()
     .min(1)
     .optional()
     .describe('How the account shows in logs and the ledger (never the credential).'),
-  baseUrl: httpUrlSchema.optional().describe("The API's address, e.g. a local sandbox."),
+  baseUrl,
   timeoutMs: positiveInt.optional().describe('How long one request may take.'),
-};
+});
 
 const tushareAccountSchema = z.strictObject({
   token: z
     .string()
     .min(1)
     .describe('The Tushare Pro token; write ${TUSHARE_TOKEN}, not the token.'),
-  ...accountFields,
+  ...accountFields(
+    baseUrlSchema(tushareBaseUrl)
+      .optional()
+      .describe(
+        "The API's address (default http://api.tushare.pro); for a local sandbox, the tushare.baseUrl its start line prints.",
+      ),
+  ),
   tier: z
     .literal(TUSHARE_TIERS)
     .optional()
@@ -143,7 +164,13 @@ const tushareAccountSchema = z.strictObject({
 
 const ndlAccountSchema = z.strictObject({
   apiKey: z.string().min(1).describe('The Nasdaq Data Link API key; write ${NDL_API_KEY}.'),
-  ...accountFields,
+  ...accountFields(
+    baseUrlSchema(ndlBaseUrl)
+      .optional()
+      .describe(
+        "The API's address, ending in /api/v3 (default https://data.nasdaq.com/api/v3); for a local sandbox, the ndl.baseUrl its start line prints.",
+      ),
+  ),
   premium: z.boolean().optional().describe('Premium key limits instead of free-key limits.'),
   limits: z
     .strictObject({
@@ -191,7 +218,9 @@ export const configSchema = z
         tushare: tushareAccountSchema.optional(),
         ndl: ndlAccountSchema.optional(),
       })
-      .default({}),
+      // Not default({}): the JSON schema drops a default above a transform (baseUrl's), and {}
+      // parses to {} either way.
+      .prefault({}),
     sources: z
       .array(z.union([z.string().min(1), z.record(z.string(), z.unknown())]))
       .default([])

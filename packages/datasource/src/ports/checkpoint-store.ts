@@ -69,8 +69,28 @@ export interface CheckpointStore {
   }): Promise<TaskRecord[]>;
 
   getSourceState(sourceId: string): Promise<SourceState>;
-  /** Moves the cursor forward (never back) and stamps the sync time. */
+  /** Moves the cursor forward (never back) and stamps the sync time; keeps the settings. */
   advanceCursor(sourceId: string, cursor: string, syncedAt: string): Promise<void>;
+  /**
+   * Keeps the digest of the settings the source's requests are sent with now (see
+   * `SourceState.settings`) and returns the one kept before, undefined the first time: the
+   * caller compares them to know whether the settings changed. Leaves the cursor as it is.
+   * A digest is at most 64 characters (a hex SHA-256 fits).
+   */
+  recordSettings(sourceId: string, settings: string): Promise<string | undefined>;
+  /**
+   * Makes a source's dropped tasks pending again, so the next run (or `unfinishedTasks`) asks
+   * them again: after its settings changed, or when the user asks to retry them. Their
+   * attempts start over; their last error stays, as it says why they were dropped. Returns
+   * how many tasks it reopened; `at` (ISO) is their new update time.
+   */
+  reopenDropped(sourceId: string, at: string): Promise<number>;
+  /**
+   * Removes these tasks of a source from the ledger: made from a definition since changed,
+   * they are neither resumed nor skipped, and the args the definition now generates take
+   * their place. Returns how many it removed.
+   */
+  forgetTasks(sourceId: string, keys: readonly string[]): Promise<number>;
 
   getQuotaUsage(scope: string, day: string): Promise<QuotaUsage>;
   /** Adds `calls` to the day's count and returns the new total. */

@@ -73,6 +73,11 @@ export interface SourceState {
   readonly cursor?: string;
   /** Tasks of earlier runs not done or dropped: a stopped or crashed run left them. */
   readonly pendingTasks: number;
+  /**
+   * A digest of the settings the source's requests were last sent with (its definition, its
+   * account's address and credential): when it changes, its dropped requests are asked again.
+   */
+  readonly settings?: string;
 }
 
 /** Calls spent against a per-day quota, kept so the count survives restarts. */

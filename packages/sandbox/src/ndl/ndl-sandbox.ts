@@ -176,6 +176,7 @@ export async function startNdlSandbox(options: NdlSandboxOptions = {}): Promise<
   const server = await listen(handle, options);
   return {
     url: server.url,
+    baseUrl: `${server.url}/api/v3`,
     market,
     apiKey: first.key,
     counters: () => counters.snapshot(),

@@ -195,6 +195,7 @@ export async function startTushareSandbox(
   const server = await listen(handle, options);
   return {
     url: server.url,
+    baseUrl: server.url,
     market,
     token: options.accounts?.[0]?.token ?? DEFAULT_TUSHARE_TOKEN,
     counters: () => counters.snapshot(),

@@ -23,6 +23,19 @@ const task = (
   updatedAt: at,
 });
 
+/** A task of another source, to show a case leaves it alone. */
+const otherTask = (key: string): TaskRecord => ({
+  ...task(key),
+  sourceId: 'contract.other',
+  args: { sourceId: 'contract.other', api: 'daily', params: { trade_date: key }, key },
+});
+
+/** A source's state as one comparable tuple: cursor, sync time, settings, pending count. */
+const stateOf = async (store: CheckpointStore, sourceId: string) => {
+  const state = await store.getSourceState(sourceId);
+  return [state.cursor, state.lastSyncedAt, state.settings, state.pendingTasks];
+};
+
 /** The cases of the `CheckpointStore` contract. */
 export function checkpointStoreContract(
   make: () => Promise<CheckpointStoreUnderTest>,
@@ -122,6 +135,133 @@ export function checkpointStoreContract(
       await store.advanceCursor('contract.bars', '2024-01-01', '2024-01-06T12:00:00.000Z');
       const state = await store.getSourceState('contract.bars');
       same([state.cursor, state.lastSyncedAt], ['2024-01-05', '2024-01-06T12:00:00.000Z']);
+    }),
+    withStore('records settings and returns those recorded before', async (store) => {
+      assert.equal(await store.recordSettings('contract.bars', 'digest-1'), undefined);
+      same(await stateOf(store, 'contract.bars'), [undefined, undefined, 'digest-1', 0]);
+      assert.equal(await store.recordSettings('contract.bars', 'digest-2'), 'digest-1');
+      assert.equal(await store.recordSettings('contract.bars', 'digest-2'), 'digest-2');
+      // Per source: another one has none yet.
+      assert.equal(await store.recordSettings('contract.other', 'digest-9'), undefined);
+      same(await stateOf(store, 'contract.bars'), [undefined, undefined, 'digest-2', 0]);
+    }),
+    withStore('keeps settings and cursor apart, whichever came first', async (store) => {
+      await store.recordSettings('contract.bars', 'digest-1');
+      await store.advanceCursor('contract.bars', '2024-01-05', '2024-01-05T12:00:00.000Z');
+      same(await stateOf(store, 'contract.bars'), [
+        '2024-01-05',
+        '2024-01-05T12:00:00.000Z',
+        'digest-1',
+        0,
+      ]);
+      await store.advanceCursor('contract.other', '2024-01-04', '2024-01-04T12:00:00.000Z');
+      assert.equal(await store.recordSettings('contract.other', 'digest-2'), undefined);
+      same(await stateOf(store, 'contract.other'), [
+        '2024-01-04',
+        '2024-01-04T12:00:00.000Z',
+        'digest-2',
+        0,
+      ]);
+    }),
+    withStore('records settings once when callers race', async (store) => {
+      const before = await Promise.all(
+        Array.from({ length: 8 }, () => store.recordSettings('contract.bars', 'digest-1')),
+      );
+      // Each caller got what the one before it left: only the first found none.
+      same(before.map((b) => b ?? 'none').sort(), [
+        'digest-1',
+        'digest-1',
+        'digest-1',
+        'digest-1',
+        'digest-1',
+        'digest-1',
+        'digest-1',
+        'none',
+      ]);
+    }),
+    withStore(
+      "reopens a source's dropped tasks only, keeping why they were dropped",
+      async (store) => {
+        await store.addTasks([
+          task('a', 'pending', '2024-01-02T00:00:01.000Z'),
+          task('b', 'pending', '2024-01-02T00:00:02.000Z'),
+          task('c', 'pending', '2024-01-02T00:00:03.000Z'),
+          task('d', 'pending', '2024-01-02T00:00:04.000Z'),
+          task('e', 'pending', '2024-01-02T00:00:05.000Z'),
+          otherTask('a'),
+        ]);
+        const bad = { code: 'E_BAD_ARGUMENT', message: 'bad date' };
+        const at = '2024-01-03T00:00:00.000Z';
+        await store.updateTask('contract.bars', 'a', {
+          status: 'dropped',
+          attempts: 2,
+          lastError: bad,
+          at,
+        });
+        await store.updateTask('contract.bars', 'b', { status: 'dropped', attempts: 1, at });
+        await store.updateTask('contract.bars', 'c', { status: 'done', attempts: 1, rows: 5, at });
+        await store.updateTask('contract.bars', 'd', {
+          status: 'failed',
+          attempts: 3,
+          lastError: bad,
+          at,
+        });
+        await store.updateTask('contract.other', 'a', {
+          status: 'dropped',
+          attempts: 1,
+          lastError: bad,
+          at,
+        });
+
+        assert.equal(await store.reopenDropped('contract.bars', '2024-01-04T00:00:00.000Z'), 2);
+        same(
+          (await store.unfinishedTasks('contract.bars')).map((t) => [
+            t.key,
+            t.status,
+            t.attempts,
+            t.lastError?.code,
+            t.updatedAt,
+          ]),
+          [
+            ['a', 'pending', 0, 'E_BAD_ARGUMENT', '2024-01-04T00:00:00.000Z'],
+            ['b', 'pending', 0, undefined, '2024-01-04T00:00:00.000Z'],
+            ['d', 'failed', 3, 'E_BAD_ARGUMENT', at],
+            ['e', 'pending', 0, undefined, '2024-01-02T00:00:05.000Z'],
+          ],
+        );
+        same(
+          [...(await store.finishedTasks('contract.bars', ['a', 'b', 'c', 'd', 'e']))],
+          [['c', { status: 'done', at }]],
+        );
+        same(
+          [...(await store.finishedTasks('contract.other', ['a']))],
+          [['a', { status: 'dropped', at }]],
+        );
+        assert.equal((await store.getSourceState('contract.bars')).pendingTasks, 4);
+        // Nothing is dropped any more: a second call changes nothing.
+        assert.equal(await store.reopenDropped('contract.bars', '2024-01-05T00:00:00.000Z'), 0);
+        assert.equal(await store.reopenDropped('contract.none', '2024-01-05T00:00:00.000Z'), 0);
+      },
+    ),
+    withStore('forgets the tasks named, of that source only', async (store) => {
+      const other = { ...task('a', 'dropped'), sourceId: 'contract.other' };
+      const many = Array.from({ length: 1_200 }, (_, i) => task(`k${String(i).padStart(4, '0')}`));
+      await store.addTasks([task('a', 'dropped'), task('b', 'failed'), task('c', 'done'), other]);
+      await store.addTasks(many);
+      // Over a thousand keys in one call: past what one statement may bind on every dialect.
+      const gone = ['a', 'b', 'nope', ...many.slice(0, 1_100).map((t) => t.key)];
+      assert.equal(await store.forgetTasks('contract.bars', gone), 1_102);
+      same(
+        (await store.listTasks({ sourceId: 'contract.bars', limit: 10_000 }))
+          .map((t) => t.key)
+          .sort(),
+        ['c', ...many.slice(1_100).map((t) => t.key)],
+      );
+      same(
+        (await store.listTasks({ sourceId: 'contract.other' })).map((t) => [t.key, t.status]),
+        [['a', 'dropped']],
+      );
+      assert.equal(await store.forgetTasks('contract.bars', []), 0);
     }),
     withStore('adds quota calls up exactly, also when they race', async (store) => {
       await Promise.all(

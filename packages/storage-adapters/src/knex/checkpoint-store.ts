@@ -51,6 +51,7 @@ interface SourceRow {
   source_id: string;
   cursor: string | null;
   last_synced_at: string | null;
+  settings: string | null;
 }
 
 interface QuotaRow {
@@ -265,9 +266,11 @@ export class KnexCheckpointStore implements CheckpointStore {
       pendingTasks: Number(pending[0]?.n ?? 0),
       ...(source?.cursor == null ? {} : { cursor: source.cursor }),
       ...(source?.last_synced_at == null ? {} : { lastSyncedAt: source.last_synced_at }),
+      ...(source?.settings == null ? {} : { settings: source.settings }),
     };
   }
 
+  /** A row made by `recordSettings` has no cursor yet: the first one is taken as it is. */
   async advanceCursor(sourceId: string, cursor: string, syncedAt: string): Promise<void> {
     const db = await this.#db();
     await db.transaction(async (trx) => {
@@ -280,11 +283,55 @@ export class KnexCheckpointStore implements CheckpointStore {
         });
       } else {
         const next = current.cursor !== null && current.cursor > cursor ? current.cursor : cursor;
+        // Only these two columns: the settings digest stays as `recordSettings` left it.
         await trx('dsync_sources')
           .where({ source_id: sourceId })
           .update({ cursor: next, last_synced_at: syncedAt });
       }
     });
+  }
+
+  /**
+   * The row is made first, on its own (a second caller's insert does nothing), then read
+   * locked and changed in a transaction: callers at once each get the digest the one before
+   * them left, and none fails on the key. Inserting inside the transaction instead would
+   * leave MySQL's shared lock of a duplicate insert there to deadlock with the locked read.
+   */
+  async recordSettings(sourceId: string, settings: string): Promise<string | undefined> {
+    const db = await this.#db();
+    await db('dsync_sources')
+      .insert({ source_id: sourceId, cursor: null, last_synced_at: null, settings: null })
+      .onConflict('source_id')
+      .ignore();
+    return db.transaction(async (trx) => {
+      const current = await trx<SourceRow>('dsync_sources')
+        .where({ source_id: sourceId })
+        .forUpdate()
+        .first();
+      await trx('dsync_sources').where({ source_id: sourceId }).update({ settings });
+      return current?.settings ?? undefined;
+    });
+  }
+
+  /** One statement: the tasks reopened are exactly those dropped when it ran. */
+  async reopenDropped(sourceId: string, at: string): Promise<number> {
+    const db = await this.#db();
+    // The error is kept: it says why the task was dropped, until its next answer replaces it.
+    return db('dsync_tasks')
+      .where({ source_id: sourceId, status: 'dropped' })
+      .update({ status: 'pending', attempts: 0, updated_at: at });
+  }
+
+  async forgetTasks(sourceId: string, keys: readonly string[]): Promise<number> {
+    const db = await this.#db();
+    let removed = 0;
+    // Chunked: SQLite and MySQL cap the parameters of one statement.
+    for (let i = 0; i < keys.length; i += 500)
+      removed += await db('dsync_tasks')
+        .where({ source_id: sourceId })
+        .whereIn('key', keys.slice(i, i + 500).map(ledgerKey))
+        .delete();
+    return removed;
   }
 
   async getQuotaUsage(scope: string, day: string): Promise<QuotaUsage> {

@@ -64,6 +64,20 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       });
     },
   },
+  // A digest (64 characters at most: a hex SHA-256) of the settings a source's requests were
+  // last sent with: when it changes, the source's dropped tasks are asked again.
+  '0003_source_settings': {
+    async up(knex) {
+      await knex.schema.alterTable('dsync_sources', (t) => {
+        t.string('settings', 64);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('dsync_sources', (t) => {
+        t.dropColumn('settings');
+      });
+    },
+  },
 };
 
 class InCodeMigrations implements Knex.MigrationSource<string> {
@@ -84,11 +98,13 @@ const MIGRATION_WAIT_SECONDS = 120;
 /** PostgreSQL's advisory lock key for migrating the ledger (per database): "dsyn". */
 const PG_MIGRATION_LOCK = 0x6473796e;
 
-const migrate = (knex: Knex) =>
-  knex.migrate.latest({
-    migrationSource: new InCodeMigrations(),
-    tableName: 'dsync_migrations',
-  });
+/** Where the migrations come from and where Knex records those done (also for `migrate.up`). */
+export const LEDGER_MIGRATIONS: Knex.MigratorConfig = {
+  migrationSource: new InCodeMigrations(),
+  tableName: 'dsync_migrations',
+};
+
+const migrate = (knex: Knex) => knex.migrate.latest(LEDGER_MIGRATIONS);
 
 /**
  * Brings dsync's tables to the latest version, one process at a time. Processes of a

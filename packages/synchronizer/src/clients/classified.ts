@@ -1,5 +1,5 @@
 import type { DataSource } from '@dsync/datasource';
-import type { Outcome } from '../outcome.js';
+import type { Outcome, Suspect } from '../outcome.js';
 import { planColumns, projectRows } from './columns.js';
 import type { FetchResult } from './provider-client.js';
 
@@ -18,6 +18,12 @@ export const failed = (
   kind: 'bad-argument' | 'transient' | 'auth' | 'permission' | 'unknown',
   detail: string,
 ): Classified => ({ outcome: { kind, message: detail }, detail });
+
+/** A refusal of the request, with what the answer blames. */
+export const refused = (suspect: Suspect, detail: string): Classified => ({
+  outcome: { kind: 'bad-argument', message: detail, suspect },
+  detail,
+});
 
 /** A success answer: rows, or empty when there are none. */
 export function answered(

@@ -54,15 +54,6 @@ export function transportOf(options: ClientOptions, secrets: readonly string[]):
 /** The shortest credential accepted: Tushare tokens have 56 characters, NDL keys 20. */
 export const MIN_SECRET_LENGTH = 12;
 
-/** A base URL without its trailing slashes, checked once so a typo fails at creation. */
-export function baseUrlOf(url: string): string {
-  try {
-    return new URL(url).href.replace(/\/+$/, '');
-  } catch {
-    throw new TypeError(`baseUrl is not a URL: ${JSON.stringify(url)}`);
-  }
-}
-
 const NETWORK_PROBLEMS: Readonly<Record<string, string>> = {
   ECONNRESET: 'the connection was reset before a complete answer',
   ECONNREFUSED: 'the connection was refused',

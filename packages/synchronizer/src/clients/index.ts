@@ -10,12 +10,9 @@ export {
   type ProviderClient,
 } from './provider-client.js';
 export { CancelledError } from './cancelled-error.js';
-export {
-  createTushareClient,
-  TUSHARE_BASE_URL,
-  type TushareClientOptions,
-} from './tushare-client.js';
-export { createNdlClient, NDL_BASE_URL, type NdlClientOptions } from './ndl-client.js';
+export { createTushareClient, type TushareClientOptions } from './tushare-client.js';
+export { createNdlClient, type NdlClientOptions } from './ndl-client.js';
+export { NDL_BASE_URL, ndlBaseUrl, TUSHARE_BASE_URL, tushareBaseUrl } from './base-url.js';
 export {
   classifyTushareAnswer,
   classifyTushareError,

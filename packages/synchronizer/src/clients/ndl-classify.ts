@@ -1,5 +1,5 @@
 import type { Outcome } from '../outcome.js';
-import { answered, failed, type Classified } from './classified.js';
+import { answered, failed, refused, type Classified } from './classified.js';
 import type { HttpAnswer } from './http-exchange.js';
 import { isRecord, readJsonBody, rowsFit, snippet } from './json-body.js';
 import { nextMidnight, NDL_TIME_ZONE } from './reset-time.js';
@@ -40,17 +40,25 @@ const LIMIT_KINDS: Readonly<Record<string, LimitKind>> = {
   '08': 'too-big',
 };
 
-type LetterKind = 'auth' | 'permission' | 'bad-argument' | 'transient';
+type LetterKind = 'auth' | 'permission' | 'transient';
 
-/** A authentication, P permission, S invalid request, C not found, M internal, X unavailable. */
+/** A authentication, P permission, M internal, X unavailable; S and C are refusals (below). */
 const LETTER_KINDS: Readonly<Record<string, LetterKind>> = {
   A: 'auth',
   P: 'permission',
-  S: 'bad-argument',
-  C: 'bad-argument',
   M: 'transient',
   X: 'transient',
 };
+
+/**
+ * C (not found): QECx01 and QECx05 say the URL is not one of the API's routes, the base URL's
+ * fault (a missing `/api/v3`); the others, a database or dataset code that does not exist.
+ * S: an invalid query parameter.
+ */
+function classifyRefusal(letter: 'C' | 'S', number: string, detail: string): Classified {
+  if (letter === 'S') return refused('params', detail);
+  return refused(number === '01' || number === '05' ? 'address' : 'api', detail);
+}
 
 function classifyLimit(
   kind: LimitKind | undefined,
@@ -59,7 +67,7 @@ function classifyLimit(
 ): Classified {
   const { now, retryAfterMs: told } = context;
   const note = told === undefined ? '' : ` [Retry-After: ${Math.round(told / 1000)} s]`;
-  if (kind === 'too-big') return failed('bad-argument', detail);
+  if (kind === 'too-big') return refused('params', detail);
   if (kind === 'daily') {
     // The server's word wins; else the quota day's end, taken to be New York's midnight.
     const resetsAt =
@@ -83,6 +91,7 @@ export function classifyNdlError(error: NdlApiError, context: NdlContext): Class
   const number = match?.[2]?.padStart(2, '0');
   if (letter === undefined || number === undefined) return failed('unknown', detail);
   if (letter === 'L') return classifyLimit(LIMIT_KINDS[number], detail, context);
+  if (letter === 'C' || letter === 'S') return classifyRefusal(letter, number, detail);
   const kind = LETTER_KINDS[letter];
   return failed(kind ?? 'unknown', detail);
 }
@@ -144,7 +153,7 @@ function classifyOther(answer: HttpAnswer, problem: string, context: NdlContext)
   const { status } = answer;
   if (status === 429) return classifyLimit(undefined, detail, context);
   // A dataset withdrawn in 2024 answered 410 (data-link-python#48): it will not come back.
-  if (status === 410) return failed('bad-argument', `${detail} (the dataset is gone)`);
+  if (status === 410) return refused('api', `${detail} (the dataset is gone)`);
   if (status >= 500 || (status >= 200 && status < 300)) return failed('transient', detail);
   // A bare 403 or a WAF's HTML 400: nothing says retrying helps.
   return failed('unknown', detail);

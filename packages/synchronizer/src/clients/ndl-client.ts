@@ -1,13 +1,12 @@
 import type { DataSource, RequestArgs } from '@dsync/datasource';
 import { toFetchResult } from './classified.js';
 import { remoteNames } from './columns.js';
-import { baseUrlOf, exchange, transportOf } from './http-exchange.js';
+import { NDL_BASE_URL, ndlBaseUrl } from './base-url.js';
+import { exchange, transportOf } from './http-exchange.js';
+import { digestOf } from './settings-digest.js';
 import { classifyNdlAnswer } from './ndl-classify.js';
 import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
 import { redactResult } from './redact.js';
-
-/** The official clients' base URL. */
-export const NDL_BASE_URL = 'https://data.nasdaq.com/api/v3';
 
 export interface NdlClientOptions extends ClientOptions {
   /** The API key, sent in the `x-api-token` header; empty for anonymous calls. */
@@ -53,13 +52,14 @@ export function ndlRequestOf(
  * params as the query string and the key in the `x-api-token` header, never in the URL.
  */
 export function createNdlClient(options: NdlClientOptions): ProviderClient {
-  const base = baseUrlOf(options.baseUrl ?? NDL_BASE_URL);
+  const base = ndlBaseUrl(options.baseUrl ?? NDL_BASE_URL);
   const secrets = [options.apiKey];
   const transport = transportOf(options, secrets);
   const now = options.now ?? (() => new Date());
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.apiKey !== '') headers['x-api-token'] = options.apiKey;
   return {
+    settings: digestOf('ndl', base, options.apiKey),
     async fetch(args, source, fetchOptions = {}) {
       assertProvider(source, 'ndl');
       const { path, searchParams } = ndlRequestOf(args, source);

@@ -14,6 +14,12 @@ export interface ProviderClient {
    * @throws CancelledError when `options.signal` aborts, before or during the request
    */
   fetch(args: RequestArgs, source: DataSource, options?: FetchOptions): Promise<FetchResult>;
+  /**
+   * A digest of what its requests depend on besides their args (its address, its
+   * credential), never the credential itself: a source's dropped requests are asked again
+   * when it changes. A client without one never reopens them by itself.
+   */
+  readonly settings?: string;
 }
 
 export interface FetchOptions {
@@ -43,7 +49,8 @@ export interface FetchResult {
 
 export interface ClientOptions {
   /**
-   * Where the API lives. NDL's must include `/api/v3` (a sandbox: `${sandbox.url}/api/v3`).
+   * Where the API lives, checked by `tushareBaseUrl` / `ndlBaseUrl`: NDL's ends in `/api/v3`
+   * (added to one without a path). A sandbox's is its `baseUrl`.
    * @default 'http://api.tushare.pro' (Tushare), 'https://data.nasdaq.com/api/v3' (NDL)
    */
   readonly baseUrl?: string;

@@ -1,4 +1,4 @@
-import { answered, failed, type Classified } from './classified.js';
+import { answered, failed, refused, type Classified } from './classified.js';
 import type { HttpAnswer } from './http-exchange.js';
 import { isRecord, readJsonBody, rowsFit, snippet } from './json-body.js';
 import { nextMidnight, TUSHARE_TIME_ZONE } from './reset-time.js';
@@ -47,7 +47,7 @@ const RULES: readonly Rule[] = [
   // An unknown api_name is also recorded with 40101, the token's code: the message first.
   {
     matches: ({ msg }) => msg.includes('请指定正确的接口名'),
-    classify: (_error, detail) => failed('bad-argument', `${detail} [unknown api_name]`),
+    classify: (_error, detail) => refused('api', `${detail} [unknown api_name]`),
   },
   {
     matches: ({ code, msg }) => code === 40101 || /token/i.test(msg),
@@ -85,7 +85,7 @@ const RULES: readonly Rule[] = [
   },
   {
     matches: ({ code, msg }) => BAD_ARGUMENT_CODES.has(code) || /必填参数|参数.*错误/.test(msg),
-    classify: (_error, detail) => failed('bad-argument', detail),
+    classify: (_error, detail) => refused('params', detail),
   },
   // 系统内部错误 is the doc's example message (a guess that it passes).
   {
@@ -153,8 +153,11 @@ function classifyOther(answer: HttpAnswer, problem: string, now: Date): Classifi
   ) {
     return failed('transient', detail);
   }
-  // A 404, 405 or redirect: not Tushare answering; retrying will not help.
-  return failed('unknown', `${detail} (is baseUrl Tushare's API?)`);
+  // A 404, 405 or redirect: no such route, the base URL's fault; retrying will not help.
+  const { status } = answer;
+  if (status === 404 || status === 405 || (status >= 300 && status < 400))
+    return refused('address', `${detail} (is baseUrl Tushare's API?)`);
+  return failed('unknown', detail);
 }
 
 /** One HTTP answer → outcome. The envelope's code wins over the HTTP status when there is one. */

@@ -1,13 +1,12 @@
 import { toFetchResult } from './classified.js';
 import { remoteNames } from './columns.js';
-import { baseUrlOf, exchange, transportOf } from './http-exchange.js';
+import { TUSHARE_BASE_URL, tushareBaseUrl } from './base-url.js';
+import { exchange, transportOf } from './http-exchange.js';
+import { digestOf } from './settings-digest.js';
 import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
 import { redactResult } from './redact.js';
 import type { Classified } from './classified.js';
 import { classifyTushareAnswer, TUSHARE_MINUTE_MS } from './tushare-classify.js';
-
-/** The documented HTTP endpoint (doc_id=130); the SDK's `http://api.waditu.com/dataapi` also works. */
-export const TUSHARE_BASE_URL = 'http://api.tushare.pro';
 
 export interface TushareClientOptions extends ClientOptions {
   /** The account's token; it travels in the request body and nowhere else. */
@@ -37,11 +36,12 @@ function inWindow(classified: Classified, windowMs: number | undefined): Classif
  * The source's fields are requested by name, because many columns only come back when named.
  */
 export function createTushareClient(options: TushareClientOptions): ProviderClient {
-  const url = baseUrlOf(options.baseUrl ?? TUSHARE_BASE_URL);
+  const url = tushareBaseUrl(options.baseUrl ?? TUSHARE_BASE_URL);
   const secrets = [options.token];
   const transport = transportOf(options, secrets);
   const now = options.now ?? (() => new Date());
   return {
+    settings: digestOf('tushare', url, options.token),
     async fetch(args, source, fetchOptions = {}) {
       assertProvider(source, 'tushare');
       const exchanged = await exchange(

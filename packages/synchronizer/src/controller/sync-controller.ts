@@ -42,6 +42,9 @@ import {
   type PlanEstimate,
 } from './plan-estimate.js';
 import { QuotaMeter } from './quota-meter.js';
+import { cursorBefore, droppedRequests, staleTasks, type DroppedRequests } from './dropped.js';
+import { digestOf } from '../clients/settings-digest.js';
+import { misconfigurationOf } from '../engine/misconfiguration.js';
 
 /** Where data and ledger live: a sink, the checkpoint store, and what arg generation reads. */
 export interface ControllerStorage {
@@ -69,6 +72,8 @@ export interface SourceStatus extends SourceState {
   readonly unsettled?: DateRange;
   /** The latest day of its coverage's date field stored. */
   readonly latestStored?: string;
+  /** Its dropped requests, when it has any: the cursor stays before the first one's day. */
+  readonly dropped?: DroppedRequests;
   /**
    * How far behind the provider the table is, in its grid's days: 0 is current. Absent for a
    * source without a grid (a snapshot, no coverage) or before its calendar is stored.
@@ -103,6 +108,11 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** The clock the run's range is computed on. @default the controller's clock */
   readonly now?: Date;
+  /**
+   * Ask the sources' dropped requests again. Without it, they are asked again only when a
+   * source's definition or its account's settings (address, credential) changed since.
+   */
+  readonly retryDropped?: boolean;
 }
 
 /** What a plan takes: a sync's options, without the signal (a plan is quick and makes no request). */
@@ -183,6 +193,9 @@ export interface QuotaGauge {
   };
 }
 
+/** A settings digest is two halves: the definition's, then the account's. */
+const DIGEST_HALF = 16;
+
 /** Longer windows are left to the day's count: keeping a timestamp per call for them costs. */
 const METERED_MS = 3_600_000;
 
@@ -258,7 +271,8 @@ export class SyncController {
   async enqueue(queue: TaskQueue, options: PlanOptions = {}): Promise<EnqueueResult> {
     const { storage, registry } = this.#options;
     const now = options.now ?? new Date(this.#clock());
-    const targets = await this.#targets(options.ids, now);
+    const askedAgain = await this.#askAgainAll(options);
+    const targets = await this.#targets(options.ids, now, askedAgain);
     const read = new Set(targets.flatMap((s) => registry.dependenciesOf(s.id)));
     const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
     const synced = local.length === 0 ? undefined : await this.sync({ ...options, ids: local });
@@ -337,7 +351,8 @@ export class SyncController {
     const results: SourceResult[] = [];
     let outcome: Pick<RunResult, 'status' | 'reason' | 'resumeAfter'> = { status: 'done' };
     try {
-      const sources = await this.#targets(options.ids, now);
+      const askedAgain = await this.#askAgainAll(options);
+      const sources = await this.#targets(options.ids, now, askedAgain);
       await storage.checkpoints.startRun({
         id: runId,
         sourceIds: sources.map((s) => s.id),
@@ -345,17 +360,24 @@ export class SyncController {
       });
       this.events.emit({ type: 'run-started', runId, sourceIds: sources.map((s) => s.id) });
       const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
+      const failed = new Map<string, SourceResult>();
       for (const source of sources) {
-        const result = await this.#syncOne(source, context, runId, now, options, abort.signal);
+        const blocked = this.#blockedBy(source, failed);
+        const result =
+          blocked === undefined
+            ? await this.#syncOne(source, context, runId, now, options, abort.signal)
+            : this.#notSynced(source, blocked, runId);
         results.push(result);
-        if (result.status !== 'done') {
+        if (result.status === 'done') continue;
+        if (outcome.status === 'done')
           outcome = {
             status: result.status,
             ...(result.reason === undefined ? {} : { reason: result.reason }),
             ...(result.resumeAfter === undefined ? {} : { resumeAfter: result.resumeAfter }),
           };
-          break;
-        }
+        // A misconfigured source stops alone: the others go on, save those it holds back.
+        if (result.status !== 'failed' || misconfigurationOf(result.reason) === undefined) break;
+        failed.set(source.id, result);
       }
     } catch (error) {
       outcome = {
@@ -409,7 +431,14 @@ export class SyncController {
           (await storage.checkpoints.listTasks({ sourceId: source.id, limit: 1 })).length > 0
         ) {
           const range = { since: options.since, until: options.until, state, now };
-          requests = await this.#countAsked(source, generateArgs(source, context, range), now);
+          const reopens =
+            options.retryDropped === true || state.settings !== this.#settingsOf(source).digest;
+          requests = await this.#countAsked(
+            source,
+            generateArgs(source, context, range),
+            now,
+            reopens,
+          );
         }
       } catch (error) {
         // A fan-out whose keys are not stored yet is counted once they are (the run plans it again).
@@ -429,14 +458,26 @@ export class SyncController {
     return plans;
   }
 
-  /** The requests a sync of these args would make: what earlier runs left, then the args not final in the ledger. */
+  /**
+   * The requests a sync of these args would make: what earlier runs left (with the dropped
+   * ones when they are to be asked again), then the args not final in the ledger.
+   */
   async #countAsked(
     source: DataSource,
     args: AsyncIterable<RequestArgs>,
     now: Date,
+    reopens: boolean,
   ): Promise<number> {
     const { checkpoints } = this.#options.storage;
-    const left = new Set((await checkpoints.unfinishedTasks(source.id)).map((t) => t.key));
+    const dropped = reopens
+      ? await checkpoints.listTasks({
+          sourceId: source.id,
+          status: 'dropped',
+          limit: Number.MAX_SAFE_INTEGER,
+        })
+      : [];
+    const unfinished = await checkpoints.unfinishedTasks(source.id);
+    const left = new Set([...unfinished, ...dropped].map((t) => t.key));
     let asked = left.size;
     let batch: RequestArgs[] = [];
     const count = async () => {
@@ -479,6 +520,7 @@ export class SyncController {
           : await storage.latestDate(source, field);
       const freshness = await freshnessOf(source, context, latestStored, now);
       const unsettled = await unsettledOf(source, context, state.cursor, now);
+      const dropped = await droppedRequests(storage.checkpoints, source.id);
       out.push({
         ...state,
         failedTasks: failed.length,
@@ -487,6 +529,7 @@ export class SyncController {
         ...(unsettled === undefined ? {} : { unsettled }),
         ...(latestStored === undefined ? {} : { latestStored }),
         ...(freshness === undefined ? {} : { freshness }),
+        ...(dropped === undefined ? {} : { dropped }),
       });
     }
     return out;
@@ -601,13 +644,23 @@ export class SyncController {
     return this.#limits(source).perInterface === true ? `${account}:${source.api}` : account;
   }
 
-  /** The sources a sync covers, dependencies first. */
-  async #targets(ids: readonly string[] | undefined, now: Date): Promise<DataSource[]> {
+  /**
+   * The sources a sync covers, dependencies first: those named, or those due, `askedAgain`
+   * (what their changed settings reopened or forgot) counting as due.
+   */
+  async #targets(
+    ids: readonly string[] | undefined,
+    now: Date,
+    askedAgain: ReadonlySet<string> = new Set(),
+  ): Promise<DataSource[]> {
     const { registry, storage } = this.#options;
     if (ids !== undefined && ids.length > 0) return registry.resolve(ids);
     const states = new Map<string, SourceState>();
-    for (const source of registry.list())
-      states.set(source.id, await storage.checkpoints.getSourceState(source.id));
+    for (const source of registry.list()) {
+      const state = await storage.checkpoints.getSourceState(source.id);
+      const due = askedAgain.has(source.id) && state.pendingTasks === 0;
+      states.set(source.id, due ? { ...state, pendingTasks: 1 } : state);
+    }
     return registry.unsynced(states, now).map((u) => u.source);
   }
 
@@ -675,6 +728,116 @@ export class SyncController {
     return result;
   }
 
+  /**
+   * Before a run picks its sources: asks again what the sources' requests could not get
+   * where their settings changed (or when asked), so that such a source is due.
+   */
+  async #askAgainAll(options: PlanOptions): Promise<Set<string>> {
+    const { registry } = this.#options;
+    const ids = options.ids !== undefined && options.ids.length > 0 ? options.ids : undefined;
+    const sources = ids === undefined ? registry.list() : registry.resolve(ids);
+    const askedAgain = new Set<string>();
+    for (const source of sources)
+      if (await this.#askAgain(source, options.retryDropped === true)) askedAgain.add(source.id);
+    return askedAgain;
+  }
+
+  /**
+   * Asks again what a source's requests could not get, once its definition or its account's
+   * settings changed since its last run (a fixed base URL or dataset code), or when asked.
+   * After a change of definition, its requests not done after the cursor are forgotten: they
+   * were made from the old definition, and the cursor stayed before them, so the args it now
+   * generates take their place. Every other dropped request is made pending.
+   * @returns whether it forgot or reopened any
+   */
+  async #askAgain(source: DataSource, always: boolean): Promise<boolean> {
+    const { checkpoints } = this.#options.storage;
+    const settings = this.#settingsOf(source);
+    const before = await checkpoints.recordSettings(source.id, settings.digest);
+    if (!always && before === settings.digest) return false;
+    let forgotten = 0;
+    if (before?.slice(0, DIGEST_HALF) !== settings.definition) {
+      const { cursor } = await checkpoints.getSourceState(source.id);
+      forgotten = await checkpoints.forgetTasks(
+        source.id,
+        await staleTasks(checkpoints, source, cursor),
+      );
+    }
+    const reopened = await checkpoints.reopenDropped(
+      source.id,
+      new Date(this.#clock()).toISOString(),
+    );
+    return forgotten + reopened > 0;
+  }
+
+  /**
+   * What a source's requests are sent with, as a digest recorded with the source: its
+   * definition's half, then its account's (label, address, credential).
+   */
+  #settingsOf(source: DataSource): { readonly digest: string; readonly definition: string } {
+    const client = this.#options.clients[source.provider];
+    const label = this.#options.accounts?.[source.provider]?.label ?? 'default';
+    const definition = digestOf(JSON.stringify(source)).slice(0, DIGEST_HALF);
+    const account = digestOf(label, client?.settings ?? '').slice(0, DIGEST_HALF);
+    return { digest: `${definition}${account}`, definition };
+  }
+
+  /**
+   * Why a source is not synced in this run: it reads a source that failed as misconfigured,
+   * or that failure blamed its account's address.
+   */
+  #blockedBy(
+    source: DataSource,
+    failed: ReadonlyMap<string, SourceResult>,
+  ): { readonly by: string; readonly reason: LedgerError } | undefined {
+    const { registry } = this.#options;
+    for (const id of registry.dependenciesOf(source.id)) {
+      const reason = failed.get(id)?.reason;
+      if (reason !== undefined)
+        return {
+          by: id,
+          reason: {
+            code: 'E_DEPENDENCY_FAILED',
+            message: `${source.id} was not synced: it reads ${id}, which failed (${reason.message})`,
+          },
+        };
+    }
+    for (const [id, result] of failed)
+      if (
+        misconfigurationOf(result.reason) === 'address' &&
+        registry.get(id).provider === source.provider
+      )
+        return {
+          by: id,
+          reason: {
+            code: result.reason?.code ?? 'E_MISCONFIGURED_ADDRESS',
+            message: `${source.id} was not synced: the ${source.provider} account's base URL was refused (${id})`,
+          },
+        };
+    return undefined;
+  }
+
+  /** The result of a source left out of a run, told to listeners like one that ran. */
+  #notSynced(
+    source: DataSource,
+    blocked: { readonly reason: LedgerError },
+    runId: string,
+  ): SourceResult {
+    const { reason } = blocked;
+    this.events.emit({ type: 'source-started', runId, sourceId: source.id, resumed: 0 });
+    this.events.emit({
+      type: 'source-finished',
+      runId,
+      sourceId: source.id,
+      status: 'failed',
+      rows: 0,
+      requests: 0,
+      reason,
+    });
+    const none = { requests: 0, rows: 0, done: 0, dropped: 0, skipped: 0 };
+    return { sourceId: source.id, status: 'failed', ...none, reason };
+  }
+
   /** The clock quotas, the ledger's times and the runs' ranges are read from. */
   #clock(): number {
     return (this.#options.clock ?? Date.now)();
@@ -682,14 +845,20 @@ export class SyncController {
 
   /**
    * Moves a source's cursor over what a finished run covered: to its last settled day, so the
-   * next run asks the days after it again (a snapshot: the day it was taken).
+   * next run asks the days after it again (a snapshot: the day it was taken); never past a
+   * dropped request's day.
    */
   async #advanceCursor(
     source: DataSource,
     context: ArgContext,
     range: RangeOptions & { readonly now: Date; readonly state: SourceState },
   ): Promise<void> {
-    const cursor = (await cursorAfterSync(source, context, range)) ?? range.state.cursor;
+    const { checkpoints } = this.#options.storage;
+    const cursor = cursorBefore(
+      (await cursorAfterSync(source, context, range)) ?? range.state.cursor,
+      await droppedRequests(checkpoints, source.id),
+      range.state.cursor,
+    );
     if (cursor !== undefined)
       await this.#options.storage.checkpoints.advanceCursor(
         source.id,

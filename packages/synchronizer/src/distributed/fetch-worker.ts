@@ -3,6 +3,7 @@ import {
   type CheckpointStore,
   type DataSource,
   type DataSourceRegistry,
+  type LedgerError,
   type Provider,
   type Sink,
   type TaskConsumer,
@@ -14,6 +15,7 @@ import { DEFAULT_LIMITS, type AccountConfig } from '../controller/accounts.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
 import { SyncEvents } from '../engine/events.js';
 import { runTask, type TaskContext, type TaskVerdict } from '../engine/run-task.js';
+import { LeadingDrops, misconfigurationOf } from '../engine/misconfiguration.js';
 import { AccountLimiter } from '../limits/account-limiter.js';
 import type { RedisLimits } from '../limits/redis-cluster.js';
 
@@ -81,6 +83,10 @@ export class FetchWorker {
   readonly #limiters = new Map<Provider, AccountLimiter>();
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Per source: its first answers here, watched for a wrong configuration. */
+  readonly #leadingDrops = new Map<string, LeadingDrops>();
+  /** Sources found misconfigured: their tasks fail without a request until the worker restarts with a fix. */
+  readonly #misconfigured = new Map<string, LedgerError>();
   #consumer: TaskConsumer | undefined;
   #resumeTimer: NodeJS.Timeout | undefined;
 
@@ -133,6 +139,17 @@ export class FetchWorker {
       await delivery.ack();
       return;
     }
+    const misconfigured = this.#misconfigured.get(source.id);
+    if (misconfigured !== undefined) {
+      await checkpoints.updateTask(source.id, task.args.key, {
+        status: 'failed',
+        lastError: misconfigured,
+        worker: this.#options.worker,
+      });
+      this.stats.failed++;
+      await delivery.ack();
+      return;
+    }
     const context = this.#context(source, task.runId);
     for (let attempt = 1; ; attempt++) {
       const verdict = await runTask({ args: task.args, attempt }, context);
@@ -157,6 +174,8 @@ export class FetchWorker {
         return delivery.ack();
       case 'stop':
         if (verdict.status === 'failed') {
+          if (misconfigurationOf(verdict.error) !== undefined)
+            this.#misconfigured.set(task.sourceId, verdict.error);
           this.stats.failed++;
           return delivery.ack();
         }
@@ -197,9 +216,15 @@ export class FetchWorker {
       throw new Error(
         `No ${source.provider} account is configured on worker ${this.#options.worker}.`,
       );
+    let leadingDrops = this.#leadingDrops.get(source.id);
+    if (leadingDrops === undefined) {
+      leadingDrops = new LeadingDrops();
+      this.#leadingDrops.set(source.id, leadingDrops);
+    }
     return {
       source,
       client,
+      leadingDrops,
       limiter: this.#limiter(source.provider),
       sink: this.#options.sink,
       checkpoints: this.#options.checkpoints,

@@ -1,4 +1,4 @@
-import { nextPage } from '@dsync/arg-generation';
+import { nextPage, pageOf } from '@dsync/arg-generation';
 import {
   DsyncError,
   requestScope,
@@ -13,10 +13,16 @@ import {
 } from '@dsync/datasource';
 import { CancelledError } from '../clients/cancelled-error.js';
 import type { FetchResult, ProviderClient } from '../clients/provider-client.js';
-import { decide, type Decision, type ErrorPolicyOptions } from '../error-policy.js';
+import {
+  decide,
+  type Decision,
+  type ErrorPolicyOptions,
+  type PolicyContext,
+} from '../error-policy.js';
 import { QuotaExhaustedError, type AccountLimiter } from '../limits/account-limiter.js';
 import type { Outcome } from '../outcome.js';
 import type { SyncEvents } from './events.js';
+import { misconfigurationError, type LeadingDrops } from './misconfiguration.js';
 
 /**
  * One attempt at one task, the same in a run in this process and in a fetch worker taking
@@ -38,6 +44,8 @@ export interface TaskContext {
   /** Written to the ledger with the task. */
   readonly worker?: string;
   readonly now: () => number;
+  /** The source's first answers, watched for a wrong configuration (one per source and process). */
+  readonly leadingDrops?: LeadingDrops;
 }
 
 /** A task's attempt: its args, and which attempt this is (1 for the first). */
@@ -84,14 +92,6 @@ function scopeOf(source: DataSource, args: RequestArgs): { scope?: Record<string
   if (source.storage.writeMode !== 'replace-window') return {};
   const scope = requestScope(source, args.params);
   return Object.keys(scope).length === 0 ? {} : { scope };
-}
-
-/** The page a continuation is, for batch idempotency keys and replace-window writes. */
-function pageOf(source: DataSource, args: RequestArgs): number {
-  const p = source.pagination;
-  if (p.kind === 'offset') return Math.floor(Number(args.params[p.offsetParam] ?? 0) / p.pageSize);
-  if (p.kind === 'cursor') return args.params[p.cursorParam] === undefined ? 0 : 1;
-  return 0;
 }
 
 /** Writes a task's row, at the synchronizer's clock unless the update says when. */
@@ -229,10 +229,36 @@ async function discard(
   return { kind: 'done', rows: 0 };
 }
 
+/**
+ * Stops a source whose configuration is wrong. The requests dropped before this one were
+ * refused for the same reason: they fail with it too, so that the fix asks them again.
+ */
+async function stopMisconfigured(
+  task: TaskAttempt,
+  outcome: Outcome,
+  context: TaskContext,
+  hooks: TaskHooks,
+): Promise<TaskVerdict> {
+  if (outcome.kind !== 'bad-argument')
+    throw new DsyncError('E_INTERNAL', `misconfigured on a ${outcome.kind} answer`);
+  const earlier = context.leadingDrops?.misconfigured() ?? [];
+  const error = misconfigurationError(context.source, outcome, earlier.length + 1);
+  const verdict = { kind: 'stop', status: 'failed', error } as const;
+  hooks.onStop?.(verdict);
+  for (const key of earlier) await ledger(context, key, { status: 'failed', lastError: error });
+  await ledger(context, task.args.key, {
+    status: 'failed',
+    attempts: task.attempt,
+    lastError: error,
+  });
+  return verdict;
+}
+
 /** Carries out what the policy decided for a failed attempt. */
 async function act(
   task: TaskAttempt,
   decision: Decision,
+  outcome: Outcome,
   error: LedgerError,
   context: TaskContext,
   hooks: TaskHooks,
@@ -272,8 +298,11 @@ async function act(
         lastError: error,
         at: sentAt,
       });
+      context.leadingDrops?.dropped(key, error.message);
       events.emit({ type: 'dropped', sourceId: source.id, key, reason: error });
       return { kind: 'dropped' };
+    case 'misconfigured':
+      return stopMisconfigured(task, outcome, context, hooks);
     case 'stop': {
       const verdict = {
         kind: 'stop',
@@ -319,8 +348,11 @@ export async function runTask(
     throw error;
   }
   for (const quota of limiter.snapshot()) events.emit({ type: 'quota', ...quota });
-  const decision = decide(result.outcome, { attempt: task.attempt }, policy);
+  const error = errorOf(result.outcome, result.detail);
+  const decision = decide(result.outcome, policyContext(task, context, error), policy);
   if (decision.action === 'store' || decision.action === 'discard') {
+    // Answered: the configuration works, whatever the sink makes of the rows.
+    context.leadingDrops?.answered();
     try {
       return decision.action === 'store'
         ? await deliver(task, result, context)
@@ -336,8 +368,16 @@ export async function runTask(
         message: (error as Error).message,
       };
       const decision = decide(outcome, { attempt: task.attempt }, policy);
-      return act(task, decision, reason, context, hooks, result.sentAt);
+      return act(task, decision, outcome, reason, context, hooks, result.sentAt);
     }
   }
-  return act(task, decision, errorOf(result.outcome, result.detail), context, hooks, result.sentAt);
+  return act(task, decision, result.outcome, error, context, hooks, result.sentAt);
+}
+
+/** What the policy reads of the task and its source's first answers. */
+function policyContext(task: TaskAttempt, context: TaskContext, error: LedgerError): PolicyContext {
+  const leadingDrops = context.leadingDrops?.before(error.message);
+  return leadingDrops === undefined
+    ? { attempt: task.attempt }
+    : { attempt: task.attempt, leadingDrops };
 }

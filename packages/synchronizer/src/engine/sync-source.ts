@@ -2,6 +2,7 @@ import { DsyncError, type LedgerError, type RequestArgs, type RunStatus } from '
 import { CancelledError } from '../clients/cancelled-error.js';
 import { DEFAULT_ERROR_POLICY } from '../error-policy.js';
 import { claimTasks } from './claim-tasks.js';
+import { LeadingDrops } from './misconfiguration.js';
 import { runTask, type TaskContext, type TaskHooks } from './run-task.js';
 
 /**
@@ -125,7 +126,9 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     for (const args of claimed.due) waiting.push({ args, attempt: 0, readyAt: 0 });
   };
 
+  const leadingDrops = new LeadingDrops();
   const context: TaskContext = {
+    leadingDrops,
     source,
     client,
     limiter,
@@ -176,7 +179,14 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
       });
     inFlight.add(promise);
   };
-  const canStart = () => inFlight.size < maxConcurrent;
+  /**
+   * Up to `maxConcurrent` at once; until a request is answered, only as many as could still
+   * show a wrong configuration: a source whose requests are all refused stops after
+   * `dropsToStop` requests, not after a look-ahead of them.
+   */
+  const canStart = () =>
+    inFlight.size < maxConcurrent &&
+    (!leadingDrops.watching || inFlight.size + leadingDrops.keys.length < policy.dropsToStop);
 
   /** Starts tasks as slots free and cool-downs end, until every task has settled or the run stops. */
   const schedule = async (): Promise<void> => {
@@ -239,7 +249,8 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     requests,
     rows,
     done,
-    dropped,
+    // Those failed as the first requests of a misconfigured source are not dropped.
+    dropped: dropped - leadingDrops.refailed,
     skipped,
     ...(reason === undefined ? {} : { reason }),
     ...(resumeAfter === undefined ? {} : { resumeAfter }),

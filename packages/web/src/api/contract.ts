@@ -90,6 +90,11 @@ export interface SourceView {
   readonly rows?: number;
   readonly pendingTasks: number;
   readonly failedTasks: number;
+  /**
+   * Its dropped requests, when it has any: their data is missing, and the settled day stays
+   * before the first one's day until they are asked again.
+   */
+  readonly dropped?: { readonly tasks: number; readonly first?: string; readonly last?: string };
   /** The source's cron schedule and its next fire time after now (ISO). */
   readonly schedule?: string;
   readonly nextRunAt?: string;

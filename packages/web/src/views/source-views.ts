@@ -56,6 +56,17 @@ function stateOf(source: DataSource, status: SourceStatus, now: Date): SourceVie
   return verdict === undefined ? 'current' : 'stale';
 }
 
+/** What the sources page says of dropped requests: how many, and the days they cover. */
+function droppedOf(dropped: SourceStatus['dropped']): SourceView['dropped'] {
+  if (dropped === undefined) return undefined;
+  const { tasks, first, last } = dropped;
+  return {
+    tasks,
+    ...(first === undefined ? {} : { first }),
+    ...(last === undefined ? {} : { last }),
+  };
+}
+
 /** The next fire time of the source's cron schedule after `now`, in its time zone. */
 function nextRunOf(source: DataSource, now: Date): string | undefined {
   const { schedule, timezone } = source.sync;
@@ -78,6 +89,7 @@ function sourceView(
     latestStored: status.latestStored,
     behind: behindOf(status.freshness),
     rows: status.rows,
+    dropped: droppedOf(status.dropped),
     schedule,
     nextRunAt: nextRunOf(source, now),
     freshness: freshness === undefined ? undefined : formatDuration(freshness),

@@ -206,6 +206,12 @@ export function SourcesPage() {
                 <th class="r">Rows</th>
                 <th class="r">Pending</th>
                 <th class="r">Failed</th>
+                <th
+                  class="r"
+                  title="Requests dropped: their data is missing, and the settled day stays before the first one's day"
+                >
+                  Dropped
+                </th>
                 <th>Next run</th>
                 <th class="r">Quota today</th>
               </tr>
@@ -258,6 +264,17 @@ export function SourcesPage() {
                   </td>
                   <td data-col="failed" class={`r${source.failedTasks > 0 ? ' bad-text' : ''}`}>
                     <Num value={source.failedTasks} />
+                  </td>
+                  <td
+                    data-col="dropped"
+                    class={`r${source.dropped === undefined ? '' : ' bad-text'}`}
+                    title={
+                      source.dropped?.first === undefined
+                        ? undefined
+                        : `${source.dropped.first}..${source.dropped.last ?? source.dropped.first}`
+                    }
+                  >
+                    <Num value={source.dropped?.tasks ?? 0} />
                   </td>
                   <td data-col="nextRunAt">
                     {source.nextRunAt !== undefined ? (
