@@ -17,7 +17,12 @@ describe('classifyTushareError: the reference error table (§2), row by row', ()
   const rows: [string, number, string, unknown][] = [
     ['wrong token', 40101, '您的token不对，请确认。', { kind: 'auth' }],
     ['unknown api (40101)', 40101, '请指定正确的接口名', { kind: 'bad-argument', suspect: 'api' }],
-    ['unknown api (other code)', -1, '请指定正确的接口名', { kind: 'bad-argument', suspect: 'api' }],
+    [
+      'unknown api (other code)',
+      -1,
+      '请指定正确的接口名',
+      { kind: 'bad-argument', suspect: 'api' },
+    ],
     [
       'permission, current',
       40203,
@@ -76,7 +81,12 @@ describe('classifyTushareError: the reference error table (§2), row by row', ()
     ],
     ['tier too low', 40209, '抱歉，您没有权限访问该接口', { kind: 'permission' }],
     ['missing parameter', 50101, '必填参数, ts_code', { kind: 'bad-argument', suspect: 'params' }],
-    ['missing parameter, fake code', 40002, '必填参数, ts_code', { kind: 'bad-argument', suspect: 'params' }],
+    [
+      'missing parameter, fake code',
+      40002,
+      '必填参数, ts_code',
+      { kind: 'bad-argument', suspect: 'params' },
+    ],
     [
       'malformed parameter',
       40001,

@@ -53,6 +53,7 @@ async function startWorker(
   worker: string,
   limits: AccountLimits,
   onPause?: (resumeAt: string) => void,
+  baseUrl = harnessed.sandbox.baseUrl,
 ) {
   const shared = new RedisLimits({ url: REDIS_URL, prefix: names.prefix });
   await shared.ready();
@@ -62,7 +63,7 @@ async function startWorker(
     clients: {
       tushare: createTushareClient({
         token: harnessed.sandbox.token,
-        baseUrl: harnessed.sandbox.url,
+        baseUrl,
         timeoutMs: 5_000,
       }),
     },
@@ -239,5 +240,52 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     const run = await h.storage.checkpoints.getRun(enqueued.runId);
     expect(run).toMatchObject({ status: 'failed', reason: { code: 'E_PERMISSION' } });
     expect((await h.storage.checkpoints.getSourceState('tushare.daily')).cursor).toBeUndefined();
+  });
+
+  it('a worker with a wrong base URL fails each misconfigured source at its first answers, drops nothing, and the fixed one finishes', async () => {
+    h = await harness(['tushare.daily', 'tushare.adj_factor']);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
+    const harnessed = h;
+    const wrong = await startWorker(
+      harnessed,
+      names,
+      'wrong',
+      perSecond(1_000, 4),
+      undefined,
+      `${harnessed.sandbox.url}/proxy`,
+    );
+    const asked = new Map<string, number>();
+    wrong.events.on((event) => {
+      if (event.type === 'task-started')
+        asked.set(event.sourceId, (asked.get(event.sourceId) ?? 0) + 1);
+    });
+    expect(await until(() => harnessed.controller.settleQueued(enqueued.runId, RANGE))).toBe(
+      'failed',
+    );
+    // Only the deliveries in hand when the first answer came were asked (4 at most); the
+    // rest of each source failed with its reason, without a request.
+    for (const id of QUEUED) expect(asked.get(id)).toBeLessThanOrEqual(4);
+    expect(wrong.stats).toMatchObject({ done: 0, dropped: 0, failed: 2 * openDays });
+    const failed = await h.storage.checkpoints.listTasks({ status: 'failed', limit: 1_000 });
+    expect(failed).toHaveLength(2 * openDays);
+    expect(new Set(failed.map((t) => t.lastError?.code))).toEqual(
+      new Set(['E_MISCONFIGURED_ADDRESS']),
+    );
+    const run = await h.storage.checkpoints.getRun(enqueued.runId);
+    expect(run?.reason?.code).toBe('E_MISCONFIGURED_ADDRESS');
+    await wrong.stop();
+
+    // The address fixed: what failed is queued again and stored exactly.
+    const again = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    expect(again.queued).toEqual(QUEUED.map((sourceId) => ({ sourceId, tasks: openDays })));
+    await startWorker(harnessed, names, 'fixed', perSecond(1_000, 4));
+    expect(await until(() => harnessed.controller.settleQueued(again.runId, RANGE))).toBe('done');
+    for (const id of QUEUED)
+      expect(await h.rows(id)).toEqual(
+        h.truth(id, { start_date: '20240101', end_date: '20240229' }),
+      );
   });
 });

@@ -315,4 +315,26 @@ describe('a misconfigured source never poisons its cursor', () => {
     expect(changed.asked.get('my.GOLDX')).toBe(1);
     expect(await byStatus('my.GOLDX')).toEqual({ dropped: 1 });
   });
+
+  it('heals a store whose cursor an earlier version moved past a dropped request', async () => {
+    await start();
+    const ids = ['ndl.LBMA.GOLD'];
+    const first = controller(ids, { ndl: goodNdl() });
+    expect((await first.sync.sync({ ...RANGE })).status).toBe('done');
+    // As version 0.1 left it: the request dropped, its rows missing, the cursor past it, and
+    // no settings recorded.
+    const db = storage.knex;
+    await db('dsync_tasks').update({ status: 'dropped', last_error_code: 'E_BAD_ARGUMENT' });
+    await db('ndl_lbma_gold').delete();
+    await db('dsync_sources').update({ settings: null });
+    expect((await storage.checkpoints.getSourceState('ndl.LBMA.GOLD')).cursor).toBe(RANGE.until);
+
+    const upgraded = controller(ids, { ndl: goodNdl() });
+    const healed = await upgraded.sync.sync({ ...RANGE });
+    expect(healed.status).toBe('done');
+    expect(upgraded.asked.get('ndl.LBMA.GOLD')).toBe(1);
+    const gold = await goldDates(upgraded.registry);
+    expect(gold.stored).toEqual(gold.truth);
+    expect(await byStatus('ndl.LBMA.GOLD')).toEqual({ done: 1 });
+  });
 });

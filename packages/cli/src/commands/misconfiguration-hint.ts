@@ -21,7 +21,10 @@ function definedAt(runtime: Runtime, sourceId: string): string {
  * The config key to check for a source that failed as misconfigured: the account's
  * `baseUrl` with its expected form, or the source's definition. Undefined for other failures.
  */
-export function misconfigurationHint(runtime: Runtime, result: SourceResult): string | undefined {
+export function misconfigurationHint(
+  runtime: Runtime,
+  result: Pick<SourceResult, 'sourceId' | 'reason'>,
+): string | undefined {
   const kind = misconfigurationOf(result.reason);
   if (kind === undefined) return undefined;
   const { provider } = runtime.registry.get(result.sourceId);

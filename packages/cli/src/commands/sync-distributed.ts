@@ -3,6 +3,7 @@ import type { EnqueueResult, PlanOptions, SourcePlan, SyncEvent } from '@dsync/s
 import type { CliContext } from '../context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
+import { misconfigurationHint } from './misconfiguration-hint.js';
 import { formatNumber, plural } from '../output/progress-format.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -317,7 +318,6 @@ async function queueAndWait(
       closing = queuedTasks === 0 ? 'Nothing to queue: every source is current.' : '';
       break;
     case 'failed': {
-      code = EXIT_CODES.failure;
       const [failed] = await runtime.storage.checkpoints.listTasks({
         runId: result.runId,
         status: 'failed',
@@ -327,7 +327,13 @@ async function queueAndWait(
       const run = await runtime.storage.checkpoints.getRun(result.runId);
       if (run?.status === 'running')
         await runtime.storage.checkpoints.finishRun(result.runId, 'failed', reason);
-      closing = `Failed: ${reason?.message ?? 'see dsync tasks --status failed'}`;
+      // A source the workers found misconfigured waits for a fix to the config (exit 2).
+      const hint =
+        failed === undefined ? undefined : misconfigurationHint(runtime, { ...failed, reason });
+      code = hint === undefined ? EXIT_CODES.failure : EXIT_CODES.usage;
+      closing =
+        `Failed: ${reason?.message ?? 'see dsync tasks --status failed'}` +
+        (hint === undefined ? '' : `\n${hint}`);
       break;
     }
     case 'stopped':

@@ -29,10 +29,17 @@ export async function enqueueSource(
   const left = await checkpoints.unfinishedTasks(source.id);
   const leftKeys = new Set(left.map((t) => t.key));
   let queued = 0;
+  const updatedAt = new Date(now).toISOString();
   for (let i = 0; i < left.length; i += BATCH) {
-    const tasks = left.slice(i, i + BATCH).map((t) => toTask(t.args));
-    await queue.publish(tasks);
-    queued += tasks.length;
+    const batch = left.slice(i, i + BATCH);
+    // Pending under this run: a failed task queued again is the run's to wait for, or the run
+    // would close (and move the cursor) before a worker took it.
+    await checkpoints.addTasks(
+      batch.map((t) => ({ ...t, runId, status: 'pending', attempts: 0, updatedAt })),
+      { reopen: true },
+    );
+    await queue.publish(batch.map((t) => toTask(t.args)));
+    queued += batch.length;
   }
   const flush = async (batch: RequestArgs[]) => {
     const { due } = await claimTasks(checkpoints, source, runId, batch, now);
