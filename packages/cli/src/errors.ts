@@ -23,7 +23,11 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'E_DEFINITION',
   'E_DEPENDENCY_CYCLE',
   'E_BAD_RANGE',
+  'E_NEEDS_MIGRATION',
 ]);
+
+/** Whether an error code means the user has something to fix or run first (exit 2). */
+export const isUsageCode = (code: string): boolean => USAGE_CODES.has(code);
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError)

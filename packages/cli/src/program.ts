@@ -4,6 +4,7 @@ import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerLedgerCommands } from './commands/ledger.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSourcesCommand } from './commands/sources.js';
@@ -82,6 +83,7 @@ export function createProgram(context: (program: Command) => CliContext): Comman
   registerSyncCommands(program, ctx);
   registerLedgerCommands(program, ctx);
   registerAuditCommand(program, ctx);
+  registerMigrateCommand(program, ctx);
   registerWorkerCommand(program, ctx);
   registerDaemonCommand(program, ctx);
   registerSandboxCommand(program, ctx);

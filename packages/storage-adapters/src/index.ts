@@ -10,6 +10,14 @@ export { createMemorySink, type MemorySink } from './memory-sink.js';
 export { createStorage, type KnexStorage, type StorageOptions } from './knex/knex-storage.js';
 export type { DialectName } from './knex/dialect.js';
 export type { ReadOptions, ReadRow } from './knex/read.js';
+/** Stores from dsync 0.1 keep numbers as exact decimals (TEXT on SQLite): `storage.migrate()` turns them into doubles. */
+export {
+  NeedsMigrationError,
+  type MigrateOptions,
+  type MigrationProgress,
+  type NumberColumn,
+  type TableMigration,
+} from './knex/number-columns.js';
 export { BatchRejectedError, StorageError } from './errors.js';
 export { toStoredRows, type StoredRow, type StoredValue } from './values.js';
 export {

@@ -1,7 +1,7 @@
 import { misconfigurationOf, type RunResult, type SourcePlan } from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { isUsageCode, UsageError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -39,10 +39,12 @@ export function exitCodeOfRun(result: RunResult): number {
     case 'cancelled':
       return EXIT_CODES.interrupted;
     default:
-      // A source refused as misconfigured waits for a fix to the config, as a broken config file does.
-      return misconfigurationOf(result.reason) === undefined
-        ? EXIT_CODES.failure
-        : EXIT_CODES.usage;
+      // A source refused as misconfigured waits for a fix to the config, as a broken config
+      // file does; a store from an earlier version, for dsync migrate.
+      return misconfigurationOf(result.reason) !== undefined ||
+        isUsageCode(result.reason?.code ?? '')
+        ? EXIT_CODES.usage
+        : EXIT_CODES.failure;
   }
 }
 

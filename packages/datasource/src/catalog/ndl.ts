@@ -110,15 +110,9 @@ export function ndlTable(options: NdlTableOptions): DataSourceInput {
   };
 }
 
-const num = (name: string, from: string): FieldInput => ({
-  name,
-  type: 'decimal',
-  precision: 20,
-  scale: 4,
-  from,
-});
-const col = (name: string, type: FieldInput['type'] = 'decimal'): FieldInput =>
-  type === 'decimal' ? { name, type, precision: 20, scale: 4 } : { name, type };
+// Numbers as NDL sends them, JSON doubles: stored as doubles, nothing rounded.
+const num = (name: string, from: string): FieldInput => ({ name, type: 'float', from });
+const col = (name: string, type: FieldInput['type'] = 'float'): FieldInput => ({ name, type });
 
 export const ndlLbmaGold = ndlTimeSeries({
   database: 'LBMA',
@@ -167,7 +161,7 @@ export const ndlWikiPrices = ndlTable({
     ...TICKER_DATE,
     ...['open', 'high', 'low', 'close'].map((name) => col(name)),
     col('volume', 'float'),
-    { name: 'ex_dividend', type: 'decimal', precision: 20, scale: 4, from: 'ex-dividend' },
+    { name: 'ex_dividend', type: 'float', from: 'ex-dividend' },
     col('split_ratio', 'float'),
     ...['adj_open', 'adj_high', 'adj_low', 'adj_close'].map((name) => col(name)),
     col('adj_volume', 'float'),

@@ -43,7 +43,10 @@ export function barOf(
     floor2(Math.min(open, close) * (1 - 0.02 * unit(seed, 'lo', key, iso))),
   );
   const vol = round(volumeScale * (0.2 + 1.8 * unit(seed, 'vol', key, iso)), 2);
-  const change = round(close - preClose, 2);
+  // As the real service sends them: a difference of doubles with its float tail
+  // (19.189999999999998), and amounts with more places than the docs show. A store that
+  // rounds to a declared scale changes them, which tests must catch.
+  const change = close - preClose;
   return {
     open,
     high,
@@ -53,7 +56,7 @@ export function barOf(
     change,
     pct_chg: round((change / preClose) * 100, 4),
     vol,
-    amount: round((vol * 100 * (open + close)) / 2 / 1000, 3),
+    amount: round((vol * 100 * (open + close)) / 2 / 1000, 5),
   };
 }
 
@@ -162,7 +165,7 @@ export class PriceModel {
     const first = bars[0];
     const last = bars.at(-1);
     if (first === undefined || last === undefined) return undefined;
-    const change = round(last.close - first.pre_close, 2);
+    const change = last.close - first.pre_close;
     return {
       open: first.open,
       high: Math.max(...bars.map((b) => b.high)),
@@ -177,7 +180,7 @@ export class PriceModel {
       ),
       amount: round(
         bars.reduce((sum, b) => sum + b.amount, 0),
-        3,
+        5,
       ),
     };
   }

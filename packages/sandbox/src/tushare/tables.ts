@@ -155,7 +155,7 @@ function dailyBasicRow(market: Market, stock: Stock, iso: string): Row | undefin
 function preliminaryBar(market: Market, stock: Stock, iso: string, bar: Bar): Bar {
   const factor = 0.9 + 0.09 * revisionsFor(market, 'tushare.daily').draw(stock.index, iso);
   const vol = round(bar.vol * factor, 2);
-  return { ...bar, vol, amount: round((vol * 100 * (bar.open + bar.close)) / 2 / 1000, 3) };
+  return { ...bar, vol, amount: round((vol * 100 * (bar.open + bar.close)) / 2 / 1000, 5) };
 }
 
 /** An adjustment factor as first published: the previous open day's when it differs, else 1% lower. */

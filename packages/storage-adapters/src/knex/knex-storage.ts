@@ -20,6 +20,13 @@ import { readRows, type ReadOptions, type ReadRow } from './read.js';
 import { GroupCommit } from './group-commit.js';
 import { writeSqlite, type PendingWrite } from './sqlite-fast-path.js';
 import { ensureTable } from './table-schema.js';
+import {
+  migrateNumberColumns,
+  NeedsMigrationError,
+  numberColumnsToMigrate,
+  type MigrateOptions,
+  type TableMigration,
+} from './number-columns.js';
 import { lastPerKey, writeRows } from './write.js';
 
 export interface StorageOptions {
@@ -52,6 +59,17 @@ export interface KnexStorage extends TransactionalSink {
   latestDate(source: DataSource, field: string): Promise<string | undefined>;
   /** What arg generation reads from this storage; `sourceOf` finds the definitions of the tables it reads. */
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
+  /**
+   * Refuses, before a run asks anything, sources whose tables keep numbers as dsync 0.1 did.
+   * @throws NeedsMigrationError (`E_NEEDS_MIGRATION`) naming the first such table
+   */
+  check(sources: readonly DataSource[]): Promise<void>;
+  /**
+   * Turns the sources' numeric columns that dsync 0.1 kept as exact decimals (TEXT on SQLite)
+   * into doubles, in place, table by table, each in one step a cut leaves undone: run again,
+   * it does what is left. Returns what it changed (with `dryRun`, what it would change).
+   */
+  migrate(sources: readonly DataSource[], options?: MigrateOptions): Promise<TableMigration[]>;
 }
 
 export function createStorage(options: StorageOptions = {}): KnexStorage {
@@ -169,6 +187,36 @@ export function createStorage(options: StorageOptions = {}): KnexStorage {
         // Dates come back as text in every dialect (SQLite's are text; the others are read so).
         const latest = row?.latest;
         return latest === null || latest === undefined ? undefined : String(latest).slice(0, 10);
+      }),
+    check: (sources) =>
+      guard(async (c) => {
+        for (const source of sources) {
+          const old = await numberColumnsToMigrate(c.knex, source);
+          if (old.length > 0) throw new NeedsMigrationError(source.id, source.storage.table, old);
+        }
+      }),
+    migrate: (sources, migrateOptions = {}) =>
+      guard(async (c) => {
+        const plan: TableMigration[] = [];
+        for (const source of sources) {
+          const columns = await numberColumnsToMigrate(c.knex, source);
+          if (columns.length === 0) continue;
+          const { table } = source.storage;
+          const [row] = await c.knex(table).count<{ n: number | string }[]>({ n: '*' });
+          plan.push({ sourceId: source.id, table, columns, rows: Number(row?.n ?? 0) });
+        }
+        if (migrateOptions.dryRun === true) return plan;
+        for (const [i, step] of plan.entries()) {
+          const at = { ...step, index: i + 1, total: plan.length };
+          migrateOptions.onProgress?.(at);
+          const started = performance.now();
+          await migrateNumberColumns(c.knex, c.dialect.name, step.table, step.columns);
+          // The table is another now: its next write checks it afresh.
+          for (const key of ensured.keys())
+            if (key.startsWith(`${step.sourceId}@`)) ensured.delete(key);
+          migrateOptions.onProgress?.({ ...at, ms: performance.now() - started });
+        }
+        return plan;
       }),
     argContext: (sourceOf) => {
       if (connection === undefined)

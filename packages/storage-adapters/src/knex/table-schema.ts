@@ -1,5 +1,6 @@
 import type { DataSource } from '@dsync/datasource';
 import type { Connection } from './connection.js';
+import { NeedsMigrationError, numberColumnsToMigrate } from './number-columns.js';
 
 /**
  * The primary key's columns in the order its index is built: the column a request fixes
@@ -25,7 +26,8 @@ export function indexKeyOrder(source: DataSource): string[] {
 /**
  * Makes a source's table match its fields: created with its primary key when missing;
  * a field the table lacks becomes a new nullable column. Nothing is ever dropped or
- * retyped: stored data outlives definitions.
+ * retyped: stored data outlives definitions. A table that keeps numbers as dsync 0.1 did
+ * is refused (`NeedsMigrationError`) rather than filled with mixed types.
  */
 export async function ensureTable(connection: Connection, source: DataSource): Promise<void> {
   const { knex, dialect } = connection;
@@ -42,6 +44,8 @@ export async function ensureTable(connection: Connection, source: DataSource): P
     });
     return;
   }
+  const old = await numberColumnsToMigrate(knex, source);
+  if (old.length > 0) throw new NeedsMigrationError(source.id, table, old);
   const existing = await knex(table).columnInfo();
   const missing = source.fields.filter((f) => !(f.name in existing));
   if (missing.length === 0) return;

@@ -55,6 +55,11 @@ export interface ControllerStorage {
   countRows?(source: DataSource): Promise<number>;
   /** The latest date a source's table holds in a date field, for status; a storage that cannot tell leaves it out. */
   latestDate?(source: DataSource, field: string): Promise<string | undefined>;
+  /**
+   * Refuses sources it cannot store yet (a table that needs a migration), before a run asks
+   * anything; a storage with nothing to check leaves it out.
+   */
+  check?(sources: readonly DataSource[]): Promise<void>;
 }
 
 /** Where one source stands. */
@@ -273,6 +278,7 @@ export class SyncController {
     const now = options.now ?? new Date(this.#clock());
     const askedAgain = await this.#askAgainAll(options);
     const targets = await this.#targets(options.ids, now, askedAgain);
+    await storage.check?.(targets);
     const read = new Set(targets.flatMap((s) => registry.dependenciesOf(s.id)));
     const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
     const synced = local.length === 0 ? undefined : await this.sync({ ...options, ids: local });
@@ -353,6 +359,7 @@ export class SyncController {
     try {
       const askedAgain = await this.#askAgainAll(options);
       const sources = await this.#targets(options.ids, now, askedAgain);
+      await storage.check?.(sources);
       await storage.checkpoints.startRun({
         id: runId,
         sourceIds: sources.map((s) => s.id),

@@ -18,26 +18,19 @@ export const date = (...names: string[]): FieldInput[] =>
   names.map((name) => ({ name, type: 'date' }));
 export const int = (...names: string[]): FieldInput[] =>
   names.map((name) => ({ name, type: 'int' }));
-/** Prices in yuan: exact, four places as Tushare sends them. */
-export const price = (...names: string[]): FieldInput[] =>
-  names.map((name) => ({ name, type: 'decimal', precision: 20, scale: 4 }));
-/** Amounts in yuan and share counts: large and summed, so kept exact. */
-export const money = (...names: string[]): FieldInput[] =>
-  names.map((name) => ({ name, type: 'decimal', precision: 24, scale: 4 }));
-/** Per-share values and factors: small, with more places than amounts. */
-export const perShare = (...names: string[]): FieldInput[] =>
-  names.map((name) => ({ name, type: 'decimal', precision: 20, scale: 6 }));
-/** Ratios, percentages, turnover rates and days: measurements, not money. */
-export const ratio = (...names: string[]): FieldInput[] =>
+/**
+ * Numbers as Tushare sends them: JSON doubles, stored as doubles (REAL, double precision),
+ * nothing rounded, so SQL and dataframes compute with them. A fixed-scale decimal would add
+ * no exactness to a double, only rounding; a definition that wants one says `decimal`.
+ */
+export const num = (...names: string[]): FieldInput[] =>
   names.map((name) => ({ name, type: 'float' }));
 
 /** The bar fields `daily`, `weekly`, `monthly` and `index_daily` share, in the docs' order. */
 export const BAR_FIELDS: FieldInput[] = [
   key('ts_code'),
   key('trade_date', 'date'),
-  ...price('open', 'high', 'low', 'close', 'pre_close', 'change'),
-  ...ratio('pct_chg'),
-  ...money('vol', 'amount'),
+  ...num('open', 'high', 'low', 'close', 'pre_close', 'change', 'pct_chg', 'vol', 'amount'),
 ];
 
 /** Daily market data of the evening's close, synced on weekday evenings once it is usually out. */

@@ -1,5 +1,5 @@
 import type { DataSourceInput } from '../../schema/data-source.js';
-import { AT_ONCE, BAR_FIELDS, DAILY_SYNC, date, key, ratio, str, tushareDoc } from './fields.js';
+import { AT_ONCE, BAR_FIELDS, DAILY_SYNC, date, key, str, tushareDoc, num } from './fields.js';
 
 export const tushareIndexBasic = {
   id: 'tushare.index_basic',
@@ -13,7 +13,7 @@ export const tushareIndexBasic = {
     key('ts_code'),
     ...str('name', 'fullname', 'market', 'publisher', 'index_type', 'category'),
     ...date('base_date'),
-    ...ratio('base_point'),
+    ...num('base_point'),
     ...date('list_date'),
     ...str('weight_rule', 'desc'),
     ...date('exp_date'),
