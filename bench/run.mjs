@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'sandbox', file: 'packages/sandbox/bench/sandbox.bench.mjs' },
   { name: 'args', file: 'packages/arg-generation/bench/args.bench.mjs' },
   { name: 'storage', file: 'packages/storage-adapters/bench/storage.bench.mjs' },
+  { name: 'migrate', file: 'packages/storage-adapters/bench/migrate.bench.mjs' },
   { name: 'sync', file: 'packages/synchronizer/bench/sync.bench.mjs' },
   { name: 'scale-out', file: 'packages/synchronizer/bench/scale-out.bench.mjs' },
   { name: 'recheck', file: 'packages/synchronizer/bench/recheck.bench.mjs' },
