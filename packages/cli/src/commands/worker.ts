@@ -38,6 +38,8 @@ async function dataWorker(context: CliContext, flags: WorkerFlags): Promise<void
     );
   const amqp = typeof config.queue === 'string' ? { url: config.queue } : config.queue;
   const runtime = await context.runtime();
+  // Tables an earlier version made are refused before a batch is taken (dsync migrate first).
+  await runtime.storage.check(runtime.registry.list());
   const logger = await context.logger();
   const consumer = consume({
     url: amqp.url,
