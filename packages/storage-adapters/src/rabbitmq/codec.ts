@@ -17,8 +17,13 @@ export const HEADER_ERROR = 'x-dsync-error';
 /** How often the consumer tried to write a dead-lettered batch. */
 export const HEADER_ATTEMPTS = 'x-dsync-attempts';
 
-/** Bumped if the body's shape changes, so a consumer can tell old messages from new. */
-const FORMAT = 1;
+/**
+ * The version of the batch and task message bodies (their `format` field): bumped whenever
+ * either body's shape changes, so a consumer can tell old messages from new. Each version's
+ * JSON Schemas are `docs/schemas/batch-message.v{FORMAT}.json` and `task-message.v{FORMAT}.json`
+ * (see docs/messages.md); test/message-contract.test.ts fails when the body and its schema part.
+ */
+export const FORMAT = 1;
 
 /** The message body: the batch as it is, rows as arrays in the order of `columns`. */
 interface WireBatch extends RecordBatch {
