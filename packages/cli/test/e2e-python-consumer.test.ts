@@ -226,14 +226,8 @@ print(json.dumps(out))
           : { stored: typeof c.stored === 'boolean' ? Number(c.stored) : c.stored };
       return JSON.stringify(js) === JSON.stringify(python[i]) ? [] : [{ ...c, python: python[i] }];
     });
-    // V8's Date.parse reads these as dates (2001-12-01, …, 2024-03-01): the example refuses
-    // them, as docs/messages.md says. Every other cell converts to the same value.
-    expect(differences.map((d) => [d.column, d.value])).toEqual(
-      ['12', '1.', '.5', '000001', '-0.00001', '2024-02-30', '0', '1'].map((text) => [
-        'f_datetime',
-        text,
-      ]),
-    );
+    // Every cell converts to the same value, or is refused with the same reason.
+    expect(differences).toEqual([]);
     expect(cases.length).toBeGreaterThan(400);
   });
 });

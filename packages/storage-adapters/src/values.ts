@@ -40,13 +40,40 @@ function toDate(value: unknown): string {
   return iso;
 }
 
+/** `YYYY-MM-DD`, then `THH:MM[:SS[.fff…]]` (or a space), then `Z` or an offset: nothing looser. */
+const DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A date and time, UTC unless it names its offset, as ISO 8601 UTC with milliseconds (further
+ * digits cut). Strict: `Date.parse` would take "12" for 2001-12-01 and roll 2024-02-30 over.
+ */
 function toDatetime(value: unknown): string {
-  const text = typeof value === 'string' ? value.replace(' ', 'T') : undefined;
-  const time =
-    text === undefined ? NaN : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(time))
-    throw new Misfit(`expected a date and time, got ${JSON.stringify(value)}`);
-  return new Date(time).toISOString();
+  const m = typeof value === 'string' ? DATETIME.exec(value.replace(' ', 'T')) : null;
+  const misfit = () => new Misfit(`expected a date and time, got ${JSON.stringify(value)}`);
+  if (m === null) throw misfit();
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0));
+  const ms = Number(`${m[7] ?? ''}000`.slice(0, 3));
+  const zone = m[8] ?? 'Z';
+  const local = Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 1, hour, minute, second, ms);
+  const back = new Date(local);
+  // A component out of range (2024-02-30, 25:00) rolls over: refused, not moved.
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() + 1 !== month ||
+    back.getUTCDate() !== day ||
+    back.getUTCHours() !== hour ||
+    back.getUTCMinutes() !== minute ||
+    back.getUTCSeconds() !== second
+  )
+    throw misfit();
+  const offset =
+    zone === 'Z' || zone === 'z'
+      ? 0
+      : (zone.startsWith('-') ? -1 : 1) *
+        (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) *
+        60_000;
+  return new Date(local - offset).toISOString();
 }
 
 /** Rounds a plain decimal string to `scale` places, half away from zero, as the SQL dialects do. */

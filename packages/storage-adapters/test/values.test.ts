@@ -30,6 +30,24 @@ describe('toStoredRows', () => {
     });
   });
 
+  it('reads a datetime strictly: ISO forms with their offset, nothing a lenient parser would guess', () => {
+    const at = (text: string) => one({ code: 'a', day: '20240102', at: text })?.['at'];
+    expect(at('2024-01-02T03:04:05+08:00')).toBe('2024-01-01T19:04:05.000Z');
+    expect(at('2024-01-02T03:04:05.1239Z')).toBe('2024-01-02T03:04:05.123Z');
+    expect(at('2024-01-02 03:04')).toBe('2024-01-02T03:04:00.000Z');
+    expect(at('2024-01-02')).toBe('2024-01-02T00:00:00.000Z');
+    expect(at('2024-03-10T01:00:00-0530')).toBe('2024-03-10T06:30:00.000Z');
+    for (const text of [
+      '12',
+      '0',
+      '2024-02-30',
+      '2024-01-02T25:00',
+      '2024-01-02T03:60',
+      'Jan 2 2024',
+    ])
+      expect(() => at(text)).toThrow(`expected a date and time, got ${JSON.stringify(text)}`);
+  });
+
   it('rounds decimals to their scale, half away from zero, exactly', () => {
     expect(one({ code: 'a', day: '20240102', amount: '-1.23455' })?.['amount']).toBe('-1.2346');
     expect(
