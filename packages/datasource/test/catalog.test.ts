@@ -103,15 +103,15 @@ describe('the built-in catalog', () => {
     expect(catalog.get('tushare.daily')?.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'ts_code:string',
       'trade_date:date',
-      'open:decimal',
-      'high:decimal',
-      'low:decimal',
-      'close:decimal',
-      'pre_close:decimal',
-      'change:decimal',
+      'open:float',
+      'high:float',
+      'low:float',
+      'close:float',
+      'pre_close:float',
+      'change:float',
       'pct_chg:float',
-      'vol:decimal',
-      'amount:decimal',
+      'vol:float',
+      'amount:float',
     ]);
   });
 

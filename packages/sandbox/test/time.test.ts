@@ -301,8 +301,8 @@ describe('revisions: a few rows are served preliminary until their revision inst
         ((vol * 100 * ((finalBar?.['open'] as number) + (finalBar?.['close'] as number))) /
           2 /
           1000) *
-          1000,
-      ) / 1000,
+          100_000,
+      ) / 100_000,
     );
     expect(before.filter((r) => r['ts_code'] !== key)).toEqual(
       final.filter((r) => r['ts_code'] !== key),
