@@ -190,9 +190,12 @@ describe('AccountLimiter shared through Redis by several processes', () => {
     expect(times).toHaveLength(36);
     // Timed here, after the gate's round trip and this process's event loop: on a loaded
     // machine (CI runs every package's suite at once on two cores) a stalled loop runs granted
-    // calls back to back, so the window is taken 200 ms short. Three processes each holding a
-    // window of their own would still show some 20 calls in it.
-    expect(busiestWindow(times, 800)).toBeLessThanOrEqual(10);
+    // calls back to back, bunching them (11 in 800 ms was seen). So the checks leave room for
+    // that and still tell one shared window from three of their own: 36 calls at 10 a second
+    // shared span over 3 s (a stall can shorten that by its own length), where three windows
+    // would be done in about 1 s, with 20 or more calls in the busiest 800 ms.
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2_000);
+    expect(busiestWindow(times, 800)).toBeLessThanOrEqual(15);
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(Date.now());
     expect(await redis.get(`${prefix}:quota:{tushare:main:daily}:day:${day}`)).toBe('36');
     await Promise.all(limiters.map((l) => l.stop()));
