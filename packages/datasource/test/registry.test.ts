@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   DataSourceRegistry,
   DependencyCycleError,
+  DefinitionError,
   DuplicateSourceError,
   UnknownSourceError,
   type SourceState,
@@ -119,6 +120,27 @@ describe('DataSourceRegistry.load', () => {
     );
     expect(error).toBeInstanceOf(DuplicateSourceError);
     expect(error.message).toBe('Data source "tushare.daily" is defined more than once.');
+  });
+
+  it('rejects two sources writing one table, naming both and where they are', () => {
+    const error = thrown<DefinitionError>(() =>
+      DataSourceRegistry.load([
+        'tushare.trade_cal',
+        'tushare.daily',
+        { extends: 'tushare.daily', id: 'my.daily', storage: { table: 'tushare_daily' } },
+      ]),
+    );
+    expect(error).toBeInstanceOf(DefinitionError);
+    expect(error.message).toBe(
+      'Invalid data source "my.daily":\n' +
+        '  sources[2].storage.table: table "tushare_daily" is already written by "tushare.daily" (sources[1]); give one of them a storage.table of its own',
+    );
+    // Its own table: accepted.
+    const registry = DataSourceRegistry.load([
+      'tushare.daily',
+      { extends: 'tushare.daily', id: 'my.daily' },
+    ]);
+    expect(registry.get('my.daily').storage.table).toBe('my_daily');
   });
 
   it('names a dependency cycle', () => {

@@ -1,6 +1,6 @@
 import { CATALOG_DEFINITIONS } from '../catalog/index.js';
 import { parseDataSource } from '../define.js';
-import { DuplicateSourceError, UnknownSourceError } from '../errors.js';
+import { DefinitionError, DuplicateSourceError, UnknownSourceError } from '../errors.js';
 import type { SourceState } from '../ports/ledger.js';
 import { strategyDependencies } from '../schema/arg-strategy.js';
 import type { DataSource, DataSourceInput } from '../schema/data-source.js';
@@ -55,6 +55,8 @@ function deepMerge(
  */
 export class DataSourceRegistry {
   readonly #sources = new Map<string, DataSource>();
+  /** Which source writes each table, and where it was defined. */
+  readonly #tables = new Map<string, { readonly id: string; readonly path: string }>();
   readonly #catalog: ReadonlyMap<string, DataSourceInput>;
   readonly #path: readonly (string | number)[];
 
@@ -80,6 +82,17 @@ export class DataSourceRegistry {
   register(entry: SourceEntry, path: readonly (string | number)[] = this.#path): DataSource {
     const source = parseDataSource(this.#expand(entry, path), { path });
     if (this.#sources.has(source.id)) throw new DuplicateSourceError(source.id);
+    // Two sources in one table would overwrite each other's rows and confuse every count.
+    const { table } = source.storage;
+    const writer = this.#tables.get(table);
+    if (writer !== undefined)
+      throw new DefinitionError(source.id, [
+        {
+          path: `${formatPath(path)}.storage.table`,
+          message: `table "${table}" is already written by ${JSON.stringify(writer.id)} (${writer.path}); give one of them a storage.table of its own`,
+        },
+      ]);
+    this.#tables.set(table, { id: source.id, path: formatPath(path) });
     this.#sources.set(source.id, source);
     return source;
   }
