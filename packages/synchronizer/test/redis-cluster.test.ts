@@ -161,9 +161,11 @@ describe('Bottleneck 2.19.5 on Redis 7: the faults, proven, and the workarounds'
     const jobs = Array.from({ length: 15 }, () =>
       slow.schedule(() => Promise.resolve(void times.push(performance.now()))),
     );
-    // Three windows later, the default heartbeat has not refilled once: 10 calls of room unused.
+    // Three windows later, refilled on time all 15 would have run. Only a script run refills:
+    // none at all when the first five run at once (5 run), one when a loaded machine runs their
+    // scripts after the first window ended (10 were seen); either way calls wait.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(times).toHaveLength(5);
+    expect([5, 10]).toContain(times.length);
     await slow.stop({ dropWaitingJobs: true });
     await Promise.allSettled(jobs);
   });
