@@ -29,7 +29,8 @@ import type { ProviderClient } from '../clients/provider-client.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
 import { AccountLimiter, dayIn } from '../limits/account-limiter.js';
 import { SyncEvents } from '../engine/events.js';
-import { syncSource, type SourceResult } from '../engine/sync-source.js';
+import { failureOf, SourceHalt, syncSource, type SourceResult } from '../engine/sync-source.js';
+import { runGraph, runOutcome } from './run-graph.js';
 import { enqueueSource } from '../distributed/enqueue.js';
 import { triage } from '../engine/claim-tasks.js';
 import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
@@ -198,6 +199,17 @@ export interface QuotaGauge {
   };
 }
 
+/** A local run's shared parts, as its sources run. */
+interface LocalRun {
+  readonly id: string;
+  readonly now: Date;
+  readonly options: SyncOptions;
+  readonly context: ArgContext;
+  readonly signal: AbortSignal;
+  /** Each running source's own stop. */
+  readonly running: Map<string, AbortController>;
+}
+
 /** A settings digest is two halves: the definition's, then the account's. */
 const DIGEST_HALF = 16;
 
@@ -224,6 +236,41 @@ async function firstCheckedDay(source: DataSource, context: ArgContext) {
   if (leaf.kind !== 'trade-calendar' || since === undefined) return since;
   const calendar = await context.tradeCalendar(leaf.calendar, leaf.exchange);
   return calendar !== undefined && calendar.first > since ? calendar.first : since;
+}
+
+/**
+ * Why a source was not synced: a source it reads did not finish. It ends as that source did
+ * (a limit is waited out, a failure is fixed), so the run's ending and exit code say the same.
+ */
+function dependencyReason(
+  id: string,
+  dependency: SourceResult,
+): Pick<SourceResult, 'status' | 'reason' | 'resumeAfter'> {
+  const why = dependency.reason?.message ?? dependency.status;
+  switch (dependency.status) {
+    case 'stopped':
+      return {
+        status: 'stopped',
+        reason: {
+          code: 'E_DEPENDENCY_STOPPED',
+          message: `${id} was not synced: it reads ${dependency.sourceId}, which stopped (${why})`,
+        },
+        ...(dependency.resumeAfter === undefined ? {} : { resumeAfter: dependency.resumeAfter }),
+      };
+    case 'cancelled':
+      return {
+        status: 'cancelled',
+        reason: { code: 'E_CANCELLED', message: `${id} was not synced: the run was cancelled.` },
+      };
+    default:
+      return {
+        status: 'failed',
+        reason: {
+          code: 'E_DEPENDENCY_FAILED',
+          message: `${id} was not synced: it reads ${dependency.sourceId}, which failed (${why})`,
+        },
+      };
+  }
 }
 
 /** Sortable by start, unique across processes. */
@@ -366,34 +413,38 @@ export class SyncController {
         startedAt: now.toISOString(),
       });
       this.events.emit({ type: 'run-started', runId, sourceIds: sources.map((s) => s.id) });
-      const context = storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined));
-      const failed = new Map<string, SourceResult>();
-      for (const source of sources) {
-        const blocked = this.#blockedBy(source, failed);
-        const result =
-          blocked === undefined
-            ? await this.#syncOne(source, context, runId, now, options, abort.signal)
-            : this.#notSynced(source, blocked, runId);
-        results.push(result);
-        if (result.status === 'done') continue;
-        if (outcome.status === 'done')
-          outcome = {
-            status: result.status,
-            ...(result.reason === undefined ? {} : { reason: result.reason }),
-            ...(result.resumeAfter === undefined ? {} : { resumeAfter: result.resumeAfter }),
-          };
-        // A misconfigured source stops alone: the others go on, save those it holds back.
-        if (result.status !== 'failed' || misconfigurationOf(result.reason) === undefined) break;
-        failed.set(source.id, result);
-      }
-    } catch (error) {
-      outcome = {
-        status: 'failed',
-        reason: {
-          code: error instanceof DsyncError ? error.code : 'E_INTERNAL',
-          message: (error as Error).message,
-        },
+      const run: LocalRun = {
+        id: runId,
+        now,
+        options,
+        context: storage.argContext((id) => (registry.has(id) ? registry.get(id) : undefined)),
+        signal: abort.signal,
+        running: new Map(),
       };
+      const graph = await runGraph<SourceResult>({
+        ids: sources.map((s) => s.id),
+        dependenciesOf: (id) => registry.dependenciesOf(id),
+        run: (id) => this.#syncOne(registry.get(id), run),
+        heldBack: (id, ended) => this.#heldBack(registry.get(id), ended, runId),
+        notRun: (id, dependency) => this.#notSynced(id, dependencyReason(id, dependency), runId),
+        notStarted: (id) =>
+          this.#notSynced(
+            id,
+            {
+              status: 'cancelled',
+              reason: {
+                code: 'E_CANCELLED',
+                message: 'The run was cancelled before it started.',
+              },
+            },
+            runId,
+          ),
+        signal: abort.signal,
+      });
+      results.push(...graph.results);
+      outcome = runOutcome(graph.byEnd);
+    } catch (error) {
+      outcome = { status: 'failed', reason: failureOf(error) };
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       this.#current = undefined;
@@ -705,15 +756,35 @@ export class SyncController {
     return limiter;
   }
 
-  async #syncOne(
-    source: DataSource,
-    context: ArgContext,
-    runId: string,
-    now: Date,
-    options: SyncOptions,
-    signal: AbortSignal,
-  ): Promise<SourceResult> {
+  /**
+   * Runs one source of a local run with its own stop, linked to the run's: a source refused
+   * for its account's address halts the others of its provider, whose requests go there too.
+   */
+  async #syncOne(source: DataSource, run: LocalRun): Promise<SourceResult> {
+    const own = new AbortController();
+    const onAbort = () => own.abort(run.signal.reason);
+    run.signal.addEventListener('abort', onAbort, { once: true });
+    run.running.set(source.id, own);
+    let result: SourceResult;
+    try {
+      result = await this.#syncSource(source, run, own.signal);
+    } catch (error) {
+      // Outside its tasks (no client for its provider, the ledger out of reach): it fails alone.
+      result = this.#notSynced(source.id, { status: 'failed', reason: failureOf(error) }, run.id);
+    } finally {
+      run.signal.removeEventListener('abort', onAbort);
+      run.running.delete(source.id);
+    }
+    if (misconfigurationOf(result.reason) === 'address')
+      for (const [id, other] of run.running)
+        if (this.#options.registry.get(id).provider === source.provider)
+          other.abort(new SourceHalt('failed', this.#addressRefused(id, source)));
+    return result;
+  }
+
+  async #syncSource(source: DataSource, run: LocalRun, signal: AbortSignal): Promise<SourceResult> {
     const { storage } = this.#options;
+    const { id: runId, now, options, context } = run;
     const state = await storage.checkpoints.getSourceState(source.id);
     const rangeOptions = { since: options.since, until: options.until, state, now };
     const result = await syncSource({
@@ -790,59 +861,55 @@ export class SyncController {
   }
 
   /**
-   * Why a source is not synced in this run: it reads a source that failed as misconfigured,
-   * or that failure blamed its account's address.
+   * A source not to start: a source of its provider failed with a misconfigured address, so
+   * its requests would go to the same wrong place.
    */
-  #blockedBy(
+  #heldBack(
     source: DataSource,
-    failed: ReadonlyMap<string, SourceResult>,
-  ): { readonly by: string; readonly reason: LedgerError } | undefined {
+    ended: ReadonlyMap<string, SourceResult>,
+    runId: string,
+  ): SourceResult | undefined {
     const { registry } = this.#options;
-    for (const id of registry.dependenciesOf(source.id)) {
-      const reason = failed.get(id)?.reason;
-      if (reason !== undefined)
-        return {
-          by: id,
-          reason: {
-            code: 'E_DEPENDENCY_FAILED',
-            message: `${source.id} was not synced: it reads ${id}, which failed (${reason.message})`,
-          },
-        };
-    }
-    for (const [id, result] of failed)
+    for (const [id, result] of ended)
       if (
         misconfigurationOf(result.reason) === 'address' &&
         registry.get(id).provider === source.provider
       )
-        return {
-          by: id,
-          reason: {
-            code: result.reason?.code ?? 'E_MISCONFIGURED_ADDRESS',
-            message: `${source.id} was not synced: the ${source.provider} account's base URL was refused (${id})`,
-          },
-        };
+        return this.#notSynced(
+          source.id,
+          { status: 'failed', reason: this.#addressRefused(source.id, registry.get(id)) },
+          runId,
+        );
     return undefined;
+  }
+
+  /** Why a source is not synced (further): its provider's base URL was refused to `refused`. */
+  #addressRefused(id: string, refused: DataSource): LedgerError {
+    return {
+      code: 'E_MISCONFIGURED_ADDRESS',
+      message: `${id} was not synced: the ${refused.provider} account's base URL was refused (${refused.id})`,
+    };
   }
 
   /** The result of a source left out of a run, told to listeners like one that ran. */
   #notSynced(
-    source: DataSource,
-    blocked: { readonly reason: LedgerError },
+    sourceId: string,
+    ending: Pick<SourceResult, 'status' | 'reason' | 'resumeAfter'>,
     runId: string,
   ): SourceResult {
-    const { reason } = blocked;
-    this.events.emit({ type: 'source-started', runId, sourceId: source.id, resumed: 0 });
+    const { status, reason } = ending;
+    this.events.emit({ type: 'source-started', runId, sourceId, resumed: 0 });
     this.events.emit({
       type: 'source-finished',
       runId,
-      sourceId: source.id,
-      status: 'failed',
+      sourceId,
+      status,
       rows: 0,
       requests: 0,
-      reason,
+      ...(reason === undefined ? {} : { reason }),
     });
     const none = { requests: 0, rows: 0, done: 0, dropped: 0, skipped: 0 };
-    return { sourceId: source.id, status: 'failed', ...none, reason };
+    return { sourceId, ...none, ...ending };
   }
 
   /** The clock quotas, the ledger's times and the runs' ranges are read from. */

@@ -45,8 +45,21 @@ interface Task {
   readyAt: number;
 }
 
+/**
+ * Why a caller halted a source through its signal, when it is not a cancel: a source of the
+ * same account was refused in a way that holds for this one too. The source ends with it.
+ */
+export class SourceHalt extends DsyncError {
+  readonly status: 'failed' | 'stopped';
+
+  constructor(status: 'failed' | 'stopped', reason: LedgerError) {
+    super(reason.code, reason.message);
+    this.status = status;
+  }
+}
+
 /** What the ledger and the events say of an error that failed a source. */
-const failureOf = (error: unknown): LedgerError => ({
+export const failureOf = (error: unknown): LedgerError => ({
   code: error instanceof DsyncError ? error.code : 'E_INTERNAL',
   message: error instanceof Error ? error.message : String(error),
 });
@@ -231,8 +244,12 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
     await iterator.return?.();
   }
   if (options.signal?.aborted === true && status === 'done') {
-    status = 'cancelled';
-    reason = { code: 'E_CANCELLED', message: 'The run was cancelled.' };
+    const why: unknown = options.signal.reason;
+    status = why instanceof SourceHalt ? why.status : 'cancelled';
+    reason =
+      why instanceof SourceHalt
+        ? failureOf(why)
+        : { code: 'E_CANCELLED', message: 'The run was cancelled.' };
   }
   events.emit({
     type: 'source-finished',
