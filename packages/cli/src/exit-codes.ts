@@ -15,6 +15,18 @@ export const EXIT_CODES = Object.freeze({
   interrupted: 130,
 });
 
+/**
+ * When a run's sources end differently, the exit code is the first of these any of them has:
+ * what a person must do something about (a Ctrl-C, then the config) before what waits.
+ */
+export const EXIT_PRECEDENCE: readonly number[] = Object.freeze([
+  EXIT_CODES.interrupted,
+  EXIT_CODES.usage,
+  EXIT_CODES.failure,
+  EXIT_CODES.stoppedAtLimit,
+  EXIT_CODES.ok,
+]);
+
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    done (daemon, worker, sandbox and serve: stopped with Ctrl-C)
@@ -22,4 +34,8 @@ Exit codes:
   2    bad usage or config (unknown command, flag or source id; a broken config file; a missing
        token; a source the API refuses as misconfigured: a wrong baseUrl, dataset or api code)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume
-  130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume`;
+  130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume
+
+A sync runs its sources side by side; each source that does not finish stops alone (and what
+reads it). When they end differently, the exit code is the first that applies of:
+130, 2, 1, 3, 0.`;

@@ -3,10 +3,17 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DsyncError } from '@dsync/datasource';
 import { describe, expect, it } from '@jest/globals';
-import { decide, MISCONFIGURED_CODES, type Outcome, type RunResult } from '@dsync/synchronizer';
+import {
+  decide,
+  MISCONFIGURED_CODES,
+  type Outcome,
+  type RunResult,
+  type SourceResult,
+} from '@dsync/synchronizer';
 import { exitCodeOfRun } from '../src/commands/sync.js';
 import { exitCodeOf } from '../src/errors.js';
 import { EXIT_CODES, run } from '../src/index.js';
+import { EXIT_CODES_HELP, EXIT_PRECEDENCE } from '../src/exit-codes.js';
 
 /**
  * docs/errors.md lists every error code dsync produces, with the exit code it leads to. This
@@ -165,9 +172,6 @@ async function unsafeServe(): Promise<{ code: number; stderr: string }> {
  * way it reaches a command.
  */
 const REACHED_THROUGH: Readonly<Record<string, () => Promise<number>>> = {
-  // A source is not synced with it only once a source it reads failed as misconfigured, and
-  // that failure came first: it is the run's reason.
-  E_DEPENDENCY_FAILED: () => Promise.resolve(cliExit(MISCONFIGURED_CODES.unknown)),
   // `dsync serve` reports the refusal of assertSafeBind as a usage error.
   E_UNSAFE_BIND: async () => {
     const { code, stderr } = await unsafeServe();
@@ -217,5 +221,52 @@ describe('docs/errors.md', () => {
         wrong.push(`docs/errors.md:${line}: ${code} says ${exit}, the CLI gives ${expected}`);
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('a run whose sources end differently', () => {
+  const source = (
+    sourceId: string,
+    status: SourceResult['status'],
+    code?: string,
+    dropped = 0,
+  ): SourceResult => ({
+    sourceId,
+    status,
+    requests: 1,
+    rows: 0,
+    done: 0,
+    dropped,
+    skipped: 0,
+    ...(code === undefined ? {} : { reason: { code, message: code } }),
+  });
+  const run = (...sources: SourceResult[]): RunResult => ({
+    runId: 'precedence',
+    status: 'done',
+    sources,
+  });
+
+  it('exits with the first of 130, 2, 1, 3, 0 that one of its sources has', () => {
+    const limit = source('a', 'stopped', 'E_DAILY_LIMIT');
+    const held = source('b', 'stopped', 'E_DEPENDENCY_STOPPED');
+    const permission = source('c', 'failed', 'E_PERMISSION');
+    const misconfigured = source('d', 'failed', MISCONFIGURED_CODES.api);
+    const cancelled = source('e', 'cancelled', 'E_CANCELLED');
+    const done = source('f', 'done');
+    expect(exitCodeOfRun(run(done, done))).toBe(EXIT_CODES.ok);
+    expect(exitCodeOfRun(run(done, limit, held))).toBe(EXIT_CODES.stoppedAtLimit);
+    expect(exitCodeOfRun(run(limit, done, permission))).toBe(EXIT_CODES.failure);
+    expect(exitCodeOfRun(run(limit, source('g', 'done', undefined, 2)))).toBe(EXIT_CODES.failure);
+    expect(exitCodeOfRun(run(permission, misconfigured, limit))).toBe(EXIT_CODES.usage);
+    expect(exitCodeOfRun(run(misconfigured, cancelled, permission))).toBe(EXIT_CODES.interrupted);
+    // A source held back by one out of reach resumes with it, but the API is the cause: 1.
+    expect(exitCodeOfRun(run(source('h', 'stopped', 'E_TIMEOUT'), held))).toBe(EXIT_CODES.failure);
+  });
+
+  it('documents the order in --help', () => {
+    expect(EXIT_PRECEDENCE).toEqual([130, 2, 1, 3, 0]);
+    expect(EXIT_CODES_HELP).toContain(
+      'the exit code is the first that applies of:\n130, 2, 1, 3, 0.',
+    );
   });
 });

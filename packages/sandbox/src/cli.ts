@@ -68,6 +68,7 @@ interface Flags {
   ndlPer10s?: number;
   ndlPer10min?: number;
   now?: number;
+  latencyMs?: number;
 }
 
 export function createSandboxProgram(): Command {
@@ -101,6 +102,11 @@ export function createSandboxProgram(): Command {
       '--per-day <n>',
       'calls per day per interface (default: the tier’s)',
       whole('--per-day', 1),
+    )
+    .option(
+      '--latency-ms <ms>',
+      'answer each request after this long, as the real APIs take 100–300 ms (default 0)',
+      whole('--latency-ms', 0),
     )
     .option('--fault-rate <share>', 'share of requests answered with a fault, 0 to 1', share, 0)
     .addOption(
@@ -149,6 +155,7 @@ export async function startFromFlags(
   // --now: a clock started at that instant, running at real speed.
   const offset = flags.now === undefined ? undefined : flags.now - Date.now();
   const clock = offset === undefined ? {} : { now: () => Date.now() + offset };
+  const latency = flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs };
   const tier =
     flags.perMinute === undefined && flags.perDay === undefined
       ? undefined
@@ -159,6 +166,7 @@ export async function startFromFlags(
     port: flags.tusharePort,
     faults,
     ...clock,
+    ...latency,
     windowMs: flags.windowMs,
     accounts: [{ token: flags.token, label: 'default', ...(tier === undefined ? {} : { tier }) }],
   });
@@ -168,6 +176,7 @@ export async function startFromFlags(
     port: flags.ndlPort,
     faults,
     ...clock,
+    ...latency,
     apiKeys: [{ key: flags.apiKey, label: 'default' }],
     limits: {
       per10s: flags.ndlPer10s,

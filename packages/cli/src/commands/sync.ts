@@ -1,8 +1,13 @@
-import { misconfigurationOf, type RunResult, type SourcePlan } from '@dsync/synchronizer';
+import {
+  misconfigurationOf,
+  type RunResult,
+  type SourcePlan,
+  type SourceResult,
+} from '@dsync/synchronizer';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { isUsageCode, UsageError } from '../errors.js';
-import { EXIT_CODES } from '../exit-codes.js';
+import { EXIT_CODES, EXIT_PRECEDENCE } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
@@ -24,42 +29,92 @@ interface SyncFlags extends RangeFlags {
  */
 const LIMIT_CODES: ReadonlySet<string> = new Set(['E_DAILY_LIMIT', 'E_TOO_FREQUENT']);
 
-const stoppedAtLimit = (result: RunResult): boolean =>
-  result.reason === undefined || LIMIT_CODES.has(result.reason.code);
+/** The parts of a run's or a source's ending the exit code reads. */
+type Ending = Pick<SourceResult, 'status' | 'reason'> & { readonly dropped?: number };
 
-/** The exit code a run ends with: what a script needs to know to retry or not. */
-export function exitCodeOfRun(result: RunResult): number {
-  switch (result.status) {
+const stoppedAtLimit = (ending: Ending): boolean =>
+  ending.reason === undefined ||
+  LIMIT_CODES.has(ending.reason.code) ||
+  // Held back by a source that stopped at a limit: it resumes with it.
+  ending.reason.code === 'E_DEPENDENCY_STOPPED';
+
+/** The exit code of one source's ending (or of a run that ended before any source ran). */
+function exitCodeOf(ending: Ending): number {
+  switch (ending.status) {
     case 'done':
       // A dropped request's data is missing (an answer dsync could not use, a request the
       // API refused): a script must not read the run as complete.
-      return result.sources.some((s) => s.dropped > 0) ? EXIT_CODES.failure : EXIT_CODES.ok;
+      return (ending.dropped ?? 0) > 0 ? EXIT_CODES.failure : EXIT_CODES.ok;
     case 'stopped':
-      return stoppedAtLimit(result) ? EXIT_CODES.stoppedAtLimit : EXIT_CODES.failure;
+      return stoppedAtLimit(ending) ? EXIT_CODES.stoppedAtLimit : EXIT_CODES.failure;
     case 'cancelled':
       return EXIT_CODES.interrupted;
     default:
       // A source refused as misconfigured waits for a fix to the config, as a broken config
       // file does; a store from an earlier version, for dsync migrate.
-      return misconfigurationOf(result.reason) !== undefined ||
-        isUsageCode(result.reason?.code ?? '')
+      return misconfigurationOf(ending.reason) !== undefined ||
+        isUsageCode(ending.reason?.code ?? '')
         ? EXIT_CODES.usage
         : EXIT_CODES.failure;
   }
 }
 
-/** A run that stopped short of a limit: what gave no usable answer, so the user knows what to fix. */
-function outOfReachLine(result: RunResult, runtime: Runtime): string {
-  const reason = result.reason?.message ?? '';
-  if (result.reason?.code === 'E_STORAGE') return `Failed: the storage did not answer (${reason}).`;
-  const stopped = result.sources.find((s) => s.status === 'stopped');
+/**
+ * The exit code a run ends with, what a script needs to know to retry or not: the most
+ * serious of its sources' (in `EXIT_PRECEDENCE`), or the run's own when it ended before them.
+ */
+export function exitCodeOfRun(result: RunResult): number {
+  const codes = new Set(result.sources.map(exitCodeOf));
+  if (result.status !== 'done') codes.add(exitCodeOf(result));
+  return EXIT_PRECEDENCE.find((code) => codes.has(code)) ?? EXIT_CODES.ok;
+}
+
+/** A source that stopped short of a limit: what gave no usable answer, so the user knows what to fix. */
+function outOfReachLine(
+  runtime: Runtime,
+  stopped: Ending & { readonly sourceId?: string },
+): string {
+  const reason = stopped.reason?.message ?? '';
+  if (stopped.reason?.code === 'E_STORAGE')
+    return `Failed: the storage did not answer (${reason}).`;
   const provider =
-    stopped === undefined ? undefined : runtime.registry.get(stopped.sourceId).provider;
+    stopped.sourceId === undefined ? undefined : runtime.registry.get(stopped.sourceId).provider;
   const where =
     provider === undefined ? 'the API' : `the ${provider} API at ${runtime.baseUrlOf(provider)}`;
   // No answer, or one dsync cannot use (broken JSON, a code 0 without data): either way the
   // run waits for the API, not for the user's config.
   return `Failed: ${where} gave no usable answer (${reason}). What was fetched is stored; run again once it does.`;
+}
+
+/** A source not synced for what a source it reads ended with. */
+const HELD_BACK: ReadonlySet<string> = new Set(['E_DEPENDENCY_FAILED', 'E_DEPENDENCY_STOPPED']);
+
+/** What to do about a failure, by its code, where the message alone does not say. */
+const WHAT_TO_DO: Readonly<Record<string, string>> = {
+  E_PERMISSION:
+    'the account may not call it: give the account the points or the subscription, or leave the source out of the config.',
+  E_AUTH: 'the provider refused the token or API key: check it (TUSHARE_TOKEN, NDL_API_KEY).',
+  E_DEPENDENCY_FAILED: 'it is synced once the source it reads is.',
+  E_CALENDAR: 'sync the calendar over the range first.',
+  E_MISSING_DEPENDENCY: 'sync the source it reads first.',
+};
+
+/** Why a source did not finish and what to do; undefined for a cancel (told once for the run). */
+function notFinishedLines(runtime: Runtime, s: SourceResult, resumeAfter?: string): string[] {
+  if (s.status === 'done' || s.status === 'cancelled') return [];
+  if (s.status === 'stopped' && !stoppedAtLimit(s)) return [outOfReachLine(runtime, s)];
+  if (s.status === 'stopped') {
+    const after = s.resumeAfter ?? resumeAfter;
+    return [
+      `Stopped at a limit: ${s.reason?.message ?? ''}` +
+        (after === undefined ? '' : ` Run again after ${after} to resume.`),
+    ];
+  }
+  const hint =
+    misconfigurationHint(runtime, s) ??
+    (s.reason === undefined ? undefined : WHAT_TO_DO[s.reason.code]) ??
+    `see: dsync tasks --source ${s.sourceId} --status failed`;
+  return [`Failed: ${s.reason?.message ?? s.sourceId}`, `  What to do: ${hint}`];
 }
 
 const REQUESTS_SHOWN: Record<SourcePlan['count'], (n: number) => string> = {
@@ -99,19 +154,10 @@ async function planCommand(context: CliContext, ids: string[], flags: SyncFlags)
   return EXIT_CODES.ok;
 }
 
-/** Why the run failed, each other source that failed, and for a misconfigured one what to check. */
-function printFailures(context: CliContext, runtime: Runtime, result: RunResult): void {
-  context.output.line(`Failed: ${result.reason?.message ?? 'see dsync tasks --status failed'}`);
-  const lines = new Set<string>();
-  for (const s of result.sources) {
-    if (s.status !== 'failed' || s.reason === undefined) continue;
-    if (s.reason.message !== result.reason?.message) lines.add(`Failed: ${s.reason.message}`);
-    const hint = misconfigurationHint(runtime, s);
-    if (hint !== undefined) lines.add(hint);
-  }
-  for (const line of lines) context.output.line(line);
-}
-
+/**
+ * Each source's ending, then for each that did not finish why and what to do, the cause
+ * first (a source held back by it after).
+ */
 function printResult(
   context: CliContext,
   runtime: Runtime,
@@ -128,19 +174,21 @@ function printResult(
           : ''),
     );
   }
-  if (result.status === 'stopped' && !stoppedAtLimit(result))
-    context.output.line(outOfReachLine(result, runtime));
-  else if (result.status === 'stopped')
-    context.output.line(
-      `Stopped at a limit: ${result.reason?.message ?? ''}` +
-        (result.resumeAfter === undefined
-          ? ''
-          : ` Run again after ${result.resumeAfter} to resume.`),
+  const held = (s: SourceResult) => HELD_BACK.has(s.reason?.code ?? '');
+  const lines = new Set<string>();
+  for (const s of [...result.sources.filter((s) => !held(s)), ...result.sources.filter(held)])
+    for (const line of notFinishedLines(runtime, s, result.resumeAfter)) lines.add(line);
+  // A run that ended before its sources ran (a store to migrate, the ledger out of reach).
+  if (result.sources.length === 0 && result.status !== 'done')
+    lines.add(
+      result.status === 'stopped' && !stoppedAtLimit(result)
+        ? outOfReachLine(runtime, result)
+        : `Failed: ${result.reason?.message ?? 'see dsync tasks --status failed'}`,
     );
-  else if (result.status === 'failed') printFailures(context, runtime, result);
-  else if (result.status === 'cancelled')
+  for (const line of lines) context.output.line(line);
+  if (result.status === 'cancelled')
     context.output.line('Cancelled: what was fetched is stored; run again to resume.');
-  else if (result.sources.length === 0)
+  else if (result.sources.length === 0 && result.status === 'done')
     context.output.line('Nothing to sync: every source is current.');
 }
 

@@ -7,6 +7,19 @@ export interface ListenOptions {
   readonly host?: string;
   /** @default 0 (any free port) */
   readonly port?: number;
+  /**
+   * How long each answer takes, in ms: a number, or `[min, max]` drawn uniformly per request
+   * (the real APIs answer in 100–300 ms from Shanghai or New York). @default 0
+   */
+  readonly latencyMs?: number | readonly [number, number];
+}
+
+/** One request's answer time. */
+function latencyOf(latency: ListenOptions['latencyMs']): number {
+  if (latency === undefined) return 0;
+  if (typeof latency === 'number') return latency;
+  const [min, max] = latency;
+  return min + Math.random() * (max - min);
 }
 
 export interface RunningServer {
@@ -26,7 +39,14 @@ export async function listen(
 ): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
-    Promise.resolve(handler(request, response)).catch((error: unknown) => {
+    const delay = latencyOf(options.latencyMs);
+    const answered =
+      delay > 0
+        ? new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() =>
+            handler(request, response),
+          )
+        : Promise.resolve(handler(request, response));
+    answered.catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end(`sandbox error: ${error instanceof Error ? error.message : String(error)}`);
     });
