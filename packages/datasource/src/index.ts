@@ -61,6 +61,8 @@ export {
 
 // Local time in a provider's zone
 export { addMonths, zonedInstant, zonedParts } from './time/zoned-time.js';
+/** The one clock type every package injects (`() => number`, as `Date.now`). */
+export { systemClock, type Clock } from './time/clock.js';
 
 // Exchange calendars by rule
 export {

@@ -71,11 +71,11 @@ const controller = new SyncController({
     argContext: (f) => storage.argContext(f),
   },
   clients: {
-    tushare: createTushareClient({ token: TOKEN, baseUrl: tushare.url, now: () => new Date(now) }),
+    tushare: createTushareClient({ token: TOKEN, baseUrl: tushare.url, clock: () => now }),
     ndl: createNdlClient({
       apiKey: NDL_KEY,
       baseUrl: `${ndl.url}/api/v3`,
-      now: () => new Date(now),
+      clock: () => now,
     }),
   },
   accounts: {

@@ -84,7 +84,12 @@ export function ndlFetches(): {
 }
 
 export const clientOf = (sandbox: NdlSandbox, apiKey = KEY, extra: { timeoutMs?: number } = {}) =>
-  createNdlClient({ baseUrl: `${sandbox.url}/api/v3`, apiKey, now: () => NOW, ...extra });
+  createNdlClient({
+    baseUrl: `${sandbox.url}/api/v3`,
+    apiKey,
+    clock: () => NOW.getTime(),
+    ...extra,
+  });
 
 /** An NDL sandbox over MARKET that knows KEYS. */
 export const startNdl = (options: NdlSandboxOptions = {}): Promise<NdlSandbox> =>

@@ -19,7 +19,7 @@ const { seen, fetchOnce } = tushareFetches(daily);
 
 let sandbox: TushareSandbox;
 const agent = new Agent({ keepAlive: true });
-const clientFor = (token: string, extra: { now?: () => Date } = {}) =>
+const clientFor = (token: string, extra: { clock?: () => number } = {}) =>
   createTushareClient({ baseUrl: sandbox.url, token, agent: { http: agent }, ...extra });
 
 beforeAll(async () => {
@@ -147,7 +147,7 @@ describe('Tushare client: limits', () => {
   });
 
   it('answers daily-limit with the reset at the next midnight in Shanghai', async () => {
-    const client = clientFor(DAILY, { now: () => NOW });
+    const client = clientFor(DAILY, { clock: () => NOW.getTime() });
     expect((await fetchOnce(client, 'daily', { trade_date: '20240105' })).outcome.kind).toBe(
       'rows',
     );

@@ -62,7 +62,7 @@ export async function harness(
     baseUrl: sandbox.url,
     timeoutMs: options.timeoutMs ?? 5_000,
     ...(options.rateWindowMs === undefined ? {} : { rateWindowMs: options.rateWindowMs }),
-    ...(clock === undefined ? {} : { now: () => new Date(clock()) }),
+    ...(clock === undefined ? {} : { clock }),
   });
   const controller = new SyncController({
     registry,

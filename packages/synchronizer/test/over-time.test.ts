@@ -90,12 +90,12 @@ beforeAll(async () => {
       tushare: createTushareClient({
         token: TOKEN,
         baseUrl: tushare.url,
-        now: () => new Date(now),
+        clock: () => now,
       }),
       ndl: createNdlClient({
         apiKey: ndl.apiKey,
         baseUrl: `${ndl.url}/api/v3`,
-        now: () => new Date(now),
+        clock: () => now,
       }),
     },
     accounts: {

@@ -1,4 +1,4 @@
-import type { DataSource, RequestArgs } from '@dsync/datasource';
+import { systemClock, type DataSource, type RequestArgs } from '@dsync/datasource';
 import { toFetchResult } from './classified.js';
 import { remoteNames } from './columns.js';
 import { NDL_BASE_URL, ndlBaseUrl } from './base-url.js';
@@ -55,7 +55,8 @@ export function createNdlClient(options: NdlClientOptions): ProviderClient {
   const base = ndlBaseUrl(options.baseUrl ?? NDL_BASE_URL);
   const secrets = [options.apiKey];
   const transport = transportOf(options, secrets);
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock());
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.apiKey !== '') headers['x-api-token'] = options.apiKey;
   return {

@@ -1,6 +1,6 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { DataSource, RequestArgs } from '@dsync/datasource';
+import type { Clock, DataSource, RequestArgs } from '@dsync/datasource';
 import type { Outcome } from '../outcome.js';
 
 /**
@@ -63,9 +63,9 @@ export interface ClientOptions {
   readonly agent?: { readonly http?: HttpAgent; readonly https?: HttpsAgent };
   /**
    * The clock daily-limit reset times are computed from (next midnight in the provider's
-   * time zone). @default () => new Date()
+   * time zone): the controller's. @default the system clock
    */
-  readonly now?: () => Date;
+  readonly clock?: Clock;
 }
 
 /** The default request timeout, as the Tushare SDK's. */

@@ -1,3 +1,4 @@
+import { systemClock } from '@dsync/datasource';
 import { toFetchResult } from './classified.js';
 import { remoteNames } from './columns.js';
 import { TUSHARE_BASE_URL, tushareBaseUrl } from './base-url.js';
@@ -39,7 +40,8 @@ export function createTushareClient(options: TushareClientOptions): ProviderClie
   const url = tushareBaseUrl(options.baseUrl ?? TUSHARE_BASE_URL);
   const secrets = [options.token];
   const transport = transportOf(options, secrets);
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock());
   return {
     settings: digestOf('tushare', url, options.token),
     async fetch(args, source, fetchOptions = {}) {

@@ -1,4 +1,4 @@
-import type { DataSource, Provider } from '@dsync/datasource';
+import type { Provider } from '@dsync/datasource';
 import type { AccountLimits } from '../limits/account-limiter.js';
 
 /** An account of a provider: its credential, where its API lives, and its limits. */
@@ -28,18 +28,3 @@ export const DEFAULT_LIMITS: Readonly<Record<Provider, AccountLimits>> = Object.
     maxConcurrent: 1,
   },
 });
-
-/** The limits a source's requests run under: the account's, narrowed by the source's own overrides. */
-export function limitsFor(account: AccountLimits, source: DataSource): AccountLimits {
-  const o = source.limits;
-  if (o === undefined) return account;
-  return {
-    ...account,
-    windows:
-      o.perMinute === undefined
-        ? account.windows
-        : [...account.windows, { limit: o.perMinute, windowMs: 60_000 }],
-    ...(o.perDay === undefined ? {} : { perDay: Math.min(o.perDay, account.perDay ?? Infinity) }),
-    ...(o.maxConcurrent === undefined ? {} : { maxConcurrent: o.maxConcurrent }),
-  };
-}

@@ -13,7 +13,9 @@ import {
 import {
   DsyncError,
   PROVIDER_PROFILES,
+  systemClock,
   type ArgContext,
+  type Clock,
   type CheckpointStore,
   type DataSource,
   type DataSourceRegistry,
@@ -33,7 +35,8 @@ import { failureOf, SourceHalt, syncSource, type SourceResult } from '../engine/
 import { runGraph, runOutcome } from './run-graph.js';
 import { enqueueSource } from '../distributed/enqueue.js';
 import { triage } from '../engine/claim-tasks.js';
-import { DEFAULT_LIMITS, limitsFor, type AccountConfig } from './accounts.js';
+import type { AccountConfig } from './accounts.js';
+import { Limiters } from '../limits/limiters.js';
 import { auditSources, type SourceAudit } from './audit.js';
 import {
   estimateOf,
@@ -101,9 +104,9 @@ export interface SyncControllerOptions {
   /**
    * dsync's clock: what is published and settled is judged by it, the ledger's times and
    * daily quotas are counted on it, and a provider's daily stop expires by it; give the
-   * clients the same one. @default Date.now
+   * clients the same one. @default the system clock
    */
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 export interface SyncOptions {
@@ -292,16 +295,25 @@ const rangeOf = (options: PlanOptions) => ({
 export class SyncController {
   readonly events = new SyncEvents();
   readonly #options: SyncControllerOptions;
-  readonly #limiters = new Map<Provider, AccountLimiter>();
+  readonly #limiters: Limiters;
   readonly #meter = new QuotaMeter(METERED_MS);
   #current: AbortController | undefined;
 
   constructor(options: SyncControllerOptions) {
     this.#options = options;
+    this.#limiters = new Limiters({
+      sources: options.registry.list(),
+      checkpoints: options.storage.checkpoints,
+      ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
     // One task-started event is one call: the rate gauges count them.
     this.events.on((event) => {
       if (event.type !== 'task-started' || !options.registry.has(event.sourceId)) return;
-      this.#meter.record(this.#quotaScope(options.registry.get(event.sourceId)), Date.now());
+      this.#meter.record(
+        this.#limiters.scopeOf(options.registry.get(event.sourceId)),
+        this.#clock(),
+      );
     });
   }
 
@@ -448,8 +460,7 @@ export class SyncController {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       this.#current = undefined;
-      await Promise.all([...this.#limiters.values()].map((l) => l.stop()));
-      this.#limiters.clear();
+      await this.#limiters.stop();
     }
     await storage.checkpoints.finishRun(runId, outcome.status, outcome.reason, outcome.resumeAfter);
     this.events.emit({ type: 'run-finished', runId, ...outcome });
@@ -470,7 +481,7 @@ export class SyncController {
     const plans: SourcePlan[] = [];
     for (const source of await this.#targets(options.ids, now)) {
       const state = await storage.checkpoints.getSourceState(source.id);
-      const limits = this.#limits(source);
+      const limits = this.#limiters.limitsOf(source);
       let requests = 0;
       let estimate: PlanEstimate;
       try {
@@ -569,7 +580,7 @@ export class SyncController {
         limit: 10_000,
       });
       const day = dayIn(now.getTime(), PROVIDER_PROFILES[source.provider].timezone);
-      const quota = await storage.checkpoints.getQuotaUsage(this.#quotaScope(source), day);
+      const quota = await storage.checkpoints.getQuotaUsage(this.#limiters.scopeOf(source), day);
       const rows = storage.countRows === undefined ? undefined : await storage.countRows(source);
       const field = source.coverage?.dateField;
       const latestStored =
@@ -661,19 +672,19 @@ export class SyncController {
   async quota(now: Date = new Date(this.#clock())): Promise<QuotaGauge[]> {
     const gauges = new Map<string, Promise<QuotaGauge>>();
     for (const source of this.#options.registry.list()) {
-      const scope = this.#quotaScope(source);
+      const scope = this.#limiters.scopeOf(source);
       if (!gauges.has(scope)) gauges.set(scope, this.#gauge(source, scope, now));
     }
     return Promise.all(gauges.values());
   }
 
   async #gauge(source: DataSource, scope: string, now: Date): Promise<QuotaGauge> {
-    const limits = this.#limits(source);
+    const limits = this.#limiters.limitsOf(source);
     const day = dayIn(now.getTime(), PROVIDER_PROFILES[source.provider].timezone);
     const stored = await this.#options.storage.checkpoints.getQuotaUsage(scope, day);
     // A running limiter holds counts not saved yet.
     const live = this.#limiters
-      .get(source.provider)
+      .running(source.provider)
       ?.snapshot()
       .find((q) => q.scope === scope && q.day === day);
     const used = Math.max(stored.used, live?.used ?? 0);
@@ -681,7 +692,7 @@ export class SyncController {
     return {
       scope,
       provider: source.provider,
-      label: this.#options.accounts?.[source.provider]?.label ?? 'default',
+      label: this.#limiters.label(source.provider),
       windows: limits.windows
         .filter((w) => w.windowMs <= METERED_MS)
         .map(({ limit, windowMs }) => {
@@ -694,12 +705,6 @@ export class SyncController {
         ...(perDay === undefined ? {} : { limit: perDay, left: Math.max(0, perDay - used) }),
       },
     };
-  }
-
-  /** The quota scope a source's calls count in, as the limiter names it. */
-  #quotaScope(source: DataSource): string {
-    const account = `${source.provider}:${this.#options.accounts?.[source.provider]?.label ?? 'default'}`;
-    return this.#limits(source).perInterface === true ? `${account}:${source.api}` : account;
   }
 
   /**
@@ -722,13 +727,6 @@ export class SyncController {
     return registry.unsynced(states, now).map((u) => u.source);
   }
 
-  #limits(source: DataSource) {
-    return limitsFor(
-      this.#options.accounts?.[source.provider]?.limits ?? DEFAULT_LIMITS[source.provider],
-      source,
-    );
-  }
-
   #client(provider: Provider): ProviderClient {
     const client = this.#options.clients[provider];
     if (client === undefined) {
@@ -738,22 +736,6 @@ export class SyncController {
       );
     }
     return client;
-  }
-
-  /** One limiter per provider's account, shared by its sources for the run. */
-  #limiter(source: DataSource): AccountLimiter {
-    let limiter = this.#limiters.get(source.provider);
-    if (limiter === undefined) {
-      limiter = new AccountLimiter({
-        account: `${source.provider}:${this.#options.accounts?.[source.provider]?.label ?? 'default'}`, // as #quotaScope
-        limits: this.#limits(source),
-        checkpoints: this.#options.storage.checkpoints,
-        timezone: PROVIDER_PROFILES[source.provider].timezone,
-        ...(this.#options.clock === undefined ? {} : { now: this.#options.clock }),
-      });
-      this.#limiters.set(source.provider, limiter);
-    }
-    return limiter;
   }
 
   /**
@@ -791,14 +773,14 @@ export class SyncController {
       source,
       args: generateArgs(source, context, rangeOptions),
       client: this.#client(source.provider),
-      limiter: this.#limiter(source),
+      limiter: this.#limiters.limiterOf(source.provider),
       sink: storage.sink,
       checkpoints: storage.checkpoints,
       runId,
       events: this.events,
       signal,
       policy: { ...DEFAULT_ERROR_POLICY, ...this.#options.policy },
-      maxConcurrent: this.#limits(source).maxConcurrent,
+      maxConcurrent: this.#limiters.limitsOf(source).maxConcurrent,
       now: () => this.#clock(),
       ...(this.#options.worker === undefined ? {} : { worker: this.#options.worker }),
     });
@@ -854,7 +836,7 @@ export class SyncController {
    */
   #settingsOf(source: DataSource): { readonly digest: string; readonly definition: string } {
     const client = this.#options.clients[source.provider];
-    const label = this.#options.accounts?.[source.provider]?.label ?? 'default';
+    const label = this.#limiters.label(source.provider);
     const definition = digestOf(JSON.stringify(source)).slice(0, DIGEST_HALF);
     const account = digestOf(label, client?.settings ?? '').slice(0, DIGEST_HALF);
     return { digest: `${definition}${account}`, definition };
@@ -914,7 +896,7 @@ export class SyncController {
 
   /** The clock quotas, the ledger's times and the runs' ranges are read from. */
   #clock(): number {
-    return (this.#options.clock ?? Date.now)();
+    return (this.#options.clock ?? systemClock)();
   }
 
   /**

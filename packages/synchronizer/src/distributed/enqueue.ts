@@ -23,7 +23,7 @@ export async function enqueueSource(
   runId: string,
   checkpoints: CheckpointStore,
   queue: TaskQueue,
-  now: number = Date.now(),
+  now: number,
 ): Promise<number> {
   const toTask = (a: RequestArgs): QueuedTask => ({ runId, sourceId: source.id, args: a });
   const left = await checkpoints.unfinishedTasks(source.id);

@@ -1,6 +1,7 @@
 import {
-  PROVIDER_PROFILES,
+  systemClock,
   type CheckpointStore,
+  type Clock,
   type DataSource,
   type DataSourceRegistry,
   type LedgerError,
@@ -11,12 +12,12 @@ import {
   type TaskQueue,
 } from '@dsync/datasource';
 import type { ProviderClient } from '../clients/provider-client.js';
-import { DEFAULT_LIMITS, type AccountConfig } from '../controller/accounts.js';
+import type { AccountConfig } from '../controller/accounts.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
 import { SyncEvents } from '../engine/events.js';
 import { runTask, type TaskContext, type TaskVerdict } from '../engine/run-task.js';
 import { LeadingDrops, misconfigurationOf } from '../engine/misconfiguration.js';
-import { AccountLimiter } from '../limits/account-limiter.js';
+import { Limiters } from '../limits/limiters.js';
 import type { RedisLimits } from '../limits/redis-cluster.js';
 
 /**
@@ -45,6 +46,8 @@ export interface FetchWorkerOptions {
    * provider's reset, or the policy's longest wait from now when the provider named none).
    */
   readonly onPause?: (resumeAt: string) => void;
+  /** Quota days, cool-downs and the ledger's times are read from it. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** What a worker did with the deliveries it took. */
@@ -80,7 +83,8 @@ export class FetchWorker {
   };
   readonly #options: FetchWorkerOptions;
   readonly #policy: ErrorPolicyOptions;
-  readonly #limiters = new Map<Provider, AccountLimiter>();
+  readonly #limiters: Limiters;
+  readonly #clock: Clock;
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
   /** Per source: its first answers here, watched for a wrong configuration. */
@@ -93,13 +97,27 @@ export class FetchWorker {
   constructor(options: FetchWorkerOptions) {
     this.#options = options;
     this.#policy = { ...DEFAULT_ERROR_POLICY, ...options.policy };
+    this.#clock = options.clock ?? systemClock;
+    // The same limiters as the controller's: the same scopes, limits and overrides.
+    this.#limiters = new Limiters({
+      sources: options.registry.list(),
+      checkpoints: options.checkpoints,
+      clock: this.#clock,
+      ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+      ...(options.shared === undefined ? {} : { shared: options.shared }),
+    });
   }
 
   /** Starts taking tasks. */
   async start(): Promise<void> {
     const prefetch =
       this.#options.prefetch ??
-      Math.max(1, ...(['tushare', 'ndl'] as const).map((p) => this.#limits(p).maxConcurrent ?? 4));
+      Math.max(
+        1,
+        ...(['tushare', 'ndl'] as const).map(
+          (p) => this.#limiters.accountLimits(p).maxConcurrent ?? 4,
+        ),
+      );
     this.#consumer = await this.#options.queue.consume((delivery) => this.#track(delivery), {
       prefetch,
     });
@@ -112,7 +130,7 @@ export class FetchWorker {
     await Promise.allSettled(this.#inFlight);
     await this.#consumer?.stop();
     this.#consumer = undefined;
-    await Promise.all([...this.#limiters.values()].map((l) => l.stop()));
+    await this.#limiters.stop();
   }
 
   #track(delivery: TaskDelivery): Promise<void> {
@@ -199,9 +217,11 @@ export class FetchWorker {
     this.#consumer = undefined;
     void consumer.stop();
     const at = resumeAfter === undefined ? Number.NaN : Date.parse(resumeAfter);
-    const waitMs = Number.isFinite(at) ? Math.max(0, at - Date.now()) : this.#policy.maxWaitMs;
+    const waitMs = Number.isFinite(at) ? Math.max(0, at - this.#clock()) : this.#policy.maxWaitMs;
     this.#options.onPause?.(
-      Number.isFinite(at) ? (resumeAfter as string) : new Date(Date.now() + waitMs).toISOString(),
+      Number.isFinite(at)
+        ? (resumeAfter as string)
+        : new Date(this.#clock() + waitMs).toISOString(),
     );
     this.#resumeTimer = setTimeout(() => {
       this.#resumeTimer = undefined;
@@ -225,7 +245,7 @@ export class FetchWorker {
       source,
       client,
       leadingDrops,
-      limiter: this.#limiter(source.provider),
+      limiter: this.#limiters.limiterOf(source.provider),
       sink: this.#options.sink,
       checkpoints: this.#options.checkpoints,
       runId,
@@ -233,27 +253,7 @@ export class FetchWorker {
       policy: this.#policy,
       signal: this.#stop.signal,
       worker: this.#options.worker,
-      now: Date.now,
+      now: this.#clock,
     };
-  }
-
-  #limits(provider: Provider) {
-    return this.#options.accounts?.[provider]?.limits ?? DEFAULT_LIMITS[provider];
-  }
-
-  #limiter(provider: Provider): AccountLimiter {
-    let limiter = this.#limiters.get(provider);
-    if (limiter === undefined) {
-      limiter = new AccountLimiter({
-        // The same scope names as the controller's, so quotas and ledger counts line up.
-        account: `${provider}:${this.#options.accounts?.[provider]?.label ?? 'default'}`,
-        limits: this.#limits(provider),
-        checkpoints: this.#options.checkpoints,
-        timezone: PROVIDER_PROFILES[provider].timezone,
-        ...(this.#options.shared === undefined ? {} : { shared: this.#options.shared }),
-      });
-      this.#limiters.set(provider, limiter);
-    }
-    return limiter;
   }
 }

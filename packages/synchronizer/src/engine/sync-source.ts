@@ -1,4 +1,10 @@
-import { DsyncError, type LedgerError, type RequestArgs, type RunStatus } from '@dsync/datasource';
+import {
+  DsyncError,
+  systemClock,
+  type LedgerError,
+  type RequestArgs,
+  type RunStatus,
+} from '@dsync/datasource';
 import { CancelledError } from '../clients/cancelled-error.js';
 import { DEFAULT_ERROR_POLICY } from '../error-policy.js';
 import { claimTasks } from './claim-tasks.js';
@@ -69,7 +75,7 @@ export async function syncSource(options: SyncSourceOptions): Promise<SourceResu
   const policy = options.policy ?? DEFAULT_ERROR_POLICY;
   const maxConcurrent = options.maxConcurrent ?? 4;
   const lookAhead = Math.max(maxConcurrent, options.lookAhead ?? 64);
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock;
   // Aborts in-flight requests when the run stops or the caller cancels.
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal?.reason);

@@ -1,4 +1,10 @@
-import { DsyncError, zonedParts, type CheckpointStore } from '@dsync/datasource';
+import {
+  DsyncError,
+  systemClock,
+  zonedParts,
+  type CheckpointStore,
+  type Clock,
+} from '@dsync/datasource';
 import Bottleneck from 'bottleneck';
 import { throwIfCancelled } from '../clients/cancelled-error.js';
 import { nextMidnight } from '../clients/reset-time.js';
@@ -32,6 +38,11 @@ export interface AccountLimiterOptions {
   /** The account's label: the quota scope in the checkpoint store (never its token). */
   readonly account: string;
   readonly limits: AccountLimits;
+  /**
+   * The limits of an api's scope, when they differ from the account's (a source's override).
+   * @default the account's `limits` for every scope
+   */
+  readonly limitsOf?: (api: string) => AccountLimits;
   readonly checkpoints: CheckpointStore;
   /** The time zone the quota day starts in. */
   readonly timezone: string;
@@ -45,8 +56,8 @@ export interface AccountLimiterOptions {
   readonly marginMs?: number;
   /** How often the day's counts are written to the checkpoint store. @default 200 */
   readonly saveEveryMs?: number;
-  /** @default Date.now */
-  readonly now?: () => number;
+  /** @default the system clock */
+  readonly now?: Clock;
   /**
    * Limits shared with every other process on the same Redis: the windows, the day's count,
    * cool-downs and a provider's "daily limit reached". @default in this process only
@@ -90,6 +101,7 @@ export function dayIn(time: number, timeZone: string): string {
 
 interface Lane {
   readonly scope: string;
+  readonly limits: AccountLimits;
   /** The strictest window's reservoir, with the spacing and the concurrency. */
   readonly rate: Bottleneck;
   /** The other windows' reservoirs, chained after it (NDL's 10 minutes). */
@@ -135,6 +147,8 @@ export class AccountLimiter {
   readonly #options: AccountLimiterOptions;
   readonly #lanes = new Map<string, Promise<Lane>>();
   readonly #used = new Map<string, number>();
+  /** Each lane's limits, by scope, for the snapshot (the lanes themselves are made asynchronously). */
+  readonly #scopeLimits = new Map<string, AccountLimits>();
   readonly #now: () => number;
   /** Calls counted in `#used` but not yet in the store, per scope and day. */
   readonly #unsaved = new Map<string, UnsavedCount>();
@@ -144,7 +158,7 @@ export class AccountLimiter {
 
   constructor(options: AccountLimiterOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemClock;
   }
 
   /**
@@ -158,7 +172,7 @@ export class AccountLimiter {
     if (this.#options.shared !== undefined) return this.#scheduleShared(lane, task, signal);
     // Checked before awaiting: an await per call costs the engine's pace (and shifts its timing).
     if (lane.coolUntil > this.#now()) await this.#coolingDown(lane);
-    const { perDay } = this.#options.limits;
+    const { perDay } = lane.limits;
     const { timezone, checkpoints } = this.#options;
     const today = dayIn(this.#now(), timezone);
     if (today !== lane.day) {
@@ -219,7 +233,7 @@ export class AccountLimiter {
     signal: AbortSignal | undefined,
   ): Promise<T> {
     const shared = this.#options.shared as RedisLimits;
-    const { perDay } = this.#options.limits;
+    const { perDay } = lane.limits;
     const { timezone } = this.#options;
     return lane.rate.schedule(async () => {
       for (;;) {
@@ -338,13 +352,15 @@ export class AccountLimiter {
   /** Today's use per scope. */
   snapshot(): QuotaSnapshot[] {
     const day = dayIn(this.#now(), this.#options.timezone);
-    const { perDay } = this.#options.limits;
-    return [...this.#used].map(([scope, used]) => ({
-      scope,
-      day,
-      used,
-      left: perDay === undefined ? undefined : Math.max(0, perDay - used),
-    }));
+    return [...this.#used].map(([scope, used]) => {
+      const { perDay } = this.#scopeLimits.get(scope) ?? this.#options.limits;
+      return {
+        scope,
+        day,
+        used,
+        left: perDay === undefined ? undefined : Math.max(0, perDay - used),
+      };
+    });
   }
 
   /**
@@ -381,14 +397,16 @@ export class AccountLimiter {
     const scope = this.scopeOf(api);
     let lane = this.#lanes.get(scope);
     if (lane === undefined) {
-      lane = this.#createLane(scope);
+      const limits = this.#options.limitsOf?.(api) ?? this.#options.limits;
+      this.#scopeLimits.set(scope, limits);
+      lane = this.#createLane(scope, limits);
       this.#lanes.set(scope, lane);
     }
     return lane;
   }
 
-  async #createLane(scope: string): Promise<Lane> {
-    const { limits, timezone, checkpoints, shared } = this.#options;
+  async #createLane(scope: string, limits: AccountLimits): Promise<Lane> {
+    const { timezone, checkpoints, shared } = this.#options;
     const safety = this.#options.safety ?? 0.01;
     const margin = this.#options.marginMs ?? 100;
     const spacingOf = (w: RateWindow) => (w.windowMs * (1 + safety) + margin) / w.limit;
@@ -440,6 +458,7 @@ export class AccountLimiter {
     }
     return {
       scope,
+      limits,
       rate,
       others: chained,
       day,

@@ -1,5 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '@dsync/datasource';
 
 /**
  * Limits shared by every process of a deployment through one Redis: the rate windows through
@@ -29,6 +30,8 @@ export interface RedisLimitsOptions {
   readonly url: string;
   /** Prefix of every key, so deployments can share a Redis. @default "dsync" */
   readonly prefix?: string;
+  /** The clock a provider's reset time is measured from, for the stop's expiry. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** What the gate says before a call. */
@@ -108,8 +111,11 @@ export class RedisLimits {
   readonly #connection: Bottleneck.IORedisConnection;
   readonly #prefix: string;
 
+  readonly #clock: Clock;
+
   constructor(options: RedisLimitsOptions) {
     this.#prefix = options.prefix ?? 'dsync';
+    this.#clock = options.clock ?? systemClock;
     // Commands wait for a reconnect rather than fail: a Redis restart pauses calls, it does not drop tasks.
     const redis = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.defineCommand('dsyncGate', { numberOfKeys: 3, lua: GATE });
@@ -182,7 +188,7 @@ export class RedisLimits {
 
   /** Every process stops the scope's calls until `resetsAt` (the provider said the day is spent). */
   async exhaust(scope: string, resetsAt: string): Promise<void> {
-    const ms = Math.max(1_000, new Date(resetsAt).getTime() - Date.now());
+    const ms = Math.max(1_000, new Date(resetsAt).getTime() - this.#clock());
     await this.#redis.set(this.#keys(scope).stop, resetsAt, 'PX', ms);
   }
 
