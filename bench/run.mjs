@@ -22,6 +22,7 @@ const BENCHMARKS = [
   { name: 'sync', file: 'packages/synchronizer/bench/sync.bench.mjs' },
   { name: 'scale-out', file: 'packages/synchronizer/bench/scale-out.bench.mjs' },
   { name: 'recheck', file: 'packages/synchronizer/bench/recheck.bench.mjs' },
+  { name: 'graph', file: 'packages/synchronizer/bench/graph.bench.mjs' },
   { name: 'resume', file: 'packages/cli/bench/resume.bench.mjs' },
   { name: 'scale', file: 'packages/cli/bench/scale.bench.mjs' },
 ];

@@ -4,7 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-for (const file of ['sync.bench.mjs', 'scale-out.bench.mjs', 'recheck.bench.mjs']) {
+for (const file of [
+  'sync.bench.mjs',
+  'scale-out.bench.mjs',
+  'recheck.bench.mjs',
+  'graph.bench.mjs',
+]) {
   const { status, signal } = spawnSync(
     process.execPath,
     [join(import.meta.dirname, file), ...process.argv.slice(2)],
