@@ -12,23 +12,23 @@ export {
   type ErrorPolicyOptions,
   type PolicyContext,
 } from './error-policy.js';
-export {
-  SyncController,
-  type AuditOptions,
-  type ControllerStorage,
-  type EnqueueResult,
-  type PlanOptions,
-  type QuotaGauge,
-  type RunResult,
-  type SettledCheck,
-  type SourcePlan,
-  type SourceStatus,
-  type SyncControllerOptions,
-  type SyncOptions,
-} from './controller/sync-controller.js';
-export type { SourceAudit } from './controller/audit.js';
+export { SyncController } from './controller/sync-controller.js';
+export type {
+  AuditOptions,
+  ControllerStorage,
+  EnqueueResult,
+  PlanOptions,
+  QuotaGauge,
+  RunResult,
+  SettledCheck,
+  SourcePlan,
+  SourceStatus,
+  SyncControllerOptions,
+  SyncOptions,
+} from './controller/options.js';
+export type { SourceAudit } from './controller/audit/audit-sources.js';
 /** What a source's dropped requests hold back (`SourceStatus.dropped`). */
-export type { DroppedRequests } from './controller/dropped.js';
+export type { DroppedRequests } from './controller/run/dropped.js';
 /** The codes a misconfigured source fails with, and which of them a failure is. */
 export {
   MISCONFIGURED_CODES,
@@ -36,7 +36,7 @@ export {
   type Misconfiguration,
 } from './engine/misconfiguration.js';
 /** How far a `SourcePlan`'s requests hold: exact, estimated (weekdays for open days), or unknown. */
-export type { PlanCount } from './controller/plan-estimate.js';
+export type { PlanCount } from './controller/plan/estimate.js';
 export { DEFAULT_LIMITS, type AccountConfig } from './controller/accounts.js';
 export {
   AccountLimiter,

@@ -88,7 +88,8 @@ export async function auditSources(
   options: RangeOptions & {
     readonly backfill?: boolean;
     readonly skipConfirmed?: boolean;
-    readonly now?: Date;
+    /** The clock's time: backfill tasks are recorded at it. */
+    readonly now: Date;
   },
 ): Promise<SourceAudit[]> {
   const range = {
@@ -100,7 +101,7 @@ export async function auditSources(
     const report = await auditReport(source, context, range);
     if (options.backfill !== true) reports.push(report);
     else {
-      const now = options.now ?? new Date();
+      const { now } = options;
       reports.push({
         ...report,
         ...(await queueBackfill(source, context, checkpoints, range, {

@@ -1,0 +1,81 @@
+import { generateArgs } from '@dsync/arg-generation';
+import { DsyncError, type RunStatus, type TaskQueue } from '@dsync/datasource';
+import { enqueueSource } from '../../distributed/enqueue.js';
+import { rangeOf, runIdOf, type ControllerContext } from '../context.js';
+import type { EnqueueResult, PlanOptions, RunResult, SyncOptions } from '../options.js';
+import { askAgainAll } from '../run/ask-again.js';
+import { advanceCursor } from '../run/cursor.js';
+import { targetsOf } from '../run/targets.js';
+
+/**
+ * Distributed mode: the sources other sources read (the calendar, the symbol list) are
+ * synced here, since the rest's args are generated from them; the rest's tasks go on the
+ * queue for fetch workers, recorded pending in the ledger under a new run.
+ */
+export async function enqueue(
+  ctx: ControllerContext,
+  queue: TaskQueue,
+  options: PlanOptions,
+  syncHere: (options: SyncOptions) => Promise<RunResult>,
+): Promise<EnqueueResult> {
+  const { storage, registry } = ctx;
+  const now = ctx.now(options);
+  const askedAgain = await askAgainAll(ctx, options);
+  const targets = await targetsOf(ctx, options.ids, now, askedAgain);
+  await storage.check?.(targets);
+  const read = new Set(targets.flatMap((s) => registry.dependenciesOf(s.id)));
+  const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
+  const synced = local.length === 0 ? undefined : await syncHere({ ...options, ids: local });
+  const runId = runIdOf(now);
+  if (synced !== undefined && synced.status !== 'done')
+    return { runId: synced.runId, status: synced.status, synced, queued: [] };
+  const remote = targets.filter((s) => !read.has(s.id));
+  await storage.checkpoints.startRun({
+    id: runId,
+    sourceIds: remote.map((s) => s.id),
+    startedAt: now.toISOString(),
+  });
+  const context = ctx.argContext();
+  const queued: { sourceId: string; tasks: number }[] = [];
+  for (const source of remote) {
+    const state = await storage.checkpoints.getSourceState(source.id);
+    const args = generateArgs(source, context, { ...rangeOf(options), state, now });
+    const tasks = await enqueueSource(source, args, runId, storage.checkpoints, queue, ctx.clock());
+    queued.push({ sourceId: source.id, tasks });
+  }
+  return { runId, status: 'running', queued, ...(synced === undefined ? {} : { synced }) };
+}
+
+/**
+ * Closes a queued run once fetch workers have settled every task of its sources: moves their
+ * cursors over the range (the same `options` as the enqueue) and records how it ended.
+ * @returns the ending, or undefined while tasks are left
+ */
+export async function settleQueued(
+  ctx: ControllerContext,
+  runId: string,
+  options: PlanOptions,
+): Promise<Exclude<RunStatus, 'running'> | undefined> {
+  const { checkpoints } = ctx.storage;
+  const run = await checkpoints.getRun(runId);
+  if (run === undefined) throw new DsyncError('E_NO_RUN', `No run ${runId} in the ledger.`);
+  if (run.status !== 'running') return run.status;
+  // Failed tasks are unfinished for the ledger, yet no worker takes them again: only pending or running ones wait.
+  for (const id of run.sourceIds)
+    for (const status of ['pending', 'running'] as const)
+      if ((await checkpoints.listTasks({ sourceId: id, status, limit: 1 })).length > 0)
+        return undefined;
+  const [failed] = await checkpoints.listTasks({ runId, status: 'failed', limit: 1 });
+  if (failed !== undefined) {
+    await checkpoints.finishRun(runId, 'failed', failed.lastError);
+    return 'failed';
+  }
+  const now = ctx.now(options);
+  const context = ctx.argContext();
+  for (const id of run.sourceIds) {
+    const state = await checkpoints.getSourceState(id);
+    await advanceCursor(ctx, ctx.registry.get(id), context, { ...rangeOf(options), state, now });
+  }
+  await checkpoints.finishRun(runId, 'done');
+  return 'done';
+}
