@@ -27,6 +27,7 @@ export type {
   SyncOptions,
 } from './controller/options.js';
 export type { SourceAudit } from './controller/audit/audit-sources.js';
+export type { RowsPage, TaskFilter } from './controller/status/ledger.js';
 /** What a source's dropped requests hold back (`SourceStatus.dropped`). */
 export type { DroppedRequests } from './controller/run/dropped.js';
 /** The codes a misconfigured source fails with, and which of them a failure is. */

@@ -4,6 +4,5 @@
  * behind the access rules: loopback by default, a token (Bearer or Basic) otherwise.
  */
 export { createWebServer, type WebServer, type WebServerOptions } from './server/web-server.js';
-export type { WebStorage } from './routes/context.js';
 export { assertSafeBind, isLoopback } from './server/access.js';
 export type * from './api/contract.js';

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { SyncController } from '@dsync/synchronizer';
 import { createWebServer } from '../src/index.js';
 import { isRunEnd, openEvents } from './sse.js';
 import { webHarness, type WebHarness } from './web-harness.js';
@@ -76,15 +77,23 @@ describe('secrets never leave in an answer', () => {
   it('scrubs an error a storage threw, and a run reason on the event stream', async () => {
     h = await webHarness();
     const token = h.sandbox.token;
-    const failing = createWebServer({
-      controller: h.controller,
+    const { storage } = h;
+    // A controller over a storage whose count fails with the database URL and the token in it.
+    const controller = new SyncController({
       registry: h.registry,
       storage: {
-        checkpoints: h.storage.checkpoints,
-        readRows: (source, options) => h!.storage.readRows(source, options),
+        sink: storage,
+        checkpoints: storage.checkpoints,
+        argContext: (sourceOf) => storage.argContext(sourceOf),
+        readRows: (source, page) => storage.readRows(source, page),
         countRows: () =>
           Promise.reject(new Error(`connect ECONNREFUSED ${DATABASE}?token=${token}`)),
       },
+      clients: {},
+    });
+    const failing = createWebServer({
+      controller,
+      registry: h.registry,
       secrets: [token, DATABASE],
     });
     try {
@@ -101,7 +110,7 @@ describe('secrets never leave in an answer', () => {
       const stream = await openEvents(url);
       try {
         await stream.next();
-        const { events } = h.controller;
+        const { events } = controller;
         events.emit({ type: 'run-started', runId: 'run-x', sourceIds: ['tushare.daily'] });
         events.emit({
           type: 'source-started',

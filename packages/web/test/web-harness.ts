@@ -169,6 +169,7 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
       argContext: (sourceOf) => storage.argContext(sourceOf),
       countRows: (source) => storage.countRows(source),
       latestDate: (source, field) => storage.latestDate(source, field),
+      readRows: (source, page) => storage.readRows(source, page),
     },
     clients: { tushare: client },
     accounts: {
@@ -179,7 +180,6 @@ export async function webHarness(options: WebHarnessOptions = {}): Promise<WebHa
   const server = createWebServer({
     controller,
     registry,
-    storage,
     host: options.host ?? '127.0.0.1',
     port: 0,
     secrets: [sandbox.token, ...(options.secrets ?? [])],

@@ -86,7 +86,7 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
     .option('--json', 'print JSON')
     .action(async (flags: { limit: number; json?: boolean }) => {
       const runtime = await context.runtime();
-      const runs = await runtime.storage.checkpoints.listRuns({ limit: flags.limit });
+      const runs = await runtime.controller.runs(flags.limit);
       if (flags.json === true) return context.output.json(runs);
       context.output.table(
         runs.map((r) => ({
@@ -125,7 +125,7 @@ export function registerLedgerCommands(program: Command, context: CliContext): v
         const runtime = await context.runtime(
           flags.source === undefined ? {} : { ids: [flags.source] },
         );
-        const tasks = await runtime.storage.checkpoints.listTasks({
+        const tasks = await runtime.controller.tasks({
           limit: flags.limit,
           ...(flags.status === undefined ? {} : { status: flags.status }),
           ...(flags.source === undefined ? {} : { sourceId: flags.source }),

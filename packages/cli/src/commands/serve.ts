@@ -54,7 +54,6 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       const server = createWebServer({
         controller: runtime.controller,
         registry: runtime.registry,
-        storage: runtime.storage,
         host: flags.host,
         port: flags.port,
         secrets: context.secrets,

@@ -205,6 +205,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       argContext: (sourceOf) => storage.argContext(sourceOf),
       countRows: (source) => storage.countRows(source),
       latestDate: (source, field) => storage.latestDate(source, field),
+      readRows: (source, page) => storage.readRows(source, page),
       // Tables in the database: refused before a run while they keep numbers the 0.1 way.
       ...(sink === storage ? { check: (sources) => storage.check(sources) } : {}),
     },

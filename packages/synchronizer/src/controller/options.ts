@@ -28,6 +28,14 @@ export interface ControllerStorage {
   readonly sink: Sink;
   readonly checkpoints: CheckpointStore;
   argContext(sourceOf: (id: string) => DataSource | undefined): ArgContext;
+  /**
+   * A page of a source's table in primary-key order, for previews; a storage that cannot
+   * read back (a queue) leaves it out.
+   */
+  readRows?(
+    source: DataSource,
+    page?: { readonly offset?: number; readonly limit?: number },
+  ): Promise<Record<string, unknown>[]>;
   /** Rows stored for a source, for status; a storage that cannot count leaves it out. */
   countRows?(source: DataSource): Promise<number>;
   /** The latest date a source's table holds in a date field, for status; a storage that cannot tell leaves it out. */

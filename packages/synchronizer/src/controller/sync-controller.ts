@@ -1,4 +1,11 @@
-import { DsyncError, type RunStatus, type TaskQueue } from '@dsync/datasource';
+import {
+  DsyncError,
+  type DataSourceRegistry,
+  type RunRecord,
+  type RunStatus,
+  type TaskQueue,
+  type TaskRecord,
+} from '@dsync/datasource';
 import type { SyncEvents } from '../engine/events.js';
 import { audit, queueSettledHoles } from './audit/audit.js';
 import type { SourceAudit } from './audit/audit-sources.js';
@@ -20,6 +27,7 @@ import { plan } from './plan/plan.js';
 import { quotaOf } from './quota/quota.js';
 import { runLocal } from './run/local.js';
 import { statusOf } from './status/status.js';
+import { rowsOf, runOf, runsOf, tasksOf, type RowsPage, type TaskFilter } from './status/ledger.js';
 
 /**
  * The one way in, for the CLI, the web interface and programs: sync what is unsynced (or
@@ -108,6 +116,34 @@ export class SyncController {
   /** A daemon's check after each run: the settled days not checked yet, their holes queued. */
   queueSettledHoles(checked: ReadonlyMap<string, string> = new Map()): Promise<SettledCheck[]> {
     return queueSettledHoles(this.#ctx, checked);
+  }
+
+  /** The registry the controller syncs: the sources it knows. */
+  get registry(): DataSourceRegistry {
+    return this.#ctx.registry;
+  }
+
+  /** Recent runs, newest first (the ledger's). */
+  runs(limit?: number): Promise<RunRecord[]> {
+    return runsOf(this.#ctx, limit);
+  }
+
+  /** One run, as the ledger has it; undefined for an id it does not hold. */
+  run(runId: string): Promise<RunRecord | undefined> {
+    return runOf(this.#ctx, runId);
+  }
+
+  /** The task ledger, newest first: what each request came to, and why. */
+  tasks(filter?: TaskFilter): Promise<TaskRecord[]> {
+    return tasksOf(this.#ctx, filter);
+  }
+
+  /** A page of a source's stored table and its row count; undefined when the storage cannot read back. */
+  rows(
+    sourceId: string,
+    page: { readonly offset?: number; readonly limit?: number } = {},
+  ): Promise<RowsPage | undefined> {
+    return rowsOf(this.#ctx, sourceId, page);
   }
 
   /** Every quota the sources count in: used and left in each rate window and in the day. */

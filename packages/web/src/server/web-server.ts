@@ -1,4 +1,4 @@
-import type { DataSourceRegistry } from '@dsync/datasource';
+import { systemClock, type Clock, type DataSourceRegistry } from '@dsync/datasource';
 import type { SyncController } from '@dsync/synchronizer';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EventHub } from '../live/event-stream.js';
@@ -8,7 +8,7 @@ import { RunLauncher } from '../live/run-launcher.js';
 import { RunTracker } from '../live/run-tracker.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { actionRoutes } from '../routes/actions.js';
-import type { RouteContext, WebStorage } from '../routes/context.js';
+import type { RouteContext } from '../routes/context.js';
 import { ledgerRoutes } from '../routes/ledger.js';
 import { runRoutes } from '../routes/run.js';
 import { sourceRoutes } from '../routes/sources.js';
@@ -22,8 +22,6 @@ export interface WebServerOptions {
   readonly controller: SyncController;
   /** The registry the controller was built with. */
   readonly registry: DataSourceRegistry;
-  /** The ledger and the stored tables (`KnexStorage` fits). */
-  readonly storage: WebStorage;
   /** @default "127.0.0.1": reachable from this machine only */
   readonly host?: string;
   /** @default 0 (any free port) */
@@ -42,9 +40,9 @@ export interface WebServerOptions {
   /**
    * dsync's clock, in ms: give the controller's (`SyncControllerOptions.clock`). What is
    * published, how far behind, stale or due, and the next scheduled run are judged by it.
-   * @default Date.now
+   * @default the system clock
    */
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 export interface WebServer {
@@ -66,7 +64,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
   const { accessToken, controller, registry } = options;
   assertSafeBind(host, accessToken);
   const onError = options.onError ?? (() => undefined);
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const scrub = scrubberOf([
     ...(options.secrets ?? []),
     ...(accessToken === undefined ? [] : [accessToken]),
@@ -83,7 +81,6 @@ export function createWebServer(options: WebServerOptions): WebServer {
   const context: RouteContext = {
     controller,
     registry,
-    storage: options.storage,
     tracker,
     series,
     launcher: new RunLauncher(controller, tracker, onError),
