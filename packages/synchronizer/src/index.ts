@@ -28,6 +28,13 @@ export type {
 } from './controller/options.js';
 export type { SourceAudit } from './controller/audit/audit-sources.js';
 export type { RowsPage, TaskFilter } from './controller/status/ledger.js';
+export type { FollowOptions } from './controller/distributed/follow.js';
+/** A distributed run's events between processes: the fetch workers publish, `follow` hears. */
+export {
+  RedisRunEvents,
+  type RedisRunEventsOptions,
+  type RunEventsChannel,
+} from './distributed/run-events.js';
 /** What a source's dropped requests hold back (`SourceStatus.dropped`). */
 export type { DroppedRequests } from './controller/run/dropped.js';
 /** The codes a misconfigured source fails with, and which of them a failure is. */

@@ -5,7 +5,14 @@ import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
 import { createTushareClient } from '../src/clients/tushare-client.js';
-import { FetchWorker, RedisLimits, type AccountLimits } from '../src/index.js';
+import {
+  FetchWorker,
+  RedisLimits,
+  RedisRunEvents,
+  type AccountLimits,
+  type RunEventsChannel,
+  type SyncEvent,
+} from '../src/index.js';
 import { harness, type Harness } from './harness.js';
 
 jest.setTimeout(60_000);
@@ -54,6 +61,7 @@ async function startWorker(
   limits: AccountLimits,
   onPause?: (resumeAt: string) => void,
   baseUrl = harnessed.sandbox.baseUrl,
+  runEvents?: RunEventsChannel,
 ) {
   const shared = new RedisLimits({ url: REDIS_URL, prefix: names.prefix });
   await shared.ready();
@@ -74,6 +82,7 @@ async function startWorker(
     worker,
     policy: { retryBaseMs: 10, retryMaxMs: 50 },
     ...(onPause === undefined ? {} : { onPause }),
+    ...(runEvents === undefined ? {} : { runEvents }),
   });
   await fetcher.start();
   cleanups.push(async () => {
@@ -287,5 +296,91 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
       expect(await h.rows(id)).toEqual(
         h.truth(id, { start_date: '20240101', end_date: '20240229' }),
       );
+  });
+
+  it("follow tells the workers' own events as they happen and closes each source once its tasks settle", async () => {
+    h = await harness(QUEUED);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    await channel.ready();
+    cleanups.push(() => channel.close());
+    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    const days = h.market.openDays(RANGE.since, RANGE.until);
+    const events: SyncEvent[] = [];
+    h.controller.events.on((e) => events.push(e));
+    const following = h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    const harnessed = h;
+    await Promise.all(
+      ['w1', 'w2'].map((w) =>
+        startWorker(harnessed, names, w, perSecond(500, 4), undefined, undefined, channel),
+      ),
+    );
+    const result = await following;
+    expect(result.status).toBe('done');
+    const truth = (id: string) =>
+      harnessed.truth(id, { start_date: '20240101', end_date: '20240229' });
+    expect(result.sources.map((s) => [s.sourceId, s.status, s.requests, s.rows])).toEqual(
+      QUEUED.map((id) => [id, 'done', days.length, truth(id).length]),
+    );
+    // The workers' events, each task's done once with its real key, before its source closes.
+    for (const id of QUEUED) {
+      const done = events.filter((e) => e.type === 'task-done' && e.sourceId === id);
+      const keys = await harnessed.controller.tasks({
+        runId: enqueued.runId,
+        sourceId: id,
+        limit: 1000,
+      });
+      expect(keys).toHaveLength(days.length);
+      expect(done.map((e) => (e.type === 'task-done' ? e.key : '')).sort()).toEqual(
+        keys.map((t) => t.key).sort(),
+      );
+      const finished = events.findIndex((e) => e.type === 'source-finished' && e.sourceId === id);
+      expect(finished).toBeGreaterThan(events.lastIndexOf(done.at(-1) as SyncEvent));
+      expect((await harnessed.storage.checkpoints.getSourceState(id)).cursor).toBe(RANGE.until);
+      expect(await harnessed.rows(id)).toEqual(truth(id));
+    }
+    expect(events.at(-1)).toMatchObject({
+      type: 'run-finished',
+      runId: enqueued.runId,
+      status: 'done',
+    });
+    expect((await h.controller.run(enqueued.runId))?.status).toBe('done');
+  });
+
+  it('a cancelled follow leaves the run cancelled: workers leave its tasks pending, the next sync does them', async () => {
+    h = await harness(['tushare.daily']);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    // No worker yet: the follow waits until it is cancelled (Ctrl-C).
+    const following = h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    h.controller.cancel();
+    const cancelled = await following;
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.sources.map((s) => [s.sourceId, s.status, s.reason?.code])).toEqual([
+      ['tushare.daily', 'cancelled', 'E_CANCELLED'],
+    ]);
+    expect((await h.controller.run(enqueued.runId))?.status).toBe('cancelled');
+    // A worker started now takes the cancelled run's tasks off the queue without a request.
+    const harnessed = h;
+    const worker = await startWorker(harnessed, names, 'w1', perSecond(500, 4));
+    await until(async () => (worker.stats.cancelled === days ? true : undefined));
+    expect(h.sandbox.counters().byApi['daily']).toBeUndefined();
+    expect(
+      await h.controller.tasks({ sourceId: 'tushare.daily', status: 'pending', limit: 1000 }),
+    ).toHaveLength(days);
+    // The next sync queues them again, and the worker does them.
+    const again = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    expect(again.queued).toEqual([{ sourceId: 'tushare.daily', tasks: days }]);
+    const done = await h.controller.follow(again.runId, { channel, ...RANGE });
+    expect(done.status).toBe('done');
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
+    );
   });
 });

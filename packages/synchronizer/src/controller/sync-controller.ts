@@ -11,6 +11,7 @@ import { audit, queueSettledHoles } from './audit/audit.js';
 import type { SourceAudit } from './audit/audit-sources.js';
 import { ControllerContext } from './context.js';
 import { enqueue, settleQueued } from './distributed/enqueue.js';
+import { follow, type FollowOptions } from './distributed/follow.js';
 import type {
   AuditOptions,
   EnqueueResult,
@@ -64,17 +65,37 @@ export class SyncController {
    * own scope's limits. A source that does not finish stops itself and what reads it; the
    * run's result lists each source's ending, the most serious being the run's.
    */
-  async sync(options: SyncOptions = {}): Promise<RunResult> {
+  sync(options: SyncOptions = {}): Promise<RunResult> {
+    return this.#inProgress(options.signal, (signal) => runLocal(this.#ctx, options, signal));
+  }
+
+  /**
+   * Follows a queued run until the fetch workers have settled it: their events reach
+   * `events` as they happen, each source closes (its cursor moves) once its tasks are
+   * settled, and the run ends in the ledger. `cancel()` (or `signal`) cancels the run: the
+   * ledger says so, and the workers leave its tasks pending for the next sync.
+   */
+  follow(runId: string, options: FollowOptions): Promise<RunResult> {
+    return this.#inProgress(options.signal, (signal) =>
+      follow(this.#ctx, runId, { ...options, signal }),
+    );
+  }
+
+  /** Runs `work` as the run in progress: one at a time, cancelled by `cancel()` or `signal`. */
+  async #inProgress<T>(
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     if (this.#current !== undefined)
       throw new DsyncError('E_BUSY', 'A run is already in progress.');
     const abort = new AbortController();
     this.#current = abort;
-    const onAbort = () => abort.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await runLocal(this.#ctx, options, abort.signal);
+      return await work(abort.signal);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       this.#current = undefined;
     }
   }

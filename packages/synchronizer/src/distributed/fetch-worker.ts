@@ -6,6 +6,7 @@ import {
   type DataSourceRegistry,
   type LedgerError,
   type Provider,
+  type RunStatus,
   type Sink,
   type TaskConsumer,
   type TaskDelivery,
@@ -19,6 +20,7 @@ import { runTask, type TaskContext, type TaskVerdict } from '../engine/run-task.
 import { LeadingDrops, misconfigurationOf } from '../engine/misconfiguration.js';
 import { Limiters } from '../limits/limiters.js';
 import type { RedisLimits } from '../limits/redis-cluster.js';
+import type { RunEventsChannel } from './run-events.js';
 
 /**
  * A process that takes tasks from the queue, runs each through the same attempt as a local
@@ -48,6 +50,8 @@ export interface FetchWorkerOptions {
   readonly onPause?: (resumeAt: string) => void;
   /** Quota days, cool-downs and the ledger's times are read from it. @default the system clock */
   readonly clock?: Clock;
+  /** Where each task's events are told to its run's follower (`SyncController.follow`). */
+  readonly runEvents?: RunEventsChannel;
 }
 
 /** What a worker did with the deliveries it took. */
@@ -59,7 +63,15 @@ export interface FetchWorkerStats {
   requeued: number;
   /** Tasks the ledger already had as settled (redelivered, or published twice): acknowledged without a request. */
   alreadySettled: number;
+  /** Tasks of a cancelled run: acknowledged without a request, left pending for the next run. */
+  cancelled: number;
 }
+
+/** How long a run's status is taken as read: one ledger query per run and second, not per task. */
+const RUN_STATUS_TTL_MS = 1_000;
+
+/** Runs whose status and events a worker keeps at once. */
+const RUNS_KEPT = 16;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -80,6 +92,7 @@ export class FetchWorker {
     failed: 0,
     requeued: 0,
     alreadySettled: 0,
+    cancelled: 0,
   };
   readonly #options: FetchWorkerOptions;
   readonly #policy: ErrorPolicyOptions;
@@ -91,6 +104,9 @@ export class FetchWorker {
   readonly #leadingDrops = new Map<string, LeadingDrops>();
   /** Sources found misconfigured: their tasks fail without a request until the worker restarts with a fix. */
   readonly #misconfigured = new Map<string, LedgerError>();
+  /** Each run's events, told here and to its follower. */
+  readonly #runEvents = new Map<string, SyncEvents>();
+  readonly #runStatus = new Map<string, { readonly status: RunStatus; readonly at: number }>();
   #consumer: TaskConsumer | undefined;
   #resumeTimer: NodeJS.Timeout | undefined;
 
@@ -154,6 +170,12 @@ export class FetchWorker {
     const finished = await checkpoints.finishedTasks(source.id, [task.args.key]);
     if (finished.has(task.args.key)) {
       this.stats.alreadySettled++;
+      await delivery.ack();
+      return;
+    }
+    if (await this.#cancelled(task.runId)) {
+      // The follower cancelled it (Ctrl-C): the task stays pending for the next run to queue again.
+      this.stats.cancelled++;
       await delivery.ack();
       return;
     }
@@ -230,6 +252,39 @@ export class FetchWorker {
     this.#resumeTimer.unref();
   }
 
+  /** Whether the run was cancelled, as the ledger says (read at most once a second per run). */
+  async #cancelled(runId: string): Promise<boolean> {
+    const known = this.#runStatus.get(runId);
+    if (known !== undefined && this.#clock() - known.at < RUN_STATUS_TTL_MS)
+      return known.status === 'cancelled';
+    const run = await this.#options.checkpoints.getRun(runId);
+    const status = run?.status ?? 'running';
+    this.#runStatus.set(runId, { status, at: this.#clock() });
+    if (this.#runStatus.size > RUNS_KEPT)
+      this.#runStatus.delete(this.#runStatus.keys().next().value as string);
+    return status === 'cancelled';
+  }
+
+  /** A run's task events: told to this worker's listeners, and published for the run's follower. */
+  #eventsOf(runId: string): SyncEvents {
+    const { runEvents } = this.#options;
+    if (runEvents === undefined) return this.events;
+    let events = this.#runEvents.get(runId);
+    if (events === undefined) {
+      const run = new SyncEvents();
+      run.on((event) => {
+        this.events.emit(event);
+        runEvents.publish(runId, event);
+      });
+      this.#runEvents.set(runId, run);
+      // A long-lived worker sees run after run: only the recent ones keep theirs.
+      if (this.#runEvents.size > RUNS_KEPT)
+        this.#runEvents.delete(this.#runEvents.keys().next().value as string);
+      events = run;
+    }
+    return events;
+  }
+
   #context(source: DataSource, runId: string): TaskContext {
     const client = this.#options.clients[source.provider];
     if (client === undefined)
@@ -249,7 +304,7 @@ export class FetchWorker {
       sink: this.#options.sink,
       checkpoints: this.#options.checkpoints,
       runId,
-      events: this.events,
+      events: this.#eventsOf(runId),
       policy: this.#policy,
       signal: this.#stop.signal,
       worker: this.#options.worker,

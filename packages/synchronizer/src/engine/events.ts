@@ -53,6 +53,18 @@ export type SyncEvent =
       readonly key: string;
       readonly reason: LedgerError;
     }
+  /**
+   * A task's answer stops its source: at a limit (`stopped`, resumable after `resumeAfter`
+   * when the provider said), or for good (`failed`: permission, auth, a misconfiguration).
+   */
+  | {
+      readonly type: 'task-stopped';
+      readonly sourceId: string;
+      readonly key: string;
+      readonly status: 'stopped' | 'failed';
+      readonly reason: LedgerError;
+      readonly resumeAfter?: string;
+    }
   | {
       readonly type: 'quota';
       readonly scope: string;

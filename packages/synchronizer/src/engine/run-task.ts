@@ -245,6 +245,7 @@ async function stopMisconfigured(
   const error = misconfigurationError(context.source, outcome, earlier.length + 1);
   const verdict = { kind: 'stop', status: 'failed', error } as const;
   hooks.onStop?.(verdict);
+  tellStop(context, task.args.key, verdict);
   for (const key of earlier) await ledger(context, key, { status: 'failed', lastError: error });
   await ledger(context, task.args.key, {
     status: 'failed',
@@ -252,6 +253,22 @@ async function stopMisconfigured(
     lastError: error,
   });
   return verdict;
+}
+
+/** Tells listeners (a distributed run's follower among them) that a task stops its source. */
+function tellStop(
+  context: TaskContext,
+  key: string,
+  verdict: Extract<TaskVerdict, { kind: 'stop' }>,
+): void {
+  context.events.emit({
+    type: 'task-stopped',
+    sourceId: context.source.id,
+    key,
+    status: verdict.status,
+    reason: verdict.error,
+    ...(verdict.resumeAfter === undefined ? {} : { resumeAfter: verdict.resumeAfter }),
+  });
 }
 
 /** Carries out what the policy decided for a failed attempt. */
@@ -312,6 +329,7 @@ async function act(
       } as const;
       // Before any await: no request may leave after a stop, not even while the ledger is written.
       hooks.onStop?.(verdict);
+      tellStop(context, key, verdict);
       // A daily limit stops the account's calls everywhere until it resets.
       if (decision.resumeAfter !== undefined) await limiter.exhaust(api, decision.resumeAfter);
       await ledger(context, key, {
