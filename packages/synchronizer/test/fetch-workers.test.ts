@@ -369,7 +369,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     // A worker started now takes the cancelled run's tasks off the queue without a request.
     const harnessed = h;
     const worker = await startWorker(harnessed, names, 'w1', perSecond(500, 4));
-    await until(async () => (worker.stats.cancelled === days ? true : undefined));
+    await until(() => Promise.resolve(worker.stats.cancelled === days ? true : undefined));
     expect(h.sandbox.counters().byApi['daily']).toBeUndefined();
     expect(
       await h.controller.tasks({ sourceId: 'tushare.daily', status: 'pending', limit: 1000 }),
