@@ -312,7 +312,7 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     noSecrets(d, [sync, ...stopped]);
   });
 
-  it('--no-wait returns once queued; Ctrl-C while waiting exits 130 and leaves the tasks to the workers', async () => {
+  it('--no-wait returns once queued; Ctrl-C while following cancels that run, and the workers do the queued one', async () => {
     const d = await deployment({ perMinute: 10_000 }, { perMinute: 6_000 });
     const queued = await dsync(d.dir, ['sync', 'tushare.daily', ...RANGE, '--no-wait'], TOKEN_ENV);
     expect(queued.code).toBe(0);
@@ -329,9 +329,16 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     const stopped = await waiting.done;
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toContain(
-      `Stopped waiting: the fetch workers go on with the ${DAYS} tasks left on the queue`,
+      `Cancelled: the run is recorded cancelled, and the fetch workers leave its ${DAYS} tasks left pending`,
     );
-    // They do, once they run: the table is complete, each row once.
+    const runs = JSON.parse((await dsync(d.dir, ['runs', '--json'], TOKEN_ENV)).stdout) as {
+      id: string;
+      status: string;
+    }[];
+    // The followed run says so; the --no-wait one is the workers' still.
+    expect(runs.filter((r) => r.id !== runId).map((r) => r.status)).toContain('cancelled');
+    expect(runs.find((r) => r.id === runId)?.status).toBe('running');
+    // The workers do the --no-wait run's tasks once they run: the table is complete, each row once.
     const { data, fetchers } = await startWorkers(d, 2);
     const truth = truthKeys();
     await waitUntil(

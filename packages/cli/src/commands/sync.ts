@@ -206,14 +206,10 @@ async function syncCommand(context: CliContext, ids: string[], flags: SyncFlags)
   if (runtime.distributed !== undefined) {
     const unlogQueued = controller.events.on((event) => logger.debug(event, event.type));
     try {
-      return await syncDistributed(
-        context,
-        runtime,
-        options,
-        flags,
-        (synced) => printResult(context, runtime, synced, flags.json === true),
-        exitCodeOfRun,
-      );
+      return await syncDistributed(context, runtime, options, flags, {
+        print: (result) => printResult(context, runtime, result, flags.json === true),
+        exitCode: exitCodeOfRun,
+      });
     } finally {
       unlogQueued();
     }

@@ -86,6 +86,7 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
     );
   const logger = await context.logger();
   const shared = await runtime.sharedLimits();
+  const runEvents = await runtime.runEvents();
   const queue = runtime.taskQueue();
   await runtime.sink.ready();
   const out = (line: string) => context.output.line(`${name}: ${line}`);
@@ -95,6 +96,7 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
     clients: runtime.clients,
     accounts: runtime.accounts,
     shared,
+    runEvents,
     sink: runtime.sink,
     checkpoints: runtime.storage.checkpoints,
     worker: name,
@@ -106,10 +108,12 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
   const { stats } = worker;
   const summary = () =>
     `${stats.done} done, ${stats.dropped} dropped, ${stats.failed} failed, ${stats.requeued} requeued` +
-    (stats.alreadySettled > 0 ? `, ${stats.alreadySettled} already settled` : '');
+    (stats.alreadySettled > 0 ? `, ${stats.alreadySettled} already settled` : '') +
+    (stats.cancelled > 0 ? `, ${stats.cancelled} of cancelled runs left pending` : '');
   let reported = 0;
   const report = setInterval(() => {
-    const settled = stats.done + stats.dropped + stats.failed + stats.alreadySettled;
+    const settled =
+      stats.done + stats.dropped + stats.failed + stats.alreadySettled + stats.cancelled;
     if (settled - reported < flags.every) return;
     reported = settled - (settled % flags.every);
     out(`${plural(settled, 'task')} (${summary()})`);

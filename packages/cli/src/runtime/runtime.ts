@@ -18,10 +18,12 @@ import {
   createTushareClient,
   NDL_BASE_URL,
   RedisLimits,
+  RedisRunEvents,
   SyncController,
   TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
+  type RunEventsChannel,
 } from '@dsync/synchronizer';
 import { accountLimits, type DsyncConfig, type LoadedConfig } from '../config/index.js';
 import { distributedSettings, type DistributedSettings } from './distributed.js';
@@ -56,6 +58,8 @@ export interface Runtime {
   taskQueue(): TaskQueue;
   /** The limits shared through Redis (distributed mode), connected on first use. */
   sharedLimits(): Promise<RedisLimits>;
+  /** Where fetch workers tell a run's events and `dsync sync` hears them (distributed mode's Redis). */
+  runEvents(): Promise<RunEventsChannel>;
   /** The credentials in use, so output can be scrubbed of them (URLs: their passwords). */
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
@@ -155,8 +159,11 @@ function accountsOf(config: DsyncConfig): Partial<Record<Provider, AccountConfig
 /** How long connecting to Redis may take before the command fails, naming it. */
 const REDIS_CONNECT_TIMEOUT_MS = 30_000;
 
-async function connectRedis(settings: DistributedSettings): Promise<RedisLimits> {
-  const limits = new RedisLimits({ url: settings.redis, prefix: settings.prefix });
+/** Connects one of distributed mode's Redis clients, failing with `E_REDIS` naming the (redacted) URL. */
+async function connectRedis<T extends { ready(): Promise<void>; close(): Promise<void> }>(
+  settings: DistributedSettings,
+  client: T,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -171,10 +178,10 @@ async function connectRedis(settings: DistributedSettings): Promise<RedisLimits>
     );
   });
   try {
-    await Promise.race([limits.ready(), timeout]);
-    return limits;
+    await Promise.race([client.ready(), timeout]);
+    return client;
   } catch (error) {
-    await limits.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -216,6 +223,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const distributed = distributedSettings(config);
   let taskQueue: TaskQueue | undefined;
   let shared: Promise<RedisLimits> | undefined;
+  let events: Promise<RedisRunEvents> | undefined;
   const queueUrl = typeof config.queue === 'string' ? config.queue : config.queue.url;
   return {
     loaded: options.loaded,
@@ -241,8 +249,22 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         return Promise.reject(
           new DsyncError('E_CONFIG', `No shared limits: ${file} has no distributed key.`),
         );
-      shared ??= connectRedis(distributed);
+      shared ??= connectRedis(
+        distributed,
+        new RedisLimits({ url: distributed.redis, prefix: distributed.prefix }),
+      );
       return shared;
+    },
+    runEvents() {
+      if (distributed === undefined)
+        return Promise.reject(
+          new DsyncError('E_CONFIG', `No run events: ${file} has no distributed key.`),
+        );
+      events ??= connectRedis(
+        distributed,
+        new RedisRunEvents({ url: distributed.redis, prefix: distributed.prefix }),
+      );
+      return events;
     },
     // URLs stand for their passwords (redactText hides a URL's password, wherever it shows).
     secrets: [
@@ -272,6 +294,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       await taskQueue?.close();
       const limits = await shared?.catch(() => undefined);
       await limits?.close();
+      const channel = await events?.catch(() => undefined);
+      await channel?.close();
       await sink.close();
       if (sink !== storage) await storage.close();
     },

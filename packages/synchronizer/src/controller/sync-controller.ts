@@ -91,7 +91,8 @@ export class SyncController {
     const abort = new AbortController();
     this.#current = abort;
     const onAbort = () => abort.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await work(abort.signal);
     } finally {

@@ -209,8 +209,8 @@ async function stoppedAtLimit(
     if (until === undefined) return undefined;
     endings.set(source.id, {
       status: 'stopped',
-      reason: told?.reason ?? {
-        code: 'E_DAILY_LIMIT',
+      reason: {
+        code: told?.reason?.code ?? 'E_DAILY_LIMIT',
         message: `The daily quota of ${scope} is spent.`,
       },
       resumeAfter: until,
