@@ -1,4 +1,10 @@
-import type { ArgContext, KeyRow, StoredCalendar, StoredCell } from '@dsync/datasource';
+import {
+  sortedIndex,
+  type ArgContext,
+  type KeyRow,
+  type StoredCalendar,
+  type StoredCell,
+} from '@dsync/datasource';
 
 // The port lives with the other ports in @dsync/datasource; re-exported here, where it is used.
 export type {
@@ -17,21 +23,13 @@ export function calendarFromDays(
   openDays: readonly string[],
 ): StoredCalendar {
   const days = [...openDays].sort();
-  const lowerBound = (iso: string) => {
-    let lo = 0;
-    let hi = days.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((days[mid] as string) < iso) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   return {
     first,
     last,
     openDays: (start, end) =>
-      start > end ? [] : days.slice(lowerBound(start), lowerBound(end + '\uffff')),
+      start > end
+        ? []
+        : days.slice(sortedIndex(days, start), sortedIndex(days, end, { after: true })),
   };
 }
 

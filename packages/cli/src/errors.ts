@@ -1,5 +1,5 @@
 import { DsyncError } from '@dsync/datasource';
-import { redactText } from '@dsync/storage-adapters';
+import { redactText } from '@dsync/datasource';
 import { CommanderError } from 'commander';
 import { EXIT_CODES } from './exit-codes.js';
 

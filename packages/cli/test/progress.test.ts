@@ -313,6 +313,45 @@ describe('createProgress in a pipe', () => {
   });
 });
 
+describe('the run ETA, while sources run side by side', () => {
+  it("is the slowest quota scope's: its requests left over its pace, sources of one scope together", () => {
+    const h = harness({
+      plans: [
+        plan('tushare.daily', 100),
+        plan('tushare.adj_factor', 40),
+        plan('ndl.a', 30),
+        plan('ndl.b', 30),
+      ],
+    });
+    for (const id of ['tushare.daily', 'tushare.adj_factor', 'ndl.a', 'ndl.b'])
+      h.at(0, { type: 'source-started', runId: 'r', sourceId: id, resumed: 0 });
+    // Each call's quota event names its scope (the engine tells it after the call starts).
+    const call = (ms: number, id: string, key: string, scope: string) =>
+      h.at(ms, started(id, key), quota(scope, 0), done(id, key, 1));
+    for (let i = 1; i <= 20; i++) {
+      // daily and adj_factor each 1 a second in their own scope; the NDL two share theirs, 1 a second together.
+      call(i * 1_000, 'tushare.daily', `d${i}`, 'tushare:default:daily');
+      call(i * 1_000, 'tushare.adj_factor', `a${i}`, 'tushare:default:adj_factor');
+      call(i * 1_000, i % 2 === 0 ? 'ndl.a' : 'ndl.b', `n${i}`, 'ndl:default');
+    }
+    h.at(20_000);
+    // daily: 80 left at 1/s = 80 s; adj_factor: 20 s; NDL: 40 left together at 1/s = 40 s.
+    expect(h.progress.state().eta).toEqual({ etaMs: 80_000, slowest: 'tushare:default:daily' });
+    expect(
+      terminalFrame(h.progress.state().sources, 200, undefined, h.progress.state().eta).at(-1),
+    ).toBe('ETA 1m20s for the run (slowest: tushare:default:daily)');
+    h.at(20_000, {
+      type: 'source-finished',
+      runId: 'r',
+      sourceId: 'tushare.daily',
+      status: 'failed',
+      rows: 20,
+      requests: 20,
+    });
+    expect(h.progress.state().eta).toEqual({ etaMs: 40_000, slowest: 'ndl:default' });
+  });
+});
+
 describe('createProgress on a terminal', () => {
   afterEach(() => {
     jest.useRealTimers();

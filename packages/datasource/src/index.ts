@@ -63,6 +63,11 @@ export {
 export { addMonths, zonedInstant, zonedParts } from './time/zoned-time.js';
 /** The one clock type every package injects (`() => number`, as `Date.now`). */
 export { systemClock, type Clock } from './time/clock.js';
+// Small helpers every package shares: secrets hidden, folders made, waits, binary search.
+export { redactText, redactUrl } from './support/redact.js';
+export { makeDirectory, makeDirectorySync } from './support/make-directory.js';
+export { sleep } from './support/sleep.js';
+export { sortedIndex } from './support/sorted-index.js';
 
 // Exchange calendars by rule
 export {

@@ -1,15 +1,10 @@
-/** Milliseconds until the next midnight in a time zone (minute precision is enough here). */
+import { zonedInstant, zonedParts } from '@dsync/datasource';
+import { addDays } from './market/dates.js';
+
+/** Milliseconds until the next midnight in a time zone. */
 export function msToMidnight(timeZone: string, now: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const elapsed = (part('hour') * 3600 + part('minute') * 60 + part('second')) * 1000;
-  return 86_400_000 - elapsed;
+  const { date } = zonedParts(now, timeZone);
+  return zonedInstant(addDays(date, 1), '00:00', timeZone) - now;
 }
 
 /**

@@ -4,7 +4,7 @@
  * Knex storage (SQLite, PostgreSQL, MySQL) with the ledger on the same connection; files
  * (CSV, JSON Lines, Parquet); the RabbitMQ sink and consumer for rows, and the RabbitMQ task
  * queue for fetch workers; the in-process queue; the sink and checkpoint-store contracts an
- * adapter of your own can be tested against; redaction of credentials in messages.
+ * adapter of your own can be tested against.
  */
 export { createMemorySink, type MemorySink } from './memory-sink.js';
 export { createStorage, type KnexStorage, type StorageOptions } from './knex/knex-storage.js';
@@ -60,5 +60,3 @@ export {
   type QueueSinkOptions,
   type QueueSinkStats,
 } from './queue/queue-sink.js';
-export { redactText, redactUrl } from './redact.js';
-export { makeDirectory, makeDirectorySync } from './make-directory.js';

@@ -8,7 +8,7 @@ import {
   encodeTask,
   publishOptions,
 } from '../src/rabbitmq/codec.js';
-import { redactText, redactUrl } from '../src/redact.js';
+import { redactText, redactUrl } from '@dsync/datasource';
 import { dailyBatch } from './services.js';
 
 describe('the task message codec', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { builtInCatalog, type DataSource, type RecordBatch } from '@dsync/datasource';
-import { redactUrl } from '../src/redact.js';
+import { redactUrl } from '@dsync/datasource';
 import { primaryKeyOf, toStoredRows, type StoredRow } from '../src/values.js';
 
 export const RABBITMQ_URL = process.env.DSYNC_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

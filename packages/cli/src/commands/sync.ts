@@ -174,9 +174,11 @@ function printResult(
           : ''),
     );
   }
-  const held = (s: SourceResult) => HELD_BACK.has(s.reason?.code ?? '');
+  // The cause first (the run's reason), then what failed on its own, then what it held back.
+  const rank = (s: SourceResult) =>
+    s.reason?.message === result.reason?.message ? 0 : HELD_BACK.has(s.reason?.code ?? '') ? 2 : 1;
   const lines = new Set<string>();
-  for (const s of [...result.sources.filter((s) => !held(s)), ...result.sources.filter(held)])
+  for (const s of [...result.sources].sort((a, b) => rank(a) - rank(b)))
     for (const line of notFinishedLines(runtime, s, result.resumeAfter)) lines.add(line);
   // A run that ended before its sources ran (a store to migrate, the ledger out of reach).
   if (result.sources.length === 0 && result.status !== 'done')

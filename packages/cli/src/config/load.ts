@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { formatPath } from '@dsync/datasource';
-import { redactText } from '@dsync/storage-adapters';
+import { redactText } from '@dsync/datasource';
 import { parseDocument } from 'yaml';
 import { interpolateEnv, mergeEnv, readDotenv } from './env.js';
 import {

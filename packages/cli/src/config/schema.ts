@@ -1,5 +1,6 @@
 import { DsyncError } from '@dsync/datasource';
-import { FILE_FORMATS, redactUrl, type FilePartition } from '@dsync/storage-adapters';
+import { redactUrl } from '@dsync/datasource';
+import { FILE_FORMATS, type FilePartition } from '@dsync/storage-adapters';
 import { ndlBaseUrl, tushareBaseUrl } from '@dsync/synchronizer';
 import { z } from 'zod';
 

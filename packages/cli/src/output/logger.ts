@@ -1,7 +1,7 @@
 import { openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DsyncError } from '@dsync/datasource';
-import { makeDirectorySync, redactText } from '@dsync/storage-adapters';
+import { makeDirectorySync, redactText } from '@dsync/datasource';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**

@@ -1,3 +1,4 @@
+import { sortedIndex } from '@dsync/datasource';
 import type { SourcePlan, SyncEvent } from '@dsync/synchronizer';
 import {
   fitWidth,
@@ -75,8 +76,16 @@ export interface SourceProgressState {
   readonly reason?: string;
 }
 
+/** The run's time left: that of its slowest quota scope, while two sources or more run. */
+export interface RunEta {
+  readonly etaMs: number;
+  /** The scope (`tushare:default:daily`) or, before a quota event named it, the source. */
+  readonly slowest: string;
+}
+
 export interface ProgressState {
   readonly sources: readonly SourceProgressState[];
+  readonly eta?: RunEta;
   /** The last quota event per scope. */
   readonly quotas: Readonly<Record<string, QuotaUse>>;
 }
@@ -118,14 +127,7 @@ class Timestamps {
 
   /** How many times are after `cutoff`. */
   countAfter(cutoff: number): number {
-    let low = this.#head;
-    let high = this.#times.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((this.#times[mid] as number) <= cutoff) low = mid + 1;
-      else high = mid;
-    }
-    return this.#times.length - low;
+    return this.#times.length - sortedIndex(this.#times, cutoff, { after: true, from: this.#head });
   }
 
   clear(): void {
@@ -187,9 +189,14 @@ function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
   };
 }
 
-/** A scope is the account's (`default`) or one interface's (`default:daily`). */
-function scopeFits(scope: string, api: string): boolean {
-  return !scope.includes(':') || scope.endsWith(`:${api}`);
+/**
+ * Whether a quota scope is a source's: an interface's (`tushare:default:daily`) when it ends
+ * with the source's api; an account's (`ndl:default`) when the source is of that provider.
+ */
+function scopeFits(scope: string, t: Pick<Tracked, 'api' | 'sourceId'>): boolean {
+  const [provider, ...rest] = scope.split(':');
+  if (rest.length === 0 || scope.endsWith(`:${t.api}`)) return true;
+  return rest.length === 1 && t.sourceId.startsWith(`${provider ?? ''}.`);
 }
 
 /** What the events say so far, per source; rendering reads it and never changes it. */
@@ -311,7 +318,7 @@ class Tracker {
   #quota(scope: string, use: QuotaUse): void {
     this.quotas.set(scope, use);
     const t = this.#latestStarted;
-    if (t !== undefined && scopeFits(scope, t.api)) t.scope = scope;
+    if (t !== undefined && scopeFits(scope, t)) t.scope = scope;
   }
 
   #finish(
@@ -368,6 +375,35 @@ class Tracker {
       ...(t.startedAt === undefined ? {} : { elapsedMs: (t.finishedAt ?? now) - t.startedAt }),
       ...(t.reason === undefined ? {} : { reason: t.reason }),
     };
+  }
+
+  /**
+   * The run's time left, while two sources or more run: per quota scope, its sources'
+   * requests left over their pace of the last 30 s together; the slowest scope's.
+   */
+  runEta(): RunEta | undefined {
+    const now = this.now();
+    const running = [...this.sources.values()].filter(
+      (t) => t.status === 'running' && t.startedAt !== undefined,
+    );
+    if (running.length < 2) return undefined;
+    const scopes = new Map<string, { left: number; recent: number; spanMs: number }>();
+    for (const t of running) {
+      const key = t.scope ?? t.sourceId;
+      const scope = scopes.get(key) ?? { left: 0, recent: 0, spanMs: 0 };
+      scope.left += Math.max(0, t.expected - t.done);
+      scope.recent += t.finishes.countAfter(now - ETA_SPAN_MS);
+      scope.spanMs = Math.max(scope.spanMs, now - Math.max(now - ETA_SPAN_MS, t.startedAt ?? now));
+      scopes.set(key, scope);
+    }
+    let eta: RunEta | undefined;
+    for (const [key, s] of scopes) {
+      // A scope with no pace yet (too few answers) has no ETA, and neither has the run then.
+      if (s.left > 0 && (s.recent < ETA_MIN_DONE || s.spanMs <= 0)) return undefined;
+      const etaMs = s.left === 0 ? 0 : Math.round((s.left * s.spanMs) / s.recent);
+      if (eta === undefined || etaMs > eta.etaMs) eta = { etaMs, slowest: key };
+    }
+    return eta;
   }
 
   /** Requests left over the pace of the last 30 s (the pace changes with cool-downs and pages). */
@@ -449,6 +485,7 @@ export function terminalFrame(
   sources: readonly SourceProgressState[],
   columns: number,
   rows: number | undefined,
+  eta?: RunEta,
 ): string[] {
   const nameWidth = Math.max(0, ...sources.map((s) => s.sourceId.length));
   const maxLines = rows === undefined ? Infinity : Math.max(1, rows - 1);
@@ -471,8 +508,13 @@ export function terminalFrame(
   return [
     ...shown.map((s) => fitWidth(terminalLine(s, nameWidth), width)),
     ...(summary === undefined ? [] : [fitWidth(summary, width)]),
+    ...(eta === undefined ? [] : [fitWidth(runEtaLine(eta), width)]),
   ];
 }
+
+/** `ETA 1m12s for the run (slowest: tushare:default:daily)` */
+export const runEtaLine = (eta: RunEta): string =>
+  `ETA ${formatDuration(eta.etaMs)} for the run (slowest: ${eta.slowest})`;
 
 function hiddenSummary(hidden: readonly SourceProgressState[]): string {
   const counts = new Map<SourceProgressStatus, number>();
@@ -584,7 +626,12 @@ function createTerminalRenderer(
 
   const draw = () => {
     const sources = [...tracker.sources.values()].map((t) => tracker.snapshot(t));
-    const lines = terminalFrame(sources, stream.columns ?? DEFAULT_COLUMNS, stream.rows);
+    const lines = terminalFrame(
+      sources,
+      stream.columns ?? DEFAULT_COLUMNS,
+      stream.rows,
+      tracker.runEta(),
+    );
     // `\x1b[0A` would still move up one line on most terminals: only back up over a frame drawn.
     const up = drawnLines > 0 ? `\x1b[${drawnLines}A` : '';
     stream.write(`${up}\r\x1b[0J${lines.map((l) => `${l}\n`).join('')}`);
@@ -620,10 +667,14 @@ export function createProgress(options: ProgressOptions): Progress {
   const { stream } = options;
   let finished = false;
 
-  const state = (): ProgressState => ({
-    sources: [...tracker.sources.values()].map((t) => tracker.snapshot(t)),
-    quotas: Object.fromEntries(tracker.quotas),
-  });
+  const state = (): ProgressState => {
+    const eta = tracker.runEta();
+    return {
+      sources: [...tracker.sources.values()].map((t) => tracker.snapshot(t)),
+      ...(eta === undefined ? {} : { eta }),
+      quotas: Object.fromEntries(tracker.quotas),
+    };
+  };
 
   if (stream.isTTY !== true) {
     const report = createPlainReporter(

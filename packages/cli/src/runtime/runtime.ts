@@ -6,13 +6,9 @@ import {
   type Provider,
   type Sink,
   type TaskQueue,
-} from '@dsync/datasource';
-import {
-  createRabbitTaskQueue,
-  createStorage,
   redactUrl,
-  type KnexStorage,
-} from '@dsync/storage-adapters';
+} from '@dsync/datasource';
+import { createRabbitTaskQueue, createStorage, type KnexStorage } from '@dsync/storage-adapters';
 import {
   createNdlClient,
   createTushareClient,

@@ -6,6 +6,8 @@
  * Callers check every window with `hasRoom` before they `take` any, so a refused call
  * counts in none.
  */
+import { zonedParts } from '@dsync/datasource';
+
 export type WindowMode = 'sliding' | 'fixed';
 
 export interface CallWindow {
@@ -73,22 +75,17 @@ export class RateWindow implements CallWindow {
 /** A per-day count that resets at midnight in a time zone (the providers' quota day). */
 export class DayQuota implements CallWindow {
   readonly limit: number;
-  readonly #format: Intl.DateTimeFormat;
+  readonly #timeZone: string;
   #day = '';
   #count = 0;
 
   constructor(limit: number, timeZone: string) {
     this.limit = limit;
-    this.#format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
+    this.#timeZone = timeZone;
   }
 
   hasRoom(now: number): boolean {
-    const day = this.#format.format(now);
+    const day = zonedParts(now, this.#timeZone).date;
     if (day !== this.#day) {
       this.#day = day;
       this.#count = 0;

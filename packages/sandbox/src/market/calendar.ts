@@ -1,3 +1,4 @@
+import { sortedIndex } from '@dsync/datasource';
 import { compact, dayNumber, DAY_MS, isoOfDay } from './dates.js';
 
 /**
@@ -66,14 +67,7 @@ export class OpenDays {
 
   /** Index of the first open day on or after `day`. */
   #lowerBound(day: number): number {
-    let lo = 0;
-    let hi = this.#days.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.#days[mid] as number) < day) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return sortedIndex(this.#days, day);
   }
 
   /** Open days within `[start, end]`, oldest first. */

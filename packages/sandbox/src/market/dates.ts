@@ -1,3 +1,5 @@
+import { zonedParts } from '@dsync/datasource';
+
 /** Day arithmetic on ISO dates (`YYYY-MM-DD`), by whole UTC days. */
 
 export const DAY_MS = 86_400_000;
@@ -41,9 +43,4 @@ export function isoOf(text: string): string | undefined {
 
 /** Today's date in a time zone, as ISO. */
 export const todayIn = (timeZone: string, now: Date = new Date()): string =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  zonedParts(now.getTime(), timeZone).date;

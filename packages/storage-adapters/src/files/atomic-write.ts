@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { makeDirectory } from '../make-directory.js';
 import { dirname, join } from 'node:path';
+import { makeDirectory } from '@dsync/datasource';
 
 /** Temp files start with a dot and end in `.tmp`, so a reader listing a folder can skip them. */
 const TEMP_SUFFIX = '.tmp';

@@ -1,6 +1,11 @@
-import { makeDirectory } from '../make-directory.js';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { DsyncError, type DataSource, type RecordBatch, type Sink } from '@dsync/datasource';
+import {
+  DsyncError,
+  makeDirectory,
+  type DataSource,
+  type RecordBatch,
+  type Sink,
+} from '@dsync/datasource';
 import { StorageError } from '../errors.js';
 import { toStoredRows, type StoredRow } from '../values.js';
 import { writeFileAtomic } from './atomic-write.js';

@@ -1,10 +1,11 @@
-import type {
-  ArgContext,
-  DataSource,
-  KeyRow,
-  KeySource,
-  StoredCalendar,
-  StoredCell,
+import {
+  sortedIndex,
+  type ArgContext,
+  type DataSource,
+  type KeyRow,
+  type KeySource,
+  type StoredCalendar,
+  type StoredCell,
 } from '@dsync/datasource';
 import type { Knex } from 'knex';
 
@@ -48,20 +49,13 @@ export function knexArgContext(
       const open = rows.filter((r) => Number(r.is_open) === 1).map((r) => iso(r.cal_date));
       const first = iso(rows[0]?.cal_date);
       const last = iso(rows.at(-1)?.cal_date);
-      const bound = (day: string) => {
-        let lo = 0;
-        let hi = open.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if ((open[mid] as string) < day) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo;
-      };
       return {
         first,
         last,
-        openDays: (start, end) => (start > end ? [] : open.slice(bound(start), bound(`${end}~`))),
+        openDays: (start, end) =>
+          start > end
+            ? []
+            : open.slice(sortedIndex(open, start), sortedIndex(open, end, { after: true })),
       };
     },
 

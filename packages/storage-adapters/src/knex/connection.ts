@@ -1,9 +1,7 @@
-import { makeDirectory } from '../make-directory.js';
 import { dirname, resolve } from 'node:path';
-import { DsyncError } from '@dsync/datasource';
+import { DsyncError, makeDirectory, redactUrl } from '@dsync/datasource';
 import knex, { type Knex } from 'knex';
 import { StorageError } from '../errors.js';
-import { redactUrl } from '../redact.js';
 import { DIALECTS, type Dialect } from './dialect.js';
 
 /** A Knex connection with what dsync needs to know of it. */

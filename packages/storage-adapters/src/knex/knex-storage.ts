@@ -6,10 +6,9 @@ import type {
   TaskCompletion,
   TransactionalSink,
 } from '@dsync/datasource';
-import { DsyncError } from '@dsync/datasource';
+import { DsyncError, redactText, redactUrl } from '@dsync/datasource';
 import type { Knex } from 'knex';
 import { BatchRejectedError, StorageError } from '../errors.js';
-import { redactText, redactUrl } from '../redact.js';
 import { toStoredRows } from '../values.js';
 import { knexArgContext } from './arg-context.js';
 import { KnexCheckpointStore, ledgerKey, taskColumns } from './checkpoint-store.js';

@@ -1,6 +1,7 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { StorageError } from '../errors.js';
-import { describeError, redactUrl } from '../redact.js';
+import { redactUrl, sleep } from '@dsync/datasource';
+import { describeError } from './describe-error.js';
 
 /** How long `ready`, and a `write` after a lost connection, keep trying to connect. */
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
@@ -17,20 +18,6 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
   /** Shown by the broker (`rabbitmqctl list_connections client_properties`). @default 'dsync' */
   readonly connectionName?: string;
-}
-
-/** Resolves after `ms`, or at once (without rejecting) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 // A wrong password will not get better by retrying for 30 s.

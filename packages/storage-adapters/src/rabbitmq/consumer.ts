@@ -1,17 +1,12 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { DsyncError, type DataSource, type Sink } from '@dsync/datasource';
+import { DsyncError, redactUrl, sleep, type DataSource, type Sink } from '@dsync/datasource';
 import { StorageError } from '../errors.js';
 import { HEADER_SOURCE } from './codec.js';
 import { confirmedPublisher, type ConfirmedPublisher } from './confirm.js';
-import {
-  closeQuietly,
-  connectWithRetry,
-  DEFAULT_RECONNECT_TIMEOUT_MS,
-  sleep,
-} from './connection.js';
+import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
 import { AttemptCounter, deliveryActions, handleDelivery, type Outcome } from './delivery.js';
 import { createEmitter } from './events.js';
-import { describeError, redactUrl } from '../redact.js';
+import { describeError } from './describe-error.js';
 import { assertQueues, deadLetterName, DEFAULT_QUEUE } from './topology.js';
 
 export interface ConsumerOptions {

@@ -1,6 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import {
   batchIdempotencyKey,
+  sleep,
   type DataSource,
   type RecordBatch,
   type Sink,
@@ -8,7 +9,6 @@ import {
 import { BatchRejectedError } from '../errors.js';
 import { decodeBatch, HEADER_ATTEMPTS, HEADER_ERROR } from './codec.js';
 import type { ConfirmedPublisher } from './confirm.js';
-import { sleep } from './connection.js';
 
 /** What the consumer can do with the message being handled. */
 export interface DeliveryActions {

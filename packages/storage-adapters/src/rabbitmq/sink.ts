@@ -1,5 +1,11 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { DsyncError, type DataSource, type RecordBatch, type Sink } from '@dsync/datasource';
+import {
+  DsyncError,
+  redactUrl,
+  type DataSource,
+  type RecordBatch,
+  type Sink,
+} from '@dsync/datasource';
 import { StorageError } from '../errors.js';
 import { toStoredRows } from '../values.js';
 import { encodeBatch, publishOptions } from './codec.js';
@@ -9,7 +15,7 @@ import {
   type ConfirmedPublisher,
 } from './confirm.js';
 import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
-import { describeError, redactUrl } from '../redact.js';
+import { describeError } from './describe-error.js';
 import { assertTopology, DEFAULT_EXCHANGE, DEFAULT_QUEUE } from './topology.js';
 
 export interface RabbitSinkOptions {

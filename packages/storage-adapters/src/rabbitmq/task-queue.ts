@@ -1,25 +1,22 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import {
   DsyncError,
+  redactUrl,
+  sleep,
   type QueuedTask,
   type TaskConsumer,
   type TaskDelivery,
   type TaskQueue,
 } from '@dsync/datasource';
 import { StorageError } from '../errors.js';
-import { describeError, redactUrl } from '../redact.js';
+import { describeError } from './describe-error.js';
 import { decodeTask, encodeTask, taskPublishOptions } from './codec.js';
 import {
   confirmedPublisher,
   DEFAULT_CONFIRM_TIMEOUT_MS,
   type ConfirmedPublisher,
 } from './confirm.js';
-import {
-  closeQuietly,
-  connectWithRetry,
-  DEFAULT_RECONNECT_TIMEOUT_MS,
-  sleep,
-} from './connection.js';
+import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
 import { deliveryActions } from './delivery.js';
 import { assertQueues, assertTopology, deadLetterName, DEFAULT_TASK_QUEUE } from './topology.js';
 

@@ -1,4 +1,5 @@
 import {
+  sleep,
   systemClock,
   type CheckpointStore,
   type Clock,
@@ -72,17 +73,6 @@ const RUN_STATUS_TTL_MS = 1_000;
 
 /** Runs whose status and events a worker keeps at once. */
 const RUNS_KEPT = 16;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 
 export class FetchWorker {
   readonly events = new SyncEvents();

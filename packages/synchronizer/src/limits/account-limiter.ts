@@ -1,5 +1,6 @@
 import {
   DsyncError,
+  sleep,
   systemClock,
   zonedParts,
   type CheckpointStore,
@@ -83,8 +84,6 @@ export class QuotaExhaustedError extends DsyncError {
 
 /** A day's count in Redis outlives its day, whatever the time zone. */
 const DAY_KEY_TTL_MS = 2 * 86_400_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The last answer per zone, by minute: a day starts on a minute in every zone, and formatting costs. */
 const lastDays = new Map<string, { minute: number; day: string }>();

@@ -1,4 +1,4 @@
-import { redactText } from '@dsync/storage-adapters';
+import { redactText } from '@dsync/datasource';
 import type { FastifyInstance } from 'fastify';
 
 /**

@@ -1,3 +1,5 @@
+import { sortedIndex } from '@dsync/datasource';
+
 /**
  * Calls made per quota scope in the recent past, from the controller's own events: what the
  * quota gauges show for the rate windows (the day's count is in the ledger). One timestamp
@@ -25,22 +27,10 @@ export class QuotaMeter {
     if (calls === undefined) return 0;
     this.#prune(calls, now);
     const from = now - windowMs;
-    return calls.length - firstAtOrAfter(calls, from);
+    return calls.length - sortedIndex(calls, from);
   }
 
   #prune(calls: number[], now: number): void {
-    calls.splice(0, firstAtOrAfter(calls, now - this.#keepMs));
+    calls.splice(0, sortedIndex(calls, now - this.#keepMs));
   }
-}
-
-/** The index of the first timestamp ≥ `at` in an ascending list. */
-function firstAtOrAfter(sorted: readonly number[], at: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] ?? 0) < at) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

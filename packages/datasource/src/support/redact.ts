@@ -1,3 +1,8 @@
+/*
+ * Secrets never leave dsync: every message, log line, answer and stored error passes here
+ * first. One implementation for every package, so what is hidden is the same everywhere.
+ */
+
 /** `scheme://user:secret@` anywhere in a text, e.g. in an error a library built from the URL. */
 const CREDENTIALS = /([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@]*@/gi;
 
@@ -52,20 +57,14 @@ function formsOf(secret: string): string[] {
 }
 
 /**
- * A text (an error message, a log value) with credentials in URLs and in query strings
- * hidden, and each secret: a URL's password (given the URL), or a token or key as it is
- * (given the token).
+ * A text (an error message, a log value, a server's answer) with credentials in URLs and in
+ * query strings hidden, and each secret: a URL's password (given the URL), or a token or
+ * key as it is (given the token).
  */
 export function redactText(text: string, ...secrets: readonly string[]): string {
   let out = text.replace(CREDENTIALS, '$1:***@').replace(QUERY_CREDENTIALS, '$1***');
   // Longest first, so a secret that contains another is hidden whole.
   const forms = [...new Set(secrets.flatMap(formsOf))].sort((a, b) => b.length - a.length);
-  for (const form of forms) out = out.split(form).join('***');
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join('***');
   return out;
-}
-
-/** The message of anything thrown, redacted. */
-export function describeError(error: unknown, url: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return redactText(message, url);
 }
