@@ -383,4 +383,43 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
       h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
     );
   });
+
+  it('a source that fails here holds back only what reads it: the others are queued and done', async () => {
+    const tier = {
+      perMinute: 10_000,
+      apis: ['trade_cal', 'daily', 'income'],
+    };
+    h = await harness(['tushare.income', 'tushare.daily'], {
+      sandbox: { accounts: [{ token: 'sandbox-tushare-token', label: 'default', tier }] },
+    });
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    const enqueued = await h.controller.enqueue(queue, {
+      ids: ['tushare.income', 'tushare.daily'],
+      ...RANGE,
+    });
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    const synced = enqueued.synced?.sources.map((s) => [s.sourceId, s.status, s.reason?.code]);
+    expect(new Set(synced)).toEqual(
+      new Set([
+        ['tushare.stock_basic', 'failed', 'E_PERMISSION'],
+        ['tushare.trade_cal', 'done', undefined],
+      ]),
+    );
+    expect(enqueued.held.map((s) => [s.sourceId, s.status, s.reason?.code])).toEqual([
+      ['tushare.income', 'failed', 'E_DEPENDENCY_FAILED'],
+    ]);
+    expect(enqueued.status).toBe('running');
+    expect(enqueued.queued).toEqual([{ sourceId: 'tushare.daily', tasks: days }]);
+    const harnessed = h;
+    await startWorker(harnessed, names, 'w1', perSecond(500, 4), undefined, undefined, channel);
+    const result = await h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    expect(result.status).toBe('done');
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
+    );
+    expect(h.sandbox.counters().byApi['income']).toBeUndefined();
+  });
 });

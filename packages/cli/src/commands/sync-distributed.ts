@@ -1,6 +1,5 @@
 import type { EnqueueResult, PlanOptions, RunResult, SourcePlan } from '@dsync/synchronizer';
 import type { CliContext } from '../context.js';
-import { EXIT_CODES } from '../exit-codes.js';
 import { createProgress } from '../output/progress.js';
 import { formatNumber, plural } from '../output/progress-format.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -121,14 +120,21 @@ async function queueAndFollow(
     local.finish();
     unsubscribe();
   }
-  const { synced, queued } = enqueued;
+  const { synced, queued, held } = enqueued;
+  // Sources not queued, for the summary and the exit code: held back by what failed here.
+  const withHeld = (result: RunResult): RunResult => ({
+    ...result,
+    sources: [...(synced?.sources ?? []), ...held, ...result.sources],
+  });
   if (enqueued.status !== 'running' && synced !== undefined) {
-    report.print(synced);
-    return report.exitCode(synced);
+    const local = withHeld({ ...synced, sources: [] });
+    report.print(local);
+    return report.exitCode(local);
   }
   const queueName = runtime.distributed?.tasks.queue ?? '';
   if (!json) {
-    if (synced !== undefined && synced.sources.length > 0) report.print(synced);
+    const here = withHeld({ runId: synced?.runId ?? enqueued.runId, status: 'done', sources: [] });
+    if (here.sources.length > 0) report.print({ ...(synced ?? here), sources: here.sources });
     for (const q of queued)
       context.output.line(
         `${q.sourceId}: ${plural(q.tasks, 'task')} queued on ${queueName} for the fetch workers`,
@@ -137,13 +143,15 @@ async function queueAndFollow(
   const queuedTasks = queued.reduce((sum, q) => sum + q.tasks, 0);
   // Nothing for the workers: the follow below closes the run at once.
   if (flags.wait === false && queuedTasks > 0) {
-    if (json) context.output.json({ runId: enqueued.runId, status: 'queued', queued, synced });
+    if (json)
+      context.output.json({ runId: enqueued.runId, status: 'queued', queued, held, synced });
     else
       context.output.line(
         `Run ${enqueued.runId} queued: dsync worker --fetch processes fetch it. ` +
           `Follow it with: dsync tasks --run ${enqueued.runId}`,
       );
-    return EXIT_CODES.ok;
+    // What ended here decides: 0 unless a source synced here or held back did not finish.
+    return report.exitCode(withHeld({ runId: enqueued.runId, status: 'done', sources: [] }));
   }
   const plans: SourcePlan[] = queued.map(({ sourceId, tasks }) => ({
     sourceId,
@@ -167,7 +175,7 @@ async function queueAndFollow(
     progress.finish();
     stopProgress();
   }
-  if (json) context.output.json({ ...result, queued, synced });
+  if (json) context.output.json({ ...result, queued, held, synced });
   // A failure: each source's ending, why, and what to do, as a local sync tells it.
   else if (result.status === 'failed') report.print(result);
   else {
@@ -176,5 +184,6 @@ async function queueAndFollow(
     if (closing !== undefined) context.output.line(closing);
     else if (queuedTasks === 0) context.output.line('Nothing to queue: every source is current.');
   }
-  return report.exitCode(result);
+  // The most serious ending of every source: synced here, held back, or the workers'.
+  return report.exitCode(withHeld(result));
 }

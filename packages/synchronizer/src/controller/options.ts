@@ -191,4 +191,9 @@ export interface EnqueueResult {
   /** The run that synced, here, the sources the queued ones read. */
   readonly synced?: RunResult;
   readonly queued: readonly { readonly sourceId: string; readonly tasks: number }[];
+  /**
+   * Sources not queued: a source they read did not finish here (`E_DEPENDENCY_FAILED`,
+   * `E_DEPENDENCY_STOPPED`). The others were queued all the same.
+   */
+  readonly held: readonly SourceResult[];
 }

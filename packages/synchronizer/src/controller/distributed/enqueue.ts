@@ -2,6 +2,7 @@ import { generateArgs } from '@dsync/arg-generation';
 import { DsyncError, type RunStatus, type TaskQueue } from '@dsync/datasource';
 import { enqueueSource } from '../../distributed/enqueue.js';
 import { rangeOf, runIdOf, type ControllerContext } from '../context.js';
+import type { SourceResult } from '../../engine/sync-source.js';
 import type { EnqueueResult, PlanOptions, RunResult, SyncOptions } from '../options.js';
 import { askAgainAll } from '../run/ask-again.js';
 import { advanceCursor } from '../run/cursor.js';
@@ -27,9 +28,20 @@ export async function enqueue(
   const local = targets.filter((s) => read.has(s.id)).map((s) => s.id);
   const synced = local.length === 0 ? undefined : await syncHere({ ...options, ids: local });
   const runId = runIdOf(now);
-  if (synced !== undefined && synced.status !== 'done')
-    return { runId: synced.runId, status: synced.status, synced, queued: [] };
-  const remote = targets.filter((s) => !read.has(s.id));
+  // What did not finish here holds back only the sources that read it; the rest is queued.
+  const ended = new Map(synced?.sources.map((r) => [r.sourceId, r]));
+  const held: SourceResult[] = [];
+  const remote = targets.filter((source) => {
+    if (read.has(source.id)) return false;
+    const blocker = registry
+      .dependenciesOf(source.id)
+      .map((id) => ended.get(id))
+      .find((r) => r !== undefined && r.status !== 'done');
+    if (blocker !== undefined) held.push(heldBack(source.id, blocker));
+    return blocker === undefined;
+  });
+  if (synced !== undefined && (synced.status === 'cancelled' || remote.length === 0))
+    return { runId: synced.runId, status: synced.status, synced, queued: [], held };
   await storage.checkpoints.startRun({
     id: runId,
     sourceIds: remote.map((s) => s.id),
@@ -43,7 +55,27 @@ export async function enqueue(
     const tasks = await enqueueSource(source, args, runId, storage.checkpoints, queue, ctx.clock());
     queued.push({ sourceId: source.id, tasks });
   }
-  return { runId, status: 'running', queued, ...(synced === undefined ? {} : { synced }) };
+  return { runId, status: 'running', queued, held, ...(synced === undefined ? {} : { synced }) };
+}
+
+/** A source not queued: `blocker`, which it reads, did not finish here. */
+function heldBack(id: string, blocker: SourceResult): SourceResult {
+  const why = blocker.reason?.message ?? blocker.status;
+  const stopped = blocker.status === 'stopped';
+  return {
+    sourceId: id,
+    status: stopped ? 'stopped' : 'failed',
+    requests: 0,
+    rows: 0,
+    done: 0,
+    dropped: 0,
+    skipped: 0,
+    reason: {
+      code: stopped ? 'E_DEPENDENCY_STOPPED' : 'E_DEPENDENCY_FAILED',
+      message: `${id} was not queued: it reads ${blocker.sourceId}, which ${stopped ? 'stopped' : 'failed'} (${why})`,
+    },
+    ...(blocker.resumeAfter === undefined ? {} : { resumeAfter: blocker.resumeAfter }),
+  };
 }
 
 /**
