@@ -107,6 +107,42 @@ describe('a run over HTTP, watched on /api/events', () => {
     expect(record).toMatchObject({ id: runId, status: 'done' });
   });
 
+  it('shows sources running side by side, with the run ETA of the slowest', async () => {
+    // 20 ms answers: daily and adj_factor each take a few hundred ms, at the same time.
+    h = await webHarness({
+      sources: ['tushare.daily', 'tushare.adj_factor'],
+      sandbox: { latencyMs: 20 },
+    });
+    stream = await openEvents(h.url);
+    await stream.next();
+    const started = await h.post('/api/sync', {
+      ids: ['tushare.daily', 'tushare.adj_factor'],
+      ...RANGE,
+    });
+    expect(started.status).toBe(202);
+    const runs = runsOf(await stream.collect(isRunEnd));
+    const both = runs.filter(
+      (r) =>
+        sourceOf(r, 'tushare.daily')?.status === 'running' &&
+        sourceOf(r, 'tushare.adj_factor')?.status === 'running',
+    );
+    expect(both.length).toBeGreaterThan(0);
+    const timed = both.filter((r) => r.etaMs !== undefined);
+    expect(timed.length).toBeGreaterThan(0);
+    for (const r of timed)
+      expect(r.etaMs).toBe(Math.max(...r.sources.flatMap((s) => s.etaMs ?? [])));
+    const last = runs.at(-1) as RunView;
+    expect(last.status).toBe('done');
+    expect(last.etaMs).toBeUndefined();
+    const openDays = h.market.openDays('2024-01-01', '2024-02-29').length;
+    for (const id of ['tushare.daily', 'tushare.adj_factor'])
+      expect(sourceOf(last, id)).toMatchObject({
+        status: 'done',
+        done: openDays,
+        rows: (await h.rows(id)).length,
+      });
+  });
+
   it('refuses a second sync while one runs, cancels it, and the ledger keeps what was stored', async () => {
     // Four calls a second: slow enough to watch and cancel.
     h = await webHarness({ rateLimit: { limit: 4, windowMs: 1000 } });

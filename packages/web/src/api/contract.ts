@@ -151,6 +151,11 @@ export interface RunView {
   readonly endedAt?: string;
   readonly reason?: { readonly code: string; readonly message: string };
   readonly resumeAfter?: string;
+  /**
+   * While it runs: the time its slowest running source needs at its rate so far (each
+   * Tushare interface is its own quota scope, so the slowest source is the slowest scope).
+   */
+  readonly etaMs?: number;
   readonly sources: readonly RunSourceView[];
 }
 

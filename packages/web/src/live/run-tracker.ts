@@ -73,7 +73,13 @@ export class RunTracker {
     const run = this.#run;
     if (run === undefined) return null;
     const { sources, ...rest } = run;
-    return { ...rest, sources: [...sources.values()].map((s) => this.#sourceView(s)) };
+    const views = [...sources.values()].map((s) => this.#sourceView(s));
+    const etas = views.flatMap((s) => (s.etaMs === undefined ? [] : [s.etaMs]));
+    return {
+      ...rest,
+      ...(run.status === 'running' && etas.length > 0 ? { etaMs: Math.max(...etas) } : {}),
+      sources: views,
+    };
   }
 
   close(): void {

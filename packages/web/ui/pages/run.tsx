@@ -110,6 +110,14 @@ function RunDetail({ run, now }: { run: RunView; now: number }) {
           <span class="stat-label">{run.endedAt !== undefined ? 'Took' : 'Elapsed'}</span>
           <span class="stat-value num">{fmtDuration(elapsed)}</span>
         </div>
+        {run.etaMs !== undefined && (
+          <div class="stat">
+            <span class="stat-label">ETA (slowest source)</span>
+            <span class="stat-value num" data-testid="run-eta">
+              {fmtDuration(run.etaMs)}
+            </span>
+          </div>
+        )}
         <div class="stat">
           <span class="stat-label">Requests</span>
           <span class="stat-value num" data-testid="run-requests">
