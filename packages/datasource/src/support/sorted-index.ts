@@ -10,8 +10,7 @@ export function sortedIndex<T extends number | string>(
 ): number {
   let low = options.from ?? 0;
   let high = sorted.length;
-  const before =
-    options.after === true ? (item: T) => item <= value : (item: T) => item < value;
+  const before = options.after === true ? (item: T) => item <= value : (item: T) => item < value;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (before(sorted[middle] as T)) low = middle + 1;
