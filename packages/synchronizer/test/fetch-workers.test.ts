@@ -422,4 +422,24 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     );
     expect(h.sandbox.counters().byApi['income']).toBeUndefined();
   });
+
+  it("queues the sources' tasks one source after another in turn, so a worker's few tasks span every scope", async () => {
+    h = await harness(QUEUED);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    expect(enqueued.queued).toEqual(QUEUED.map((sourceId) => ({ sourceId, tasks: days })));
+    // The queue's first messages, as a worker would take them.
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const first: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const message = await channel.get(names.queue, { noAck: true });
+      if (message === false) break;
+      first.push((JSON.parse(message.content.toString('utf8')) as { sourceId: string }).sourceId);
+    }
+    await connection.close();
+    expect(first).toEqual([...QUEUED, ...QUEUED, ...QUEUED]);
+  });
 });

@@ -7,28 +7,31 @@ import type {
 } from '@dsync/datasource';
 import { claimTasks } from '../engine/claim-tasks.js';
 
-/** How many tasks go to the ledger and the queue at once. */
+/** How many tasks of a source go to the ledger at once. */
 const BATCH = 500;
 
+/** A source to queue, with the args its run asks. */
+export interface QueuedSource {
+  readonly source: DataSource;
+  readonly args: AsyncIterable<RequestArgs>;
+}
+
 /**
- * Puts a source's tasks on the queue for fetch workers: first what earlier runs left
- * unfinished, then the args whose answer is not final yet, each batch recorded pending in the ledger before
- * it is published (a crash in between leaves pending tasks the next enqueue publishes again;
- * a task published twice is fetched once, since workers check the ledger first).
- * @returns the tasks queued
+ * A source's tasks for the queue, batch by batch: first what earlier runs left unfinished,
+ * then the args whose answer is not final yet, each batch recorded pending in the ledger
+ * before it is handed on (a crash before it is published leaves pending tasks the next
+ * enqueue publishes again; a task published twice is fetched once, since workers check the
+ * ledger first).
  */
-export async function enqueueSource(
-  source: DataSource,
-  args: AsyncIterable<RequestArgs>,
+async function* taskBatches(
+  { source, args }: QueuedSource,
   runId: string,
   checkpoints: CheckpointStore,
-  queue: TaskQueue,
   now: number,
-): Promise<number> {
+): AsyncGenerator<QueuedTask[]> {
   const toTask = (a: RequestArgs): QueuedTask => ({ runId, sourceId: source.id, args: a });
   const left = await checkpoints.unfinishedTasks(source.id);
   const leftKeys = new Set(left.map((t) => t.key));
-  let queued = 0;
   const updatedAt = new Date(now).toISOString();
   for (let i = 0; i < left.length; i += BATCH) {
     const batch = left.slice(i, i + BATCH);
@@ -38,24 +41,59 @@ export async function enqueueSource(
       batch.map((t) => ({ ...t, runId, status: 'pending', attempts: 0, updatedAt })),
       { reopen: true },
     );
-    await queue.publish(batch.map((t) => toTask(t.args)));
-    queued += batch.length;
+    yield batch.map((t) => toTask(t.args));
   }
-  const flush = async (batch: RequestArgs[]) => {
-    const { due } = await claimTasks(checkpoints, source, runId, batch, now);
-    if (due.length === 0) return;
-    await queue.publish(due.map(toTask));
-    queued += due.length;
-  };
   let batch: RequestArgs[] = [];
+  const claim = async () => {
+    const { due } = await claimTasks(checkpoints, source, runId, batch, now);
+    batch = [];
+    return due.map(toTask);
+  };
   for await (const a of args) {
     if (leftKeys.has(a.key)) continue;
     batch.push(a);
-    if (batch.length === BATCH) {
-      await flush(batch);
-      batch = [];
-    }
+    if (batch.length === BATCH) yield await claim();
   }
-  if (batch.length > 0) await flush(batch);
+  if (batch.length > 0) yield await claim();
+}
+
+/** Tasks of several lists, one of each in turn: `[a1, b1, a2, b2, a3]`. */
+function interleave(lists: readonly (readonly QueuedTask[])[]): QueuedTask[] {
+  const out: QueuedTask[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++)
+    for (const list of lists) if (i < list.length) out.push(list[i] as QueuedTask);
+  return out;
+}
+
+/**
+ * Puts the sources' tasks on the queue for fetch workers, one source's task after another's
+ * in turn: a worker holding a few tasks then holds tasks of several scopes, and fills each
+ * scope's limit at once instead of waiting on one interface while the others idle.
+ * @returns the tasks queued, per source
+ */
+export async function enqueueSources(
+  sources: readonly QueuedSource[],
+  runId: string,
+  checkpoints: CheckpointStore,
+  queue: TaskQueue,
+  now: number,
+): Promise<Map<string, number>> {
+  const queued = new Map(sources.map(({ source }) => [source.id, 0]));
+  let open = sources.map((s) => ({
+    id: s.source.id,
+    batches: taskBatches(s, runId, checkpoints, now),
+  }));
+  while (open.length > 0) {
+    const round = await Promise.all(open.map(async (s) => ({ s, next: await s.batches.next() })));
+    open = round.filter((r) => r.next.done !== true).map((r) => r.s);
+    const lists = round.flatMap((r) => (r.next.done === true ? [] : [r.next.value]));
+    for (const [i, list] of lists.entries()) {
+      const id = open[i]?.id as string;
+      queued.set(id, (queued.get(id) ?? 0) + list.length);
+    }
+    const tasks = interleave(lists);
+    if (tasks.length > 0) await queue.publish(tasks);
+  }
   return queued;
 }

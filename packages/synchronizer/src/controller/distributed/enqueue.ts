@@ -1,6 +1,6 @@
 import { generateArgs } from '@dsync/arg-generation';
 import { DsyncError, type RunStatus, type TaskQueue } from '@dsync/datasource';
-import { enqueueSource } from '../../distributed/enqueue.js';
+import { enqueueSources } from '../../distributed/enqueue.js';
 import { rangeOf, runIdOf, type ControllerContext } from '../context.js';
 import type { SourceResult } from '../../engine/sync-source.js';
 import type { EnqueueResult, PlanOptions, RunResult, SyncOptions } from '../options.js';
@@ -48,13 +48,14 @@ export async function enqueue(
     startedAt: now.toISOString(),
   });
   const context = ctx.argContext();
-  const queued: { sourceId: string; tasks: number }[] = [];
-  for (const source of remote) {
-    const state = await storage.checkpoints.getSourceState(source.id);
-    const args = generateArgs(source, context, { ...rangeOf(options), state, now });
-    const tasks = await enqueueSource(source, args, runId, storage.checkpoints, queue, ctx.clock());
-    queued.push({ sourceId: source.id, tasks });
-  }
+  const sources = await Promise.all(
+    remote.map(async (source) => {
+      const state = await storage.checkpoints.getSourceState(source.id);
+      return { source, args: generateArgs(source, context, { ...rangeOf(options), state, now }) };
+    }),
+  );
+  const counts = await enqueueSources(sources, runId, storage.checkpoints, queue, ctx.clock());
+  const queued = remote.map((s) => ({ sourceId: s.id, tasks: counts.get(s.id) ?? 0 }));
   return { runId, status: 'running', queued, held, ...(synced === undefined ? {} : { synced }) };
 }
 
