@@ -435,6 +435,11 @@ describe('account limits', () => {
     });
     expect(accountLimits('tushare', undefined)).toEqual(DEFAULT_LIMITS.tushare);
     expect(accountLimits('ndl', {})).toEqual(DEFAULT_LIMITS.ndl);
+    // An account capped as a whole too: every interface's calls count in it together.
+    expect(accountLimits('tushare', { limits: { accountPerMinute: 300 } })).toEqual({
+      ...DEFAULT_LIMITS.tushare,
+      accountWindows: [{ limit: 300, windowMs: 60_000 }],
+    });
   });
 
   it('uses premium NDL limits, per account, with overrides', () => {

@@ -95,4 +95,36 @@ describe('Limiters', () => {
     await Promise.all(daily);
     expect(ran.daily).toBe(1);
   });
+
+  it("counts every interface's calls in the account's own cap, when it has one", async () => {
+    const limiters = new Limiters({
+      sources: registry.list(),
+      checkpoints: storage.checkpoints,
+      accounts: {
+        tushare: {
+          limits: {
+            windows: [{ limit: 1000, windowMs: 1000 }],
+            perInterface: true,
+            accountWindows: [{ limit: 3, windowMs: 60_000 }],
+          },
+        },
+      },
+    });
+    const limiter = limiters.limiterOf('tushare');
+    let ran = 0;
+    const calls = ['adj_factor', 'daily_basic', 'adj_factor', 'daily_basic'].map((api) =>
+      limiter
+        .schedule(api, () => {
+          ran++;
+          return Promise.resolve();
+        })
+        .catch(() => undefined),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Each interface alone could make 1,000 a second; the account's 3 a minute are 20 s apart.
+    expect(ran).toBe(1);
+    await limiters.stop();
+    await Promise.all(calls);
+    expect(ran).toBe(1);
+  });
 });

@@ -84,10 +84,14 @@ function tushareLimits(account: TushareLimitSettings | undefined): AccountLimits
   // A tier without a daily cap removes the default one; an override sets it either way.
   const perDay = overrides?.perDay ?? (tier === undefined ? defaultPerDay : tier.perDay);
   const maxConcurrent = overrides?.maxConcurrent;
+  const accountPerMinute = overrides?.accountPerMinute;
   return {
     ...base,
     windows: withWindow(base.windows, MINUTE, overrides?.perMinute ?? tier?.perMinute),
     perInterface: true,
+    ...(accountPerMinute === undefined
+      ? {}
+      : { accountWindows: [{ limit: accountPerMinute, windowMs: MINUTE }] }),
     ...(perDay === undefined ? {} : { perDay }),
     ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
   };

@@ -158,9 +158,14 @@ const tushareAccountSchema = z.strictObject({
       perMinute: positiveInt.optional(),
       perDay: positiveInt.optional(),
       maxConcurrent: positiveInt.optional(),
+      accountPerMinute: positiveInt
+        .optional()
+        .describe(
+          'Calls a minute of every interface together, for an account capped as a whole as well (Tushare documents no such cap; default none).',
+        ),
     })
     .optional()
-    .describe("Overrides of the tier's limits, per interface."),
+    .describe("Overrides of the tier's limits, per interface (accountPerMinute: the account's)."),
 });
 
 const ndlAccountSchema = z.strictObject({

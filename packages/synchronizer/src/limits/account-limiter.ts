@@ -33,6 +33,11 @@ export interface AccountLimits {
   readonly maxConcurrent?: number;
   /** Whether limits count per interface (Tushare) or per account (NDL). @default false */
   readonly perInterface?: boolean;
+  /**
+   * With `perInterface`: windows that every interface's calls count in together, for an
+   * account capped as a whole as well as per interface. @default none
+   */
+  readonly accountWindows?: readonly RateWindow[];
 }
 
 export interface AccountLimiterOptions {
@@ -146,6 +151,8 @@ export class AccountLimiter {
   readonly #options: AccountLimiterOptions;
   readonly #lanes = new Map<string, Promise<Lane>>();
   readonly #used = new Map<string, number>();
+  /** The account-wide windows every lane chains into, made with the first lane that needs them. */
+  #accountCap: Bottleneck[] = [];
   /** Each lane's limits, by scope, for the snapshot (the lanes themselves are made asynchronously). */
   readonly #scopeLimits = new Map<string, AccountLimits>();
   readonly #now: () => number;
@@ -374,7 +381,7 @@ export class AccountLimiter {
 
   async #stop(): Promise<void> {
     const lanes = await Promise.all(this.#lanes.values());
-    const limiters = lanes.flatMap((l) => [l.rate, ...l.others]);
+    const limiters = [...lanes.flatMap((l) => [l.rate, ...l.others]), ...this.#accountCap];
     await Promise.all(limiters.map((b) => b.stop({ dropWaitingJobs: true })));
     // Leaves the shared connection (and stops the heartbeats) without closing it: it is the deployment's.
     if (this.#options.shared !== undefined)
@@ -384,6 +391,37 @@ export class AccountLimiter {
     this.#saving = saved.then(() => undefined);
     const failed = await saved;
     if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * The account-wide windows (`accountWindows`), made once and shared by every lane: the
+   * strictest spaces calls as a lane's does, the others cap bursts; chained in that order.
+   */
+  #accountCapOf(spacingOf: (w: RateWindow) => number): Bottleneck[] {
+    const { limits, shared, account } = this.#options;
+    const windows = limits.perInterface === true ? (limits.accountWindows ?? []) : [];
+    if (this.#accountCap.length > 0 || windows.length === 0) return this.#accountCap;
+    const [strictest, ...others] = [...windows].sort((a, b) => spacingOf(b) - spacingOf(a));
+    const idleMs = Math.max(600_000, ...windows.map((w) => 2 * w.windowMs));
+    const inRedis = (name: string) =>
+      shared?.bottleneckOptions(`${account}:account:${name}`, idleMs) ?? {};
+    const spacing = spacingOf(strictest as RateWindow);
+    this.#accountCap = [
+      new Bottleneck({
+        minTime: shared === undefined ? spacing : Math.ceil(spacing),
+        ...reservoirOf(strictest as RateWindow),
+        ...inRedis('rate'),
+      }),
+      ...others.map(
+        (w) => new Bottleneck({ ...reservoirOf(w), ...inRedis(`window-${w.windowMs}`) }),
+      ),
+    ];
+    this.#accountCap.forEach((limiter, i) => {
+      yieldPromptly(limiter);
+      const next = this.#accountCap[i + 1];
+      if (next !== undefined) limiter.chain(next);
+    });
+    return this.#accountCap;
   }
 
   /** The scope an api's calls count in: the account's, or the interface's when limits are per interface. */
@@ -414,9 +452,10 @@ export class AccountLimiter {
     const spacing = strictest === undefined ? 0 : spacingOf(strictest);
     // A millisecond's worth of calls per grant, never more than the smallest reservoir.
     const smallest = Math.min(...limits.windows.map((w) => w.limit));
+    const accountCap = this.#accountCapOf(spacingOf);
     const grant =
-      shared !== undefined
-        ? 1 // a grant would hold calls back from the other processes
+      shared !== undefined || accountCap.length > 0
+        ? 1 // a grant would hold calls back from the other processes, or from the other lanes
         : strictest === undefined
           ? Number.MAX_SAFE_INTEGER // no window: one grant for good
           : spacing >= 1
@@ -446,11 +485,13 @@ export class AccountLimiter {
       tail.chain(next);
       tail = next;
     }
+    // Every lane's calls pass the account's own windows last.
+    if (accountCap[0] !== undefined) tail.chain(accountCap[0]);
     const day = dayIn(this.#now(), timezone);
     const { used, spentUntil } = await checkpoints.getQuotaUsage(scope, day);
     this.#used.set(scope, used);
     if (shared !== undefined) {
-      await Promise.all([rate, ...chained].map((b) => b.ready()));
+      await Promise.all([rate, ...chained, ...accountCap].map((b) => b.ready()));
       await shared.seedDay(scope, day, used, DAY_KEY_TTL_MS);
       if (spentUntil !== undefined && Date.parse(spentUntil) > this.#now())
         await shared.exhaust(scope, spentUntil);
