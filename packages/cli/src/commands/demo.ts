@@ -81,15 +81,11 @@ async function demo(context: CliContext, flags: DemoFlags): Promise<number> {
     out.line(
       `Done in ${formatDuration(Date.now() - started)}, ${formatNumber(sandbox.counters().total.served)} requests, ${formatNumber(sandbox.counters().total.throttled)} throttled. Stored:`,
     );
-    const rows = await Promise.all(
-      DEMO_SOURCES.map(async (id) => {
-        const source = runtime.registry.get(id);
-        return {
-          table: source.storage.table,
-          rows: formatNumber(await runtime.storage.countRows(source)),
-        };
-      }),
-    );
+    const status = await runtime.controller.status();
+    const rows = DEMO_SOURCES.map((id) => ({
+      table: runtime.registry.get(id).storage.table,
+      rows: formatNumber(status.find((s) => s.sourceId === id)?.rows ?? 0),
+    }));
     out.table(rows, ['table', 'rows']);
     out.line('');
     out.line('Try:');
