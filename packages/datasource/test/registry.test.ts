@@ -158,6 +158,19 @@ describe('DataSourceRegistry.load', () => {
     );
   });
 
+  it('refuses a dependency that is not configured, naming the source that reads it and the missing one', () => {
+    const error = thrown<UnknownSourceError>(() =>
+      DataSourceRegistry.load([
+        minimalSource({ id: 'custom.a' }),
+        minimalSource({ id: 'custom.b', dependsOn: ['custom.missing'] }),
+      ]),
+    );
+    expect(error).toBeInstanceOf(UnknownSourceError);
+    expect(error.message).toBe(
+      'Unknown data source "custom.missing" (referenced by custom.b (dependsOn[0])).',
+    );
+  });
+
   it('looks up unknown ids with suggestions', () => {
     const registry = DataSourceRegistry.load(['tushare.daily']);
     expect(thrown<UnknownSourceError>(() => registry.get('tushare.weekly')).suggestions).toContain(
