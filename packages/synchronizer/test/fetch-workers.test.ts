@@ -442,4 +442,28 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     await connection.close();
     expect(first).toEqual([...QUEUED, ...QUEUED, ...QUEUED]);
   });
+
+  it('one worker fills every scope at once: its first calls go to both interfaces', async () => {
+    h = await harness(QUEUED);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    const starts: string[] = [];
+    h.controller.events.on((e) => {
+      if (e.type === 'task-started') starts.push(e.sourceId);
+    });
+    const following = h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    // 10 calls a second per interface, 4 tasks held: the worker's limits, not its queue, pace it.
+    const harnessed = h;
+    await startWorker(harnessed, names, 'w1', perSecond(10, 4), undefined, undefined, channel);
+    const result = await following;
+    expect(result.status).toBe('done');
+    // Taken one interface after the other, its first 10 calls would all be daily's.
+    const first = starts.slice(0, 10);
+    for (const id of QUEUED) expect(first.filter((s) => s === id).length).toBeGreaterThanOrEqual(4);
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    expect(starts.length).toBe(2 * days);
+  });
 });
