@@ -134,9 +134,9 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(after.types.every((t) => ['float', 'real', 'double precision'].includes(t))).toBe(
         true,
       );
-      // Every value kept: the same sums, to the last bit the databases compute them in.
-      for (const [i, sum] of after.sums.entries())
-        expect(sum).toBeCloseTo(before.sums[i] ?? NaN, 4);
+      // Every value kept: the same sums, up to the order the database adds the doubles in
+      // (PostgreSQL's sum of 200,000 rows moved by the rewrite differs in its 16th digit).
+      expectSameSums(after.sums, before.sums);
     });
   },
 );
