@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,10 @@ function rawLimiter(id: string, options: Bottleneck.ConstructorOptions = {}, fix
 }
 
 /** One process's limiter for an account, on its own connection to Redis. */
-async function processLimiter(limits: AccountLimits): Promise<AccountLimiter> {
+async function processLimiter(
+  limits: AccountLimits,
+  jobExpirationMs?: number,
+): Promise<AccountLimiter> {
   const shared = new RedisLimits({ url: REDIS_URL, prefix });
   await shared.ready();
   const limiter = new AccountLimiter({
@@ -69,6 +73,7 @@ async function processLimiter(limits: AccountLimits): Promise<AccountLimiter> {
     checkpoints: storage.checkpoints,
     timezone: 'Asia/Shanghai',
     shared,
+    ...(jobExpirationMs === undefined ? {} : { jobExpirationMs }),
   });
   opened.push({
     close: async () => {
@@ -253,5 +258,34 @@ describe('AccountLimiter shared through Redis by several processes', () => {
       }),
     );
     expect(await settle(calls)).toEqual({ ok: 40, refused: 0 });
+  });
+
+  it('a process killed during a call frees its share of the limits once the call expires', async () => {
+    // One call at a time across the deployment, and each call may hold its slot 3 s.
+    const limits = {
+      windows: [{ limit: 1000, windowMs: 1000 }],
+      perInterface: true,
+      maxConcurrent: 1,
+    };
+    const child = fork(join(import.meta.dirname, 'fixtures', 'hold-a-call.mjs'), [
+      JSON.stringify({
+        redis: REDIS_URL,
+        prefix,
+        database: `sqlite:${join(dir, 'child.db')}`,
+        expirationMs: 3_000,
+        limits,
+      }),
+    ]);
+    await new Promise((resolve) => child.once('message', resolve));
+    const killed = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await killed;
+    const killedAt = performance.now();
+    const limiter = await processLimiter(limits, 3_000);
+    await limiter.schedule('daily', () => Promise.resolve());
+    const waited = performance.now() - killedAt;
+    // The dead process's call held the one slot until it expired, not for good.
+    expect(waited).toBeGreaterThan(1_000);
+    expect(waited).toBeLessThan(3_000 + 5_000);
   });
 });

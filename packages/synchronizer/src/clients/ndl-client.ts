@@ -5,7 +5,12 @@ import { NDL_BASE_URL, ndlBaseUrl } from './base-url.js';
 import { exchange, transportOf } from './http-exchange.js';
 import { digestOf } from './settings-digest.js';
 import { classifyNdlAnswer } from './ndl-classify.js';
-import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
+import {
+  assertProvider,
+  DEFAULT_TIMEOUT_MS,
+  type ClientOptions,
+  type ProviderClient,
+} from './provider-client.js';
 import { redactResult } from './redact.js';
 
 export interface NdlClientOptions extends ClientOptions {
@@ -61,6 +66,7 @@ export function createNdlClient(options: NdlClientOptions): ProviderClient {
   if (options.apiKey !== '') headers['x-api-token'] = options.apiKey;
   return {
     settings: digestOf('ndl', base, options.apiKey),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     async fetch(args, source, fetchOptions = {}) {
       assertProvider(source, 'ndl');
       const { path, searchParams } = ndlRequestOf(args, source);

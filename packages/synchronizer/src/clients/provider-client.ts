@@ -20,6 +20,8 @@ export interface ProviderClient {
    * when it changes. A client without one never reopens them by itself.
    */
   readonly settings?: string;
+  /** How long a request may take before it is given up (ms): what a limiter's job must outlast. */
+  readonly timeoutMs?: number;
 }
 
 export interface FetchOptions {

@@ -4,7 +4,12 @@ import { remoteNames } from './columns.js';
 import { TUSHARE_BASE_URL, tushareBaseUrl } from './base-url.js';
 import { exchange, transportOf } from './http-exchange.js';
 import { digestOf } from './settings-digest.js';
-import { assertProvider, type ClientOptions, type ProviderClient } from './provider-client.js';
+import {
+  assertProvider,
+  DEFAULT_TIMEOUT_MS,
+  type ClientOptions,
+  type ProviderClient,
+} from './provider-client.js';
 import { redactResult } from './redact.js';
 import type { Classified } from './classified.js';
 import { classifyTushareAnswer, TUSHARE_MINUTE_MS } from './tushare-classify.js';
@@ -44,6 +49,7 @@ export function createTushareClient(options: TushareClientOptions): ProviderClie
   const now = () => new Date(clock());
   return {
     settings: digestOf('tushare', url, options.token),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     async fetch(args, source, fetchOptions = {}) {
       assertProvider(source, 'tushare');
       const exchanged = await exchange(

@@ -13,7 +13,7 @@ import {
   type TaskDelivery,
   type TaskQueue,
 } from '@dsync/datasource';
-import type { ProviderClient } from '../clients/provider-client.js';
+import { DEFAULT_TIMEOUT_MS, type ProviderClient } from '../clients/provider-client.js';
 import type { AccountConfig } from '../controller/accounts.js';
 import { DEFAULT_ERROR_POLICY, type ErrorPolicyOptions } from '../error-policy.js';
 import { SyncEvents } from '../engine/events.js';
@@ -71,6 +71,18 @@ export interface FetchWorkerStats {
 /** How long a run's status is taken as read: one ledger query per run and second, not per task. */
 const RUN_STATUS_TTL_MS = 1_000;
 
+/** What a call may take beyond its request timeout before its share of shared limits is freed. */
+const JOB_MARGIN_MS = 15_000;
+
+/**
+ * How long one call may hold its share of the shared limits: the longest request timeout of
+ * the worker's clients and a margin. A worker killed mid-call frees its share after it.
+ */
+function jobExpirationOf(clients: FetchWorkerOptions['clients']): number {
+  const timeouts = Object.values(clients).map((c) => c?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return (timeouts.length === 0 ? DEFAULT_TIMEOUT_MS : Math.max(...timeouts)) + JOB_MARGIN_MS;
+}
+
 /** Runs whose status and events a worker keeps at once. */
 const RUNS_KEPT = 16;
 
@@ -111,6 +123,7 @@ export class FetchWorker {
       clock: this.#clock,
       ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
       ...(options.shared === undefined ? {} : { shared: options.shared }),
+      jobExpirationMs: jobExpirationOf(options.clients),
     });
   }
 

@@ -69,6 +69,12 @@ export interface AccountLimiterOptions {
    * cool-downs and a provider's "daily limit reached". @default in this process only
    */
   readonly shared?: RedisLimits;
+  /**
+   * With `shared`: how long one call may hold its share of the limits. Keep it above the
+   * client's request timeout; a process killed mid-call frees its share after it.
+   * @default DEFAULT_JOB_EXPIRATION_MS (the default 30 s request timeout and 15 s)
+   */
+  readonly jobExpirationMs?: number;
 }
 
 /** The day's quota is spent; `resetsAt` is the next midnight in the provider's time zone. */
@@ -86,6 +92,13 @@ export class QuotaExhaustedError extends DsyncError {
     this.resetsAt = resetsAt;
   }
 }
+
+/**
+ * How long a call may hold its share of shared limits (ms): the default request timeout and a
+ * margin. A process killed mid-call frees its share after this; a live one never reaches it,
+ * as its request gives up first.
+ */
+export const DEFAULT_JOB_EXPIRATION_MS = 45_000;
 
 /** A day's count in Redis outlives its day, whatever the time zone. */
 const DAY_KEY_TTL_MS = 2 * 86_400_000;
@@ -241,27 +254,33 @@ export class AccountLimiter {
     const shared = this.#options.shared as RedisLimits;
     const { perDay } = lane.limits;
     const { timezone } = this.#options;
-    return lane.rate.schedule(async () => {
-      for (;;) {
-        throwIfCancelled(signal);
-        const now = new Date(this.#now());
-        const day = dayIn(now.getTime(), timezone);
-        const verdict = await shared.pass(lane.scope, day, perDay, DAY_KEY_TTL_MS);
-        if (verdict.kind === 'wait') {
-          await sleep(verdict.waitMs);
-          continue;
-        }
-        this.#used.set(lane.scope, verdict.used);
-        if (verdict.kind === 'spent')
-          throw new QuotaExhaustedError(
-            lane.scope,
-            verdict.resetsAt === undefined ? perDay : undefined,
-            verdict.resetsAt ?? nextMidnight(timezone, now).toISOString(),
-          );
-        this.#countUnsaved(lane.scope, day);
-        return task();
-      }
-    });
+    // Every job expires: a process killed while it runs one frees its share of the limits then.
+    const expiration = this.#options.jobExpirationMs ?? DEFAULT_JOB_EXPIRATION_MS;
+    for (;;) {
+      throwIfCancelled(signal);
+      const passed = await lane.rate.schedule<{ value: T } | { waitMs: number }>(
+        { expiration },
+        async () => {
+          const now = new Date(this.#now());
+          const day = dayIn(now.getTime(), timezone);
+          const verdict = await shared.pass(lane.scope, day, perDay, DAY_KEY_TTL_MS);
+          // Cooling down: the job ends at once, and the wait is outside it (a slot held by a
+          // wait would be lost with a process killed during it).
+          if (verdict.kind === 'wait') return { waitMs: verdict.waitMs };
+          this.#used.set(lane.scope, verdict.used);
+          if (verdict.kind === 'spent')
+            throw new QuotaExhaustedError(
+              lane.scope,
+              verdict.resetsAt === undefined ? perDay : undefined,
+              verdict.resetsAt ?? nextMidnight(timezone, now).toISOString(),
+            );
+          this.#countUnsaved(lane.scope, day);
+          return { value: await task() };
+        },
+      );
+      if ('value' in passed) return passed.value;
+      await sleep(passed.waitMs, signal);
+    }
   }
 
   /** Waits out this process's cool-down of the lane (the shared path asks Redis instead). */

@@ -18,6 +18,8 @@ export interface LimitersOptions {
   readonly clock?: Clock;
   /** Limits shared through Redis with every other process. @default this process only */
   readonly shared?: RedisLimits;
+  /** With `shared`: how long one call may hold its share (see `AccountLimiterOptions`). */
+  readonly jobExpirationMs?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class Limiters {
   limiterOf(provider: Provider): AccountLimiter {
     let limiter = this.#limiters.get(provider);
     if (limiter === undefined) {
-      const { checkpoints, clock, shared } = this.#options;
+      const { checkpoints, clock, shared, jobExpirationMs } = this.#options;
       limiter = new AccountLimiter({
         account: `${provider}:${this.label(provider)}`,
         limits: this.accountLimits(provider),
@@ -69,6 +71,7 @@ export class Limiters {
         timezone: PROVIDER_PROFILES[provider].timezone,
         ...(clock === undefined ? {} : { now: clock }),
         ...(shared === undefined ? {} : { shared }),
+        ...(jobExpirationMs === undefined ? {} : { jobExpirationMs }),
       });
       this.#limiters.set(provider, limiter);
     }
