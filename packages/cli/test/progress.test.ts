@@ -431,6 +431,16 @@ describe('createProgress on a terminal', () => {
     expect(h.writes).toHaveLength(3);
   });
 
+  it('draws 80 columns wide on a terminal that reports no size', () => {
+    const h = harness({ plans: [plan('tushare.daily', 400)] }, { columns: 0 });
+    feed(h);
+    h.progress.finish();
+    const [line] = (h.writes.at(-1) ?? '').replace('\r\u001b[0J', '').split('\n');
+    expect(line).toMatch(/^tushare\.daily\s+\[###-------\]  120\/400 req/);
+    expect((line ?? '').length).toBeLessThanOrEqual(79);
+    expect((line ?? '').length).toBeGreaterThan(40);
+  });
+
   it('fits lines to the terminal width, one column short of it', () => {
     const h = harness({ plans: [plan('tushare.daily', 400)] }, { columns: 40 });
     feed(h);

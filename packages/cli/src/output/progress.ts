@@ -628,7 +628,8 @@ function createTerminalRenderer(
     const sources = [...tracker.sources.values()].map((t) => tracker.snapshot(t));
     const lines = terminalFrame(
       sources,
-      stream.columns ?? DEFAULT_COLUMNS,
+      // A terminal that reports no size (0 columns, as some CI and container terminals do) gets 80.
+      (stream.columns ?? 0) > 0 ? (stream.columns as number) : DEFAULT_COLUMNS,
       stream.rows,
       tracker.runEta(),
     );
