@@ -436,7 +436,7 @@ describe('createProgress on a terminal', () => {
     feed(h);
     h.progress.finish();
     const [line] = (h.writes.at(-1) ?? '').replace('\r\u001b[0J', '').split('\n');
-    expect(line).toMatch(/^tushare\.daily\s+\[###-------\]  120\/400 req/);
+    expect(line).toMatch(/^tushare\.daily\s+\[###-------\] {2}120\/400 req/);
     expect((line ?? '').length).toBeLessThanOrEqual(79);
     expect((line ?? '').length).toBeGreaterThan(40);
   });
