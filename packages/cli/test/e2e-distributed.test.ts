@@ -114,6 +114,10 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
       perMinute: number;
       market?: MarketOptions;
       sources?: readonly string[];
+      /** The replica's answer time (ms). */
+      latencyMs?: number;
+      /** The account's request timeout (ms). */
+      timeoutMs?: number;
     },
   ): Promise<Deployment> {
     const [pg, vhost, redis, sandbox] = await Promise.all([
@@ -124,6 +128,7 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
         market: new Market(options.market ?? MARKET),
         accounts: [{ token: TOKEN, tier: { ...tier, apis: 'all' } }],
         ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
+        ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
       }),
     ]);
     cleanups.push(pg.drop, vhost.remove, redis.remove, () => sandbox.close());
@@ -135,6 +140,7 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
           queue: vhost.url,
           perMinute: options.perMinute,
           sources: options.sources ?? ['tushare.trade_cal', 'tushare.daily'],
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         }) + `distributed:\n  redis: ${redis.url}\n  prefix: ${redis.prefix}\n`,
     });
     return { dir, db: pg.url, redis, sandbox };
@@ -266,6 +272,46 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     expect(served).toBeGreaterThanOrEqual(DAYS);
     expect(served).toBeLessThanOrEqual(DAYS + PREFETCH);
     const stopped = await stopAll([...others, data]);
+    noSecrets(d, [synced, ...stopped]);
+  });
+
+  it('every fetch worker killed mid-call: new ones get the limits back once the dead calls expire, and finish exactly', async () => {
+    // Answers take 400 ms, 4 calls in flight at most across the deployment: a kill always
+    // finds calls running, which hold the account's 4 slots in Redis. A call may hold its slot
+    // for the 3 s request timeout and 15 s: the bound a crash costs.
+    const BOUND_MS = 3_000 + 15_000;
+    const d = await deployment(
+      { perMinute: 10_000 },
+      { perMinute: 6_000, latencyMs: 400, timeoutMs: 3_000 },
+    );
+    const first = await startWorkers(d, 2);
+    const sync = start(d.dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
+    running.push(sync);
+    await waitUntil(async () => (await tasksWith(d.db, 'done')) >= 8);
+    for (const w of first.fetchers) w.signal('SIGKILL');
+    for (const w of first.fetchers) expect((await w.done).code).toBeNull();
+    const killedAt = Date.now();
+    const left = DAYS - (await tasksWith(d.db, 'done'));
+    expect(left).toBeGreaterThan(0);
+    const fresh = Array.from({ length: 2 }, (_, i) => {
+      const w = start(d.dir, ['worker', '--fetch', '--name', `n${i + 1}`], TOKEN_ENV);
+      running.push(w);
+      return w;
+    });
+    const synced = await sync.done;
+    const recoveredMs = Date.now() - killedAt;
+    expect(synced.code).toBe(0);
+    // The dead calls' slots came back within the bound; the rest is the work left (400 ms a
+    // call, 4 at a time) and slack for a loaded machine.
+    expect(recoveredMs).toBeLessThan(BOUND_MS + Math.ceil(left / 4) * 400 + 15_000);
+    console.log(
+      `all fetch workers killed: the run ended ${recoveredMs} ms later (${left} tasks left)`,
+    );
+    const truth = truthKeys();
+    await waitUntil(async () => (await dailyRows(d.db)) === truth.length);
+    expect(await storedDaily(d.db)).toEqual(truth);
+    expect(await tasksWith(d.db, 'done')).toBe(DAYS);
+    const stopped = await stopAll([...fresh, first.data]);
     noSecrets(d, [synced, ...stopped]);
   });
 

@@ -181,6 +181,8 @@ export interface ProjectConfig {
   readonly perMinute?: number;
   /** YAML list items. @default the calendar and daily bars */
   readonly sources?: readonly string[];
+  /** The account's request timeout (ms). @default dsync's (30 s) */
+  readonly timeoutMs?: number;
 }
 
 /** A dsync.config.yaml against the sandbox at `url`, its token from $TUSHARE_TOKEN. */
@@ -192,6 +194,7 @@ accounts:
     token: \${TUSHARE_TOKEN}
     baseUrl: ${c.url}
     limits: { perMinute: ${c.perMinute ?? 6000}, maxConcurrent: 4 }
+${c.timeoutMs === undefined ? '' : `    timeoutMs: ${c.timeoutMs}`}
 sources:
 ${(c.sources ?? ['tushare.trade_cal', 'tushare.daily']).map((s) => `  - ${s}`).join('\n')}
 `;
