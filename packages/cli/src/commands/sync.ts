@@ -251,9 +251,10 @@ export function registerSyncCommands(program: Command, context: CliContext): voi
     program
       .command('sync')
       .description(
-        'fetch what is missing: every unsynced source, or the ones named (with what they need); ' +
-          'in distributed mode (config: distributed), queue the requests for dsync worker --fetch ' +
-          'processes and follow them in the ledger',
+        'fetch what is missing: every unsynced source, or the ones named (with what they need), ' +
+          'each as soon as what it reads is done, side by side; in distributed mode (config: ' +
+          'distributed), queue the requests for dsync worker --fetch processes and follow them ' +
+          '(Ctrl-C cancels the run)',
       )
       .argument('[ids...]', 'source ids, e.g. tushare.daily'),
   )
