@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRabbitTaskQueue, type RabbitTaskQueue } from '@dsync/storage-adapters';
 import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
@@ -10,6 +14,7 @@ import {
   RedisLimits,
   RedisRunEvents,
   type AccountLimits,
+  type FetchWorkerOptions,
   type RunEventsChannel,
   type SyncEvent,
 } from '../src/index.js';
@@ -62,6 +67,7 @@ async function startWorker(
   onPause?: (resumeAt: string) => void,
   baseUrl = harnessed.sandbox.baseUrl,
   runEvents?: RunEventsChannel,
+  extra: Partial<FetchWorkerOptions> = {},
 ) {
   const shared = new RedisLimits({ url: REDIS_URL, prefix: names.prefix });
   await shared.ready();
@@ -83,6 +89,7 @@ async function startWorker(
     policy: { retryBaseMs: 10, retryMaxMs: 50 },
     ...(onPause === undefined ? {} : { onPause }),
     ...(runEvents === undefined ? {} : { runEvents }),
+    ...extra,
   });
   await fetcher.start();
   cleanups.push(async () => {
@@ -465,5 +472,46 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     for (const id of QUEUED) expect(first.filter((s) => s === id).length).toBeGreaterThanOrEqual(4);
     const days = h.market.openDays(RANGE.since, RANGE.until).length;
     expect(starts.length).toBe(2 * days);
+  });
+
+  it('a worker kept from the limits longer than a call may hold them says why', async () => {
+    h = await harness(['tushare.daily']);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    // Another process holds the account's one slot for 4 s (its call hangs, then expires).
+    const holder = fork(join(import.meta.dirname, 'fixtures', 'hold-a-call.mjs'), [
+      JSON.stringify({
+        redis: REDIS_URL,
+        prefix: names.prefix,
+        database: `sqlite:${join(mkdtempSync(join(tmpdir(), 'dsync-holder-')), 'ledger.db')}`,
+        expirationMs: 4_000,
+        limits: perSecond(500, 1),
+        account: 'tushare:default',
+      }),
+    ]);
+    cleanups.push(async () => {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    await new Promise((resolve) => holder.once('message', resolve));
+    const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const stalls: string[] = [];
+    const harnessed = h;
+    await startWorker(harnessed, names, 'w1', perSecond(500, 1), undefined, undefined, channel, {
+      jobExpirationMs: 1_000,
+      onStall: (message) => stalls.push(message),
+    });
+    const result = await h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    expect(result.status).toBe('done');
+    // Waiting past 1 s, a call's longest hold here, it said so; then the slot came back.
+    expect(stalls.length).toBeGreaterThan(0);
+    expect(stalls[0]).toMatch(
+      /^a task of tushare\.daily has waited 1 s for the limits of tushare:default:daily: longer than a crashed worker's calls can hold them/,
+    );
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
+    );
   });
 });

@@ -103,6 +103,10 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
     ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
     onPause: (resumeAt) =>
       out(`paused until ${resumeAt} (daily limit); the tasks wait on the queue`),
+    onStall: (message) => {
+      logger.warn({ worker: name }, message);
+      out(`stalled: ${message}`);
+    },
   });
   const unlog = worker.events.on((event) => logger.debug(event, event.type));
   const { stats } = worker;

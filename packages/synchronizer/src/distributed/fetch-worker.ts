@@ -49,6 +49,17 @@ export interface FetchWorkerOptions {
    * provider's reset, or the policy's longest wait from now when the provider named none).
    */
   readonly onPause?: (resumeAt: string) => void;
+  /**
+   * Told when a task has waited for its scope's limits longer than a call may hold them
+   * (`jobExpirationMs`): every slot was busy that long, which a crashed worker's calls alone
+   * cannot explain. The message says where and why.
+   */
+  readonly onStall?: (message: string) => void;
+  /**
+   * How long one call may hold its share of the shared limits; a worker killed mid-call frees
+   * its share after it. @default the longest request timeout of `clients` and 15 s
+   */
+  readonly jobExpirationMs?: number;
   /** Quota days, cool-downs and the ledger's times are read from it. @default the system clock */
   readonly clock?: Clock;
   /** Where each task's events are told to its run's follower (`SyncController.follow`). */
@@ -99,6 +110,9 @@ export class FetchWorker {
   readonly #options: FetchWorkerOptions;
   readonly #policy: ErrorPolicyOptions;
   readonly #limiters: Limiters;
+  readonly #jobExpirationMs: number;
+  /** Per task waiting for its first call: the timer that says it stalled. */
+  readonly #stalls = new Map<string, NodeJS.Timeout>();
   readonly #clock: Clock;
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
@@ -116,6 +130,11 @@ export class FetchWorker {
     this.#options = options;
     this.#policy = { ...DEFAULT_ERROR_POLICY, ...options.policy };
     this.#clock = options.clock ?? systemClock;
+    this.#jobExpirationMs = options.jobExpirationMs ?? jobExpirationOf(options.clients);
+    // A task's call left: it is no longer waiting for the limits.
+    this.events.on((event) => {
+      if (event.type === 'task-started') this.#clearStall(`${event.sourceId}\u0000${event.key}`);
+    });
     // The same limiters as the controller's: the same scopes, limits and overrides.
     this.#limiters = new Limiters({
       sources: options.registry.list(),
@@ -123,7 +142,7 @@ export class FetchWorker {
       clock: this.#clock,
       ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
       ...(options.shared === undefined ? {} : { shared: options.shared }),
-      jobExpirationMs: jobExpirationOf(options.clients),
+      jobExpirationMs: this.#jobExpirationMs,
     });
   }
 
@@ -194,12 +213,45 @@ export class FetchWorker {
       return;
     }
     const context = this.#context(source, task.runId);
-    for (let attempt = 1; ; attempt++) {
-      const verdict = await runTask({ args: task.args, attempt }, context);
-      if (verdict.kind !== 'again') return this.#settle(delivery, verdict);
-      await sleep(verdict.delayMs, this.#stop.signal);
-      if (this.#stop.signal.aborted) return this.#requeue(delivery);
+    const stall = this.#watchStall(source, task.args.key);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const verdict = await runTask({ args: task.args, attempt }, context);
+        if (verdict.kind !== 'again') return await this.#settle(delivery, verdict);
+        await sleep(verdict.delayMs, this.#stop.signal);
+        if (this.#stop.signal.aborted) return await this.#requeue(delivery);
+      }
+    } finally {
+      this.#clearStall(stall);
     }
+  }
+
+  /**
+   * Tells `onStall` when a task's first call has not left after `jobExpirationMs`: by then
+   * even the calls of a worker that crashed holding every slot have expired.
+   */
+  #watchStall(source: DataSource, key: string): string {
+    const id = `${source.id}\u0000${key}`;
+    const { onStall } = this.#options;
+    if (onStall === undefined) return id;
+    const scope = this.#limiters.scopeOf(source);
+    const seconds = Math.round(this.#jobExpirationMs / 1000);
+    const timer = setTimeout(() => {
+      this.#stalls.delete(id);
+      onStall(
+        `a task of ${source.id} has waited ${seconds} s for the limits of ${scope}: longer than ` +
+          `a crashed worker's calls can hold them (${seconds} s), so every slot is taken by live ` +
+          `calls or Redis answers slowly; check the other workers' logs and Redis`,
+      );
+    }, this.#jobExpirationMs);
+    timer.unref();
+    this.#stalls.set(id, timer);
+    return id;
+  }
+
+  #clearStall(id: string): void {
+    clearTimeout(this.#stalls.get(id));
+    this.#stalls.delete(id);
   }
 
   /** Acknowledges or requeues a delivery by what its last attempt came to. */
