@@ -121,6 +121,30 @@ describe('a run is a dependency graph', () => {
     expect(await h.rows('tushare.daily')).toEqual(h.truth('tushare.daily', BARS));
   });
 
+  it('a source whose requests cannot be made fails alone: the others store exactly the ground truth', async () => {
+    // Its calendar's exchange is never stored (the calendar source syncs SSE's): E_CALENDAR.
+    const broken = {
+      extends: 'tushare.daily',
+      id: 'my.daily_bse',
+      storage: { table: 'my_daily_bse' },
+      args: { kind: 'trade-calendar', param: 'trade_date', exchange: 'BSE' },
+    } as const;
+    h = await harness([broken, 'tushare.adj_factor']);
+    const result = await h.controller.sync({
+      ids: ['my.daily_bse', 'tushare.adj_factor'],
+      ...RANGE,
+    });
+    expect(result.status).toBe('failed');
+    expect(new Map(endings(result.sources).map(([id, ...rest]) => [id, rest]))).toEqual(
+      new Map([
+        ['tushare.trade_cal', ['done', undefined]],
+        ['my.daily_bse', ['failed', 'E_CALENDAR']],
+        ['tushare.adj_factor', ['done', undefined]],
+      ]),
+    );
+    expect(await h.rows('tushare.adj_factor')).toEqual(h.truth('tushare.adj_factor', BARS));
+  });
+
   it("one interface's daily limit stops that source; the other finishes and the run says stopped", async () => {
     const tier = {
       ...TUSHARE_TIERS['2000'],
