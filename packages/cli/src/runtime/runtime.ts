@@ -185,6 +185,26 @@ async function connectRedis<T extends { ready(): Promise<void>; close(): Promise
 }
 
 /**
+ * One of distributed mode's Redis clients, connected on first use (`connect`, refused with
+ * `E_CONFIG` without the `distributed` key) and closed with the runtime if it was.
+ */
+function lazyRedis<T extends { ready(): Promise<void>; close(): Promise<void> }>(
+  settings: DistributedSettings | undefined,
+  missing: string,
+  what: string,
+  make: (settings: DistributedSettings) => T,
+): { readonly connect: () => Promise<T>; readonly close: () => Promise<void> } {
+  let client: Promise<T> | undefined;
+  return {
+    connect: () =>
+      settings === undefined
+        ? Promise.reject(new DsyncError('E_CONFIG', `No ${what}: ${missing}.`))
+        : (client ??= connectRedis(settings, make(settings))),
+    close: async () => (await client?.catch(() => undefined))?.close(),
+  };
+}
+
+/**
  * Builds the registry, storage, clients and controller a command works with, and opens the
  * database (migrating its ledger tables), so an unreachable one fails here.
  */
@@ -218,8 +238,18 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const distributed = distributedSettings(config);
   let taskQueue: TaskQueue | undefined;
-  let shared: Promise<RedisLimits> | undefined;
-  let events: Promise<RedisRunEvents> | undefined;
+  const shared = lazyRedis(
+    distributed,
+    `${file} has no distributed key`,
+    'shared limits',
+    (s) => new RedisLimits({ url: s.redis, prefix: s.prefix }),
+  );
+  const events = lazyRedis(
+    distributed,
+    `${file} has no distributed key`,
+    'run events',
+    (s) => new RedisRunEvents({ url: s.redis, prefix: s.prefix }),
+  );
   const queueUrl = typeof config.queue === 'string' ? config.queue : config.queue.url;
   return {
     loaded: options.loaded,
@@ -240,28 +270,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
       return taskQueue;
     },
-    sharedLimits() {
-      if (distributed === undefined)
-        return Promise.reject(
-          new DsyncError('E_CONFIG', `No shared limits: ${file} has no distributed key.`),
-        );
-      shared ??= connectRedis(
-        distributed,
-        new RedisLimits({ url: distributed.redis, prefix: distributed.prefix }),
-      );
-      return shared;
-    },
-    runEvents() {
-      if (distributed === undefined)
-        return Promise.reject(
-          new DsyncError('E_CONFIG', `No run events: ${file} has no distributed key.`),
-        );
-      events ??= connectRedis(
-        distributed,
-        new RedisRunEvents({ url: distributed.redis, prefix: distributed.prefix }),
-      );
-      return events;
-    },
+    sharedLimits: shared.connect,
+    runEvents: events.connect,
     // URLs stand for their passwords (redactText hides a URL's password, wherever it shows).
     secrets: [
       credentials.tushare?.token,
@@ -288,10 +298,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       redactUrl(config.accounts[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider]),
     async close() {
       await taskQueue?.close();
-      const limits = await shared?.catch(() => undefined);
-      await limits?.close();
-      const channel = await events?.catch(() => undefined);
-      await channel?.close();
+      await shared.close();
+      await events.close();
       await sink.close();
       if (sink !== storage) await storage.close();
     },
