@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Adds up the jest results every package wrote (test-output/jest-results.json, and the cli's
-// reliability suite: test-output/reliability-results.json) and prints
+// Adds up the jest results every package wrote (test-output/jest-results.json, and the suites
+// run alone: storage-adapters' broker faults, faults-results.json; the cli's reliability suite,
+// reliability-results.json) and prints
 // one closing line, `Tests: N passed, N failed`, so a CI log says at a glance what ran.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +17,12 @@ for (const pkg of readdirSync(root)) {
     missing.push(pkg);
     continue;
   }
-  const reliability = join(root, pkg, 'test-output', 'reliability-results.json');
-  for (const [name, path] of [
-    [pkg, file],
-    [`${pkg} reliability`, reliability],
-  ]) {
-    if (path === reliability && !existsSync(path)) continue;
+  const alone = ['faults', 'reliability'].map((suite) => [
+    `${pkg} ${suite}`,
+    join(root, pkg, 'test-output', `${suite}-results.json`),
+  ]);
+  for (const [name, path] of [[pkg, file], ...alone]) {
+    if (path !== file && !existsSync(path)) continue;
     const result = JSON.parse(readFileSync(path, 'utf8'));
     passed += result.numPassedTests;
     failed += result.numFailedTests;
