@@ -11,6 +11,11 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   /** Stopped at a limit (daily quota, a cool-down past the maximum wait); a later run resumes. */
   stoppedAtLimit: 3,
+  /**
+   * Distributed mode: fetched, but the batches were not stored in time (no storing worker, or
+   * one stuck); the cursors stay, and a later sync moves them once the batches are stored.
+   */
+  notStored: 4,
   /** A sync or the demo interrupted (Ctrl-C, SIGTERM) after checkpointing; a later run resumes. */
   interrupted: 130,
 });
@@ -23,6 +28,7 @@ export const EXIT_PRECEDENCE: readonly number[] = Object.freeze([
   EXIT_CODES.interrupted,
   EXIT_CODES.usage,
   EXIT_CODES.failure,
+  EXIT_CODES.notStored,
   EXIT_CODES.stoppedAtLimit,
   EXIT_CODES.ok,
 ]);
@@ -34,8 +40,10 @@ Exit codes:
   2    bad usage or config (unknown command, flag or source id; a broken config file; a missing
        token; a source the API refuses as misconfigured: a wrong baseUrl, dataset or api code)
   3    stopped at a limit (daily quota, a long cool-down); run again later to resume
+  4    distributed mode: fetched, but not stored within --store-timeout (no dsync worker took
+       the batches); start one, then run again to move the cursors
   130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume
 
 A sync runs its sources side by side; each source that does not finish stops alone (and what
 reads it). When they end differently, the exit code is the first that applies of:
-130, 2, 1, 3, 0.`;
+130, 2, 1, 4, 3, 0.`;

@@ -44,6 +44,8 @@ describe('dsync', () => {
         '  2    bad usage or config (unknown command, flag or source id; a broken config file; a missing',
         '       token; a source the API refuses as misconfigured: a wrong baseUrl, dataset or api code)',
         '  3    stopped at a limit (daily quota, a long cool-down); run again later to resume',
+        '  4    distributed mode: fetched, but not stored within --store-timeout (no dsync worker took',
+        '       the batches); start one, then run again to move the cursors',
         '  130  a sync interrupted (Ctrl-C); what was fetched is stored, run again to resume',
       ].join('\n'),
     );

@@ -197,8 +197,7 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
         `tushare\\.daily: ${DAYS} of ${DAYS} tasks settled by [23] fetch workers, ${truth.length.toLocaleString('en-US')} rows`,
       ),
     );
-    // Settled means published to RabbitMQ; the data worker stores it.
-    await waitUntil(async () => (await dailyRows(d.db)) === truth.length);
+    // Done means stored: the table is whole when the sync returns.
     expect(await storedDaily(d.db)).toEqual(truth);
     expect(d.sandbox.counters().byApi['daily']).toEqual({
       served: DAYS,
@@ -261,7 +260,6 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     const synced = await sync.done;
     expect(synced.code).toBe(0);
     const truth = truthKeys();
-    await waitUntil(async () => (await dailyRows(d.db)) === truth.length);
     expect(await storedDaily(d.db)).toEqual(truth);
     expect(
       await queryInt(d.db, `select count(*) - count(distinct (ts_code, trade_date)) from ${TABLE}`),
@@ -308,11 +306,56 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
       `all fetch workers killed: the run ended ${recoveredMs} ms later (${left} tasks left)`,
     );
     const truth = truthKeys();
-    await waitUntil(async () => (await dailyRows(d.db)) === truth.length);
     expect(await storedDaily(d.db)).toEqual(truth);
     expect(await tasksWith(d.db, 'done')).toBe(DAYS);
     const stopped = await stopAll([...fresh, first.data]);
     noSecrets(d, [synced, ...stopped]);
+  });
+
+  it('no storing worker: sync says the batches wait, exits 4 with the cursor where it was; stored, the next sync moves it', async () => {
+    const d = await deployment({ perMinute: 10_000 }, { perMinute: 6_000 });
+    const fetcher = start(d.dir, ['worker', '--fetch', '--name', 'w1'], TOKEN_ENV);
+    running.push(fetcher);
+    await fetcher.waitFor('taking tasks from dsync.tasks');
+    const sync = await dsync(
+      d.dir,
+      ['sync', 'tushare.daily', ...RANGE, '--store-timeout', '2'],
+      TOKEN_ENV,
+    );
+    expect(sync.code).toBe(4);
+    // Every task fetched and queued; nobody stores them.
+    expect(sync.stderr).toContain(
+      `${DAYS} batches waiting in dsync.batches, no storing worker connected (tushare.daily: every task fetched)`,
+    );
+    expect(sync.stdout).toContain(
+      `Not stored: ${DAYS} batches of tushare.daily fetched but not stored after 2 s (waiting in ` +
+        'dsync.batches, no storing worker connected): its cursor stays; once they are stored, ' +
+        'the next sync moves it. Start dsync worker (it stores the queued batches), then run ' +
+        'dsync sync again.',
+    );
+    expect(await tasksWith(d.db, 'done')).toBe(DAYS);
+    expect(
+      await queryInt(
+        d.db,
+        "select count(*) from dsync_sources where source_id = 'tushare.daily' and cursor is not null",
+      ),
+    ).toBe(0);
+
+    const data = start(d.dir, ['worker'], TOKEN_ENV);
+    running.push(data);
+    await data.waitFor('Worker consuming dsync.batches');
+    const again = await dsync(d.dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
+    expect(again.code).toBe(0);
+    // Nothing fetched twice: the second run only waited for the store.
+    expect(d.sandbox.counters().byApi['daily']?.served).toBe(DAYS);
+    expect(await storedDaily(d.db)).toEqual(truthKeys());
+    const status = JSON.parse((await dsync(d.dir, ['status', '--json'], TOKEN_ENV)).stdout) as {
+      sourceId: string;
+      cursor?: string;
+    }[];
+    expect(status.find((s) => s.sourceId === 'tushare.daily')?.cursor).toBe(RANGE[3]);
+    const stopped = await stopAll([fetcher, data]);
+    noSecrets(d, [sync, again, ...stopped]);
   });
 
   it('a daily limit one worker hears stops them all: sync exits 3 naming the reset, the rest waits in the ledger', async () => {

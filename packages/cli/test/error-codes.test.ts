@@ -246,7 +246,7 @@ describe('a run whose sources end differently', () => {
     sources,
   });
 
-  it('exits with the first of 130, 2, 1, 3, 0 that one of its sources has', () => {
+  it('exits with the first of 130, 2, 1, 4, 3, 0 that one of its sources has', () => {
     const limit = source('a', 'stopped', 'E_DAILY_LIMIT');
     const held = source('b', 'stopped', 'E_DEPENDENCY_STOPPED');
     const permission = source('c', 'failed', 'E_PERMISSION');
@@ -259,14 +259,18 @@ describe('a run whose sources end differently', () => {
     expect(exitCodeOfRun(run(limit, source('g', 'done', undefined, 2)))).toBe(EXIT_CODES.failure);
     expect(exitCodeOfRun(run(permission, misconfigured, limit))).toBe(EXIT_CODES.usage);
     expect(exitCodeOfRun(run(misconfigured, cancelled, permission))).toBe(EXIT_CODES.interrupted);
+    // Fetched, not stored: a worker to start, before a limit to wait out, after a failure.
+    const notStored = source('i', 'stopped', 'E_NOT_STORED');
+    expect(exitCodeOfRun(run(limit, notStored, done))).toBe(EXIT_CODES.notStored);
+    expect(exitCodeOfRun(run(notStored, permission))).toBe(EXIT_CODES.failure);
     // A source held back by one out of reach resumes with it, but the API is the cause: 1.
     expect(exitCodeOfRun(run(source('h', 'stopped', 'E_TIMEOUT'), held))).toBe(EXIT_CODES.failure);
   });
 
   it('documents the order in --help', () => {
-    expect(EXIT_PRECEDENCE).toEqual([130, 2, 1, 3, 0]);
+    expect(EXIT_PRECEDENCE).toEqual([130, 2, 1, 4, 3, 0]);
     expect(EXIT_CODES_HELP).toContain(
-      'the exit code is the first that applies of:\n130, 2, 1, 3, 0.',
+      'the exit code is the first that applies of:\n130, 2, 1, 4, 3, 0.',
     );
   });
 });

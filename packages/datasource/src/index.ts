@@ -125,10 +125,11 @@ export {
   type RunRecord,
   type RunStatus,
   type SourceState,
+  type StoreReceipt,
   type TaskRecord,
   type TaskStatus,
 } from './ports/ledger.js';
-export type { Sink, TaskCompletion, TransactionalSink } from './ports/sink.js';
+export type { Sink, SinkBacklog, TaskCompletion, TransactionalSink } from './ports/sink.js';
 export type { CheckpointStore, TaskUpdate } from './ports/checkpoint-store.js';
 /** `['sources', 3, 'type']` → `sources[3].type`: the key path error messages name. */
 export { formatPath } from './schema/issues.js';

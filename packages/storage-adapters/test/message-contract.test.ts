@@ -93,7 +93,8 @@ const fingerprint = (kind: Kind, format: number): string =>
     .slice(0, 16);
 
 // Every key of each body. `Record<…, true>` makes tsc fail when the type gains a key not listed.
-const BATCH_KEYS: Record<keyof RecordBatch | 'format', true> = {
+// A batch's `runId` is not in its body: it travels as the message's correlation id.
+const BATCH_KEYS: Record<Exclude<keyof RecordBatch, 'runId'> | 'format', true> = {
   format: true,
   sourceId: true,
   argsKey: true,
@@ -265,6 +266,11 @@ describe('the batch message against docs/schemas/batch-message.v{FORMAT}.json', 
     // Copied field by field: what else a batch object holds does not travel.
     const extra = { ...batches.bare, worker: 'w1' } as RecordBatch;
     expect(sorted(Object.keys(bodyOf(encodeBatch(extra))))).toEqual(sorted(batchSchema.required));
+    // The run goes beside the body, as the correlation id: the body and its schema stay.
+    const ofRun = { ...batches.bare, runId: 'run-2024' };
+    expect(bodyOf(encodeBatch(ofRun))).toEqual(bare);
+    expect(publishOptions(ofRun).correlationId).toBe('run-2024');
+    expect(publishOptions(batches.bare).correlationId).toBeUndefined();
   });
 
   it('refuses every body the decoder refuses (the schema is at least as strict)', () => {

@@ -47,6 +47,60 @@ const setup = () => {
 };
 
 describe('consume', () => {
+  it('marks each stored batch of a run stored in that run, after the write and before the ack; a failed mark retries the batch', async () => {
+    const { names, producer, cleanup } = setup();
+    const memory = createMemorySink();
+    const marks: { runId: string; sourceId: string; key: string; written: boolean }[] = [];
+    let refuse = 1;
+    const receipts = {
+      markStored(receipt: { runId: string; sourceId: string; key: string }) {
+        // Once: the ledger out of reach; the batch is tried again, its rows upserted again.
+        if (refuse-- > 0) return Promise.reject(new StorageError('db://ledger', 'gone'));
+        // After the write: the batch's rows are there when it is marked.
+        const day = receipt.key.slice(-8);
+        const written = memory
+          .rows(source.id)
+          .some((row) => String(row['trade_date']).replaceAll('-', '') === day);
+        marks.push({ ...receipt, written });
+        return Promise.resolve();
+      },
+    };
+    const consumer = consume({
+      url: RABBITMQ_URL,
+      queue: names.queue,
+      sink: memory,
+      sources,
+      receipts,
+      retryDelayMs: 20,
+    });
+    try {
+      // Nobody consumes yet: what waits, and that no storing worker is there.
+      await producer.write({ ...dailyBatch(1, source), runId: 'run-a' }, source);
+      expect(await producer.backlog()).toEqual({ queue: names.queue, batches: 1, consumers: 0 });
+      await consumer.ready();
+      await producer.write({ ...dailyBatch(2, source), runId: 'run-b' }, source);
+      // A batch of no run (a program's own) is stored, and nothing is marked for it.
+      await producer.write(dailyBatch(3, source), source);
+      await waitFor(() => consumer.stats().acked === 3, 'three batches acked');
+      expect(consumer.stats()).toEqual({ consumed: 4, acked: 3, retried: 1, deadLettered: 0 });
+      // The refused mark's batch went back to the queue, behind the others.
+      expect(marks.sort((a, b) => a.runId.localeCompare(b.runId))).toEqual([
+        { runId: 'run-a', sourceId: source.id, key: dailyBatch(1, source).argsKey, written: true },
+        { runId: 'run-b', sourceId: source.id, key: dailyBatch(2, source).argsKey, written: true },
+      ]);
+      expect(await producer.backlog()).toEqual({ queue: names.queue, batches: 0, consumers: 1 });
+      expect(sortRows(memory.rows(source.id), source)).toEqual(
+        expectedRows(
+          [1, 2, 3].map((n) => dailyBatch(n, source)),
+          source,
+        ),
+      );
+    } finally {
+      await consumer.close();
+      await cleanup();
+    }
+  }, 30_000);
+
   it('a batch not acked before the consumer dies is redelivered to the next one', async () => {
     const { names, producer, cleanup } = setup();
     const memory = createMemorySink();

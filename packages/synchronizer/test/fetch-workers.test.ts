@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRabbitTaskQueue, type RabbitTaskQueue } from '@dsync/storage-adapters';
+import {
+  consume,
+  createRabbitSink,
+  createRabbitTaskQueue,
+  type RabbitTaskQueue,
+} from '@dsync/storage-adapters';
 import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
@@ -13,6 +18,7 @@ import {
   FetchWorker,
   RedisLimits,
   RedisRunEvents,
+  SyncController,
   type AccountLimits,
   type FetchWorkerOptions,
   type RunEventsChannel,
@@ -45,8 +51,10 @@ function deployment() {
     redis.disconnect();
     const connection = await amqp.connect(AMQP_URL);
     const channel = await connection.createChannel();
-    await channel.deleteQueue(name);
-    await channel.deleteQueue(`${name}.dead`);
+    for (const queue of [name, `${name}.dead`, `${name}.batches`, `${name}.batches.dead`])
+      await channel.deleteQueue(queue);
+    for (const exchange of [`${name}.x`, `${name}.x.dead`])
+      await channel.deleteExchange(exchange).catch(() => undefined);
     await connection.close();
   });
   return { queue: name, prefix: name };
@@ -513,5 +521,108 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     expect(await h.rows('tushare.daily')).toEqual(
       h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
     );
+  });
+  it('done means stored: batches no consumer stores keep the cursor, and the run ends E_NOT_STORED; stored later, the next run moves it', async () => {
+    h = await harness(['tushare.daily']);
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    const batches = createRabbitSink({
+      url: AMQP_URL,
+      exchange: `${names.queue}.x`,
+      queue: `${names.queue}.batches`,
+    });
+    cleanups.push(() => batches.close());
+    const { storage, registry } = h;
+    // The sync's controller, as the CLI's: what others read is stored here, and it can look
+    // at the data queue.
+    const controller = new SyncController({
+      registry,
+      storage: {
+        sink: {
+          name: storage.name,
+          ready: () => storage.ready(),
+          write: (batch, source) => storage.write(batch, source),
+          close: () => Promise.resolve(),
+          backlog: () => batches.backlog(),
+        },
+        checkpoints: storage.checkpoints,
+        argContext: (f) => storage.argContext(f),
+      },
+      clients: {
+        tushare: createTushareClient({ token: h.sandbox.token, baseUrl: h.sandbox.baseUrl }),
+      },
+      accounts: { tushare: { limits: perSecond(500, 4) } },
+    });
+    const waiting: Extract<SyncEvent, { type: 'batches-waiting' }>[] = [];
+    controller.events.on((e) => {
+      if (e.type === 'batches-waiting') waiting.push(e);
+    });
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    const first = await controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const harnessed = h;
+    const worker = await startWorker(
+      harnessed,
+      names,
+      'w1',
+      perSecond(500, 4),
+      undefined,
+      undefined,
+      channel,
+      { sink: batches },
+    );
+    const stopped = await controller.follow(first.runId, {
+      channel,
+      ...RANGE,
+      storeTimeoutMs: 1_500,
+      checkEveryMs: 200,
+    });
+    expect(worker.stats.done).toBe(days);
+    const [daily] = stopped.sources;
+    expect([stopped.status, daily?.status, daily?.reason?.code, daily?.done]).toEqual([
+      'stopped',
+      'stopped',
+      'E_NOT_STORED',
+      days,
+    ]);
+    expect(daily?.reason?.message).toBe(
+      `${days} batches of tushare.daily fetched but not stored after 2 s (waiting in ` +
+        `${names.queue}.batches, no storing worker connected): its cursor stays; once they are ` +
+        'stored, the next sync moves it.',
+    );
+    expect(waiting.at(-1)).toEqual({
+      type: 'batches-waiting',
+      runId: first.runId,
+      sources: [{ sourceId: 'tushare.daily', batches: days }],
+      batches: days,
+      queue: `${names.queue}.batches`,
+      consumers: 0,
+    });
+    expect((await storage.checkpoints.getSourceState('tushare.daily')).cursor).toBeUndefined();
+    expect(await storage.checkpoints.awaitingStore('tushare.daily')).toBe(days);
+    expect((await storage.checkpoints.getRun(first.runId))?.status).toBe('stopped');
+
+    // A storing worker comes; the next sync has nothing to fetch, and waits for it to store.
+    const storing = consume({
+      url: AMQP_URL,
+      queue: `${names.queue}.batches`,
+      sink: storage,
+      sources: (id) => (registry.has(id) ? registry.get(id) : undefined),
+      receipts: storage.checkpoints,
+    });
+    cleanups.push(() => storing.close());
+    const second = await controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    expect(second.queued).toEqual([{ sourceId: 'tushare.daily', tasks: 0 }]);
+    await storing.ready();
+    const done = await controller.follow(second.runId, { channel, ...RANGE, checkEveryMs: 200 });
+    expect(done.status).toBe('done');
+    expect(storing.stats().acked).toBe(days);
+    expect(await storage.checkpoints.awaitingStore('tushare.daily')).toBe(0);
+    expect((await storage.checkpoints.getSourceState('tushare.daily')).cursor).toBe(RANGE.until);
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
+    );
+    expect(h.sandbox.counters().byApi['daily']?.served).toBe(days);
   });
 });

@@ -8,6 +8,8 @@ export interface DistributedSyncFlags {
   readonly json?: boolean;
   /** `--no-wait` sets it false: return once the tasks are queued. */
   readonly wait?: boolean;
+  /** `--store-timeout`, in seconds. */
+  readonly storeTimeout: number;
 }
 
 /** How `dsync sync` tells a run's result and the exit code it ends with (the local sync's). */
@@ -54,6 +56,11 @@ function closingLine(result: RunResult, queued: EnqueueResult['queued']): string
     const s = result.sources.find((r) => r.sourceId === q.sourceId);
     return sum + Math.max(0, q.tasks - (s?.requests ?? 0));
   }, 0);
+  if (result.reason?.code === 'E_NOT_STORED')
+    return (
+      `Not stored: ${sentence(result.reason.message)}. ` +
+      'Start dsync worker (it stores the queued batches), then run dsync sync again.'
+    );
   switch (result.status) {
     case 'stopped':
       return (
@@ -170,6 +177,7 @@ async function queueAndFollow(
       channel: await runtime.runEvents(),
       shared: await runtime.sharedLimits(),
       signal: interrupted,
+      storeTimeoutMs: flags.storeTimeout * 1000,
     });
   } finally {
     progress.finish();

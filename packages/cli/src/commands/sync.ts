@@ -12,7 +12,7 @@ import { createProgress } from '../output/progress.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatDuration, formatNumber, plural } from '../output/progress-format.js';
 import { misconfigurationHint } from './misconfiguration-hint.js';
-import { rangeOf, withRange, type RangeFlags } from './options.js';
+import { positiveInt, rangeOf, withRange, type RangeFlags } from './options.js';
 import { syncDistributed } from './sync-distributed.js';
 
 interface SyncFlags extends RangeFlags {
@@ -21,6 +21,8 @@ interface SyncFlags extends RangeFlags {
   /** `--no-wait` (distributed mode): false. */
   readonly wait?: boolean;
   readonly retryDropped?: boolean;
+  /** Distributed mode: seconds to wait for batches to be stored with none stored meanwhile. */
+  readonly storeTimeout: number;
 }
 
 /**
@@ -46,6 +48,7 @@ function exitCodeOf(ending: Ending): number {
       // API refused): a script must not read the run as complete.
       return (ending.dropped ?? 0) > 0 ? EXIT_CODES.failure : EXIT_CODES.ok;
     case 'stopped':
+      if (ending.reason?.code === 'E_NOT_STORED') return EXIT_CODES.notStored;
       return stoppedAtLimit(ending) ? EXIT_CODES.stoppedAtLimit : EXIT_CODES.failure;
     case 'cancelled':
       return EXIT_CODES.interrupted;
@@ -102,6 +105,11 @@ const WHAT_TO_DO: Readonly<Record<string, string>> = {
 /** Why a source did not finish and what to do; undefined for a cancel (told once for the run). */
 function notFinishedLines(runtime: Runtime, s: SourceResult, resumeAfter?: string): string[] {
   if (s.status === 'done' || s.status === 'cancelled') return [];
+  if (s.reason?.code === 'E_NOT_STORED')
+    return [
+      `Not stored: ${s.reason.message}`,
+      '  What to do: start dsync worker (it stores the queued batches), then run dsync sync again.',
+    ];
   if (s.status === 'stopped' && !stoppedAtLimit(s)) return [outOfReachLine(runtime, s)];
   if (s.status === 'stopped') {
     const after = s.resumeAfter ?? resumeAfter;
@@ -262,6 +270,12 @@ export function registerSyncCommands(program: Command, context: CliContext): voi
     .option(
       '--no-wait',
       'distributed mode: return once the tasks are queued, printing the run id (default: wait for the fetch workers)',
+    )
+    .option(
+      '--store-timeout <seconds>',
+      'distributed mode: how long fetched batches may wait in the queue with none stored before the sync gives up on them (exit 4; the cursors stay)',
+      positiveInt('--store-timeout'),
+      600,
     )
     .option(
       '--retry-dropped',

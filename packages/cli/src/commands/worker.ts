@@ -47,6 +47,8 @@ async function dataWorker(context: CliContext, flags: WorkerFlags): Promise<void
     prefetch: flags.prefetch ?? 16,
     reconnectTimeoutMs: flags.connectTimeout,
     sink: runtime.storage,
+    // Each batch of a run marked stored in the ledger: a distributed sync waits for that.
+    receipts: runtime.storage.checkpoints,
     sources: (id) => (runtime.registry.has(id) ? runtime.registry.get(id) : undefined),
   });
   consumer.on('dead-lettered', (id, reason) => logger.warn({ id, reason }, 'batch dead-lettered'));

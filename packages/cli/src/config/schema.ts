@@ -207,11 +207,19 @@ export const configSchema = z
           url: amqpUrlSchema,
           exchange: z.string().min(1).optional(),
           queue: z.string().min(1).optional(),
+          awaitStored: z
+            .boolean()
+            .optional()
+            .describe(
+              'Whether dsync worker stores this queue and marks each batch stored in the ledger ' +
+                '(default true): a distributed sync moves a cursor only then. false when another ' +
+                'program consumes the queue.',
+            ),
         }),
       ])
       .default('memory')
       .describe(
-        'memory (in-process), or a RabbitMQ URL amqp://… / amqps://…, or { url, exchange, queue }.',
+        'memory (in-process), or a RabbitMQ URL amqp://… / amqps://…, or { url, exchange, queue, awaitStored }.',
       ),
     log: z
       .strictObject({

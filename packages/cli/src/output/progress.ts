@@ -74,6 +74,15 @@ export interface SourceProgressState {
   readonly elapsedMs?: number;
   /** Why it stopped, failed or was cancelled. */
   readonly reason?: string;
+  /** Distributed mode: every task settled, its batches waiting in the queue to be stored. */
+  readonly storing?: Storing;
+}
+
+/** Batches fetched and queued, not yet stored by a storing worker (`batches-waiting`). */
+export interface Storing {
+  readonly batches: number;
+  readonly queue?: string;
+  readonly consumers?: number;
 }
 
 /** The run's time left: that of its slowest quota scope, while two sources or more run. */
@@ -161,6 +170,7 @@ interface Tracked {
   finishedAt: number | undefined;
   scope: string | undefined;
   reason: string | undefined;
+  storing: Storing | undefined;
 }
 
 function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
@@ -186,6 +196,7 @@ function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
     finishedAt: undefined,
     scope: undefined,
     reason: undefined,
+    storing: undefined,
   };
 }
 
@@ -273,6 +284,14 @@ class Tracker {
       case 'quota':
         this.#quota(event.scope, { used: event.used, left: event.left });
         return this.#latestStarted;
+      case 'batches-waiting':
+        for (const { sourceId, batches } of event.sources)
+          this.track(sourceId).storing = {
+            batches,
+            ...(event.queue === undefined ? {} : { queue: event.queue }),
+            ...(event.consumers === undefined ? {} : { consumers: event.consumers }),
+          };
+        return undefined;
       case 'source-finished':
         return this.#finish(this.track(event.sourceId), event, now);
       case 'run-finished':
@@ -333,6 +352,7 @@ class Tracker {
     t.finishedAt = now;
     t.startedAt ??= now;
     t.reason = event.reason === undefined ? undefined : oneLine(event.reason.message);
+    t.storing = undefined;
     t.inFlight.clear();
     // Plans count calendar days, not trading days: a finished source is complete at what it did.
     if (t.status === 'done') t.expected = t.done;
@@ -374,6 +394,7 @@ class Tracker {
       ...(etaMs === undefined ? {} : { etaMs }),
       ...(t.startedAt === undefined ? {} : { elapsedMs: (t.finishedAt ?? now) - t.startedAt }),
       ...(t.reason === undefined ? {} : { reason: t.reason }),
+      ...(t.storing === undefined ? {} : { storing: t.storing }),
     };
   }
 
@@ -455,12 +476,25 @@ export function terminalLine(s: SourceProgressState, nameWidth: number): string 
     `${formatNumber(s.rows)} rows`,
     ...troubles(s),
   ];
-  if (s.status === 'running') {
+  if (s.status === 'running' && s.storing !== undefined) parts.push(storingText(s.storing));
+  else if (s.status === 'running') {
     if (s.window !== undefined) parts.push(`win ${formatRatio(s.window.used, s.window.limit)}`);
     if (s.quota !== undefined) parts.push(`day ${dayQuota(s.quota)}`);
     if (s.etaMs !== undefined) parts.push(`ETA ${formatDuration(s.etaMs)}`);
   } else parts.push(outcome(s));
   return parts.join('  ');
+}
+
+/** `245 batches waiting in dsync.batches, no storing worker connected` */
+export function storingText(storing: Storing): string {
+  const where = storing.queue === undefined ? 'to be stored' : `in ${storing.queue}`;
+  const who =
+    storing.consumers === undefined
+      ? ''
+      : storing.consumers === 0
+        ? ', no storing worker connected'
+        : `, ${plural(storing.consumers, 'storing worker')} connected`;
+  return `${plural(storing.batches, 'batch', 'batches')} waiting ${where}${who}`;
 }
 
 function dayQuota(quota: QuotaUse): string {
@@ -570,6 +604,16 @@ function createPlainReporter(tracker: Tracker, write: (line: string) => void, ev
   };
 
   return (event: SyncEvent, t: Tracked | undefined): void => {
+    if (event.type === 'batches-waiting') {
+      const ids = event.sources.map((s) => s.sourceId).join(', ');
+      const storing = {
+        batches: event.batches,
+        ...(event.queue === undefined ? {} : { queue: event.queue }),
+        ...(event.consumers === undefined ? {} : { consumers: event.consumers }),
+      };
+      write(`${storingText(storing)} (${ids}: every task fetched)`);
+      return;
+    }
     if (t === undefined) return;
     const now = tracker.now();
     const id = t.sourceId;

@@ -21,6 +21,7 @@ export type Destination =
       readonly url: string;
       readonly exchange?: string;
       readonly queue?: string;
+      readonly awaitStored?: boolean;
     };
 
 /**
@@ -45,7 +46,11 @@ export function createRunSink(
           url: destination.url,
           ...(destination.exchange === undefined ? {} : { exchange: destination.exchange }),
           ...(destination.queue === undefined ? {} : { queue: destination.queue }),
+          ...(destination.awaitStored === undefined
+            ? {}
+            : { awaitStored: destination.awaitStored }),
         });
+  const backlog = downstream.backlog?.bind(downstream);
   const readBack = new Set(registry.list().flatMap((s) => registry.dependenciesOf(s.id)));
   return {
     name: downstream.name,
@@ -57,6 +62,10 @@ export function createRunSink(
       if (readBack.has(source.id)) await storage.write(batch, source);
       await downstream.write(batch, source);
     },
+    // Read back sources are stored here at once: none of their batches awaits a consumer.
+    storedByConsumer: (source) =>
+      !readBack.has(source.id) && downstream.storedByConsumer?.(source) === true,
+    ...(backlog === undefined ? {} : { backlog }),
     close: () => downstream.close(),
   };
 }

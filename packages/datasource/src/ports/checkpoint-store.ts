@@ -6,6 +6,7 @@ import type {
   RunStatus,
   SourceState,
   TaskRecord,
+  StoreReceipt,
   TaskStatus,
 } from './ledger.js';
 
@@ -16,6 +17,12 @@ export interface TaskUpdate {
   readonly rows?: number;
   readonly lastError?: LedgerError;
   readonly worker?: string;
+  /**
+   * For a task done: its batch went to a sink whose consumer stores it later
+   * (`Sink.storedByConsumer`), so it awaits that consumer's `markStored`. Every done update
+   * says it anew (absent: false).
+   */
+  readonly awaitsStore?: boolean;
   /**
    * When it happened (ISO), on the synchronizer's clock; for a task done or dropped, when
    * its request was sent, which `isFinalAnswer` compares with the args' settle time.
@@ -67,6 +74,15 @@ export interface CheckpointStore {
     status?: TaskStatus;
     limit?: number;
   }): Promise<TaskRecord[]>;
+
+  /**
+   * A queue's consumer stored the batch of this task in this run. Taken whatever the order:
+   * before or after the task is marked done; a receipt for a run the task is no longer in (a
+   * stale redelivery) changes nothing.
+   */
+  markStored(receipt: StoreReceipt): Promise<void>;
+  /** How many done tasks of the source, in any run, await their consumer's `markStored`. */
+  awaitingStore(sourceId: string): Promise<number>;
 
   getSourceState(sourceId: string): Promise<SourceState>;
   /** Moves the cursor forward (never back) and stamps the sync time; keeps the settings. */

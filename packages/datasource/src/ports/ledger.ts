@@ -33,6 +33,16 @@ export interface TaskRecord {
   /** Which process ran it last (host:pid, or a worker name). */
   readonly worker?: string;
   readonly updatedAt: string;
+  /** Done, its batch queued, and not yet marked stored by the queue's consumer. */
+  readonly awaitingStore?: true;
+}
+
+/** A queue consumer's word that it stored the batch of a task in a run. */
+export interface StoreReceipt {
+  readonly runId: string;
+  readonly sourceId: string;
+  /** The task's args key (the batch's `argsKey`). */
+  readonly key: string;
 }
 
 /** A task the ledger has as done or dropped, and when its last request was sent (ISO). */

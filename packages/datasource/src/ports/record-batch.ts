@@ -26,6 +26,12 @@ export interface RecordBatch {
    * a `replace-window` write replaces only the rows of its window that have these values.
    */
   readonly scope?: Readonly<Record<string, Scalar>>;
+  /**
+   * The run that fetched it. A queue sink sends it beside the body (header `x-dsync-run`), so
+   * that the consumer that stores the batch can mark its task stored in that run
+   * (`CheckpointStore.markStored`).
+   */
+  readonly runId?: string;
 }
 
 /**

@@ -21,6 +21,25 @@ export interface Sink {
   ready(): Promise<void>;
   write(batch: RecordBatch, source: DataSource): Promise<void>;
   close(): Promise<void>;
+  /**
+   * True when the rows of `source` written here are stored later, by the consumer of a queue,
+   * which marks each task's batch stored in the ledger (`CheckpointStore.markStored`). Such a
+   * task is done once its batch is queued, and awaits its store until then: a distributed
+   * run moves the source's cursor only when none awaits. Absent: `write` stores the rows.
+   */
+  storedByConsumer?(source: DataSource): boolean;
+  /** A queue sink: what waits in its queue, and how many consumers take from it. */
+  backlog?(): Promise<SinkBacklog>;
+}
+
+/** What waits in a queue sink's queue (`Sink.backlog`). */
+export interface SinkBacklog {
+  /** The queue's name, e.g. `dsync.batches`. */
+  readonly queue: string;
+  /** Batches ready in it (not those a consumer holds unacked). */
+  readonly batches: number;
+  /** Consumers connected to it: 0 means no storing worker runs. */
+  readonly consumers: number;
 }
 
 /**

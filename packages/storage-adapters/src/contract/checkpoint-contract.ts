@@ -109,6 +109,66 @@ export function checkpointStoreContract(
         ['run-2', 'pending', 0, 0, '2024-01-03T10:00:00.000Z'],
       );
     }),
+    withStore(
+      'counts a queued batch awaiting its store until its receipt, in either order',
+      async (store) => {
+        await store.addTasks([task('a'), task('b'), task('c'), task('d'), otherTask('a')]);
+        const queued = { status: 'done', rows: 3, awaitsStore: true } as const;
+        // a: done, then stored; b: stored before its done update came; c: done, not stored;
+        // d: done into a sink that stores at once.
+        await store.updateTask('contract.bars', 'a', queued);
+        await store.markStored({ runId: 'run-1', sourceId: 'contract.bars', key: 'b' });
+        await store.updateTask('contract.bars', 'b', queued);
+        await store.updateTask('contract.bars', 'c', queued);
+        await store.updateTask('contract.bars', 'd', { status: 'done', rows: 3 });
+        await store.updateTask('contract.other', 'a', queued);
+        assert.equal(await store.awaitingStore('contract.bars'), 2);
+        await store.markStored({ runId: 'run-1', sourceId: 'contract.bars', key: 'a' });
+        assert.equal(await store.awaitingStore('contract.bars'), 1);
+        const listed = await store.listTasks({ sourceId: 'contract.bars', status: 'done' });
+        same(
+          listed
+            .filter((t) => t.awaitingStore === true)
+            .map((t) => t.key)
+            .sort(),
+          ['c'],
+        );
+        // The other source's receipt is its own; a receipt of another run changes nothing.
+        await store.markStored({ runId: 'run-9', sourceId: 'contract.bars', key: 'c' });
+        same(
+          [await store.awaitingStore('contract.bars'), await store.awaitingStore('contract.other')],
+          [1, 1],
+        );
+      },
+    ),
+    withStore(
+      'asks a stored task again in a new run: it awaits the new run’s receipt',
+      async (store) => {
+        await store.addTasks([task('a')]);
+        await store.updateTask('contract.bars', 'a', {
+          status: 'done',
+          rows: 1,
+          awaitsStore: true,
+        });
+        await store.markStored({ runId: 'run-1', sourceId: 'contract.bars', key: 'a' });
+        assert.equal(await store.awaitingStore('contract.bars'), 0);
+        await store.addTasks([{ ...task('a'), runId: 'run-2' }], { reopen: true });
+        await store.updateTask('contract.bars', 'a', {
+          status: 'done',
+          rows: 1,
+          awaitsStore: true,
+        });
+        // The first run's batch, redelivered late, is not the second run's.
+        await store.markStored({ runId: 'run-1', sourceId: 'contract.bars', key: 'a' });
+        assert.equal(await store.awaitingStore('contract.bars'), 1);
+        await store.markStored({ runId: 'run-2', sourceId: 'contract.bars', key: 'a' });
+        assert.equal(await store.awaitingStore('contract.bars'), 0);
+        // Done again where rows are stored at once: nothing to await.
+        await store.addTasks([{ ...task('a'), runId: 'run-3' }], { reopen: true });
+        await store.updateTask('contract.bars', 'a', { status: 'done', rows: 1 });
+        assert.equal(await store.awaitingStore('contract.bars'), 0);
+      },
+    ),
     withStore('settles done and dropped tasks, and lists the rest oldest first', async (store) => {
       await store.addTasks([
         task('b', 'pending', '2024-01-02T00:00:02.000Z'),

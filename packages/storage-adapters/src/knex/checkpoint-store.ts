@@ -8,6 +8,7 @@ import type {
   RunRecord,
   RunStatus,
   SourceState,
+  StoreReceipt,
   TaskRecord,
   TaskStatus,
   TaskUpdate,
@@ -45,6 +46,8 @@ interface TaskRow {
   last_error_message: string | null;
   worker: string | null;
   updated_at: string;
+  awaits_store: boolean | number;
+  stored_run_id: string | null;
 }
 
 interface SourceRow {
@@ -85,6 +88,9 @@ const toTask = (row: TaskRow): TaskRecord => ({
     : { lastError: { code: row.last_error_code, message: row.last_error_message ?? '' } }),
   ...(row.worker === null ? {} : { worker: row.worker }),
   updatedAt: row.updated_at,
+  ...(row.status === 'done' && Boolean(row.awaits_store) && row.stored_run_id !== row.run_id
+    ? { awaitingStore: true as const }
+    : {}),
 });
 
 const toRun = (row: RunRow): RunRecord => ({
@@ -107,6 +113,8 @@ export function taskColumns(update: TaskUpdate): Record<string, unknown> {
     ...(update.attempts === undefined ? {} : { attempts: update.attempts }),
     ...(update.rows === undefined ? {} : { rows: update.rows }),
     ...(update.worker === undefined ? {} : { worker: update.worker }),
+    // Said anew by every done update: a task asked again may go where it is stored at once.
+    ...(update.status === 'done' ? { awaits_store: update.awaitsStore === true } : {}),
     ...(update.lastError === undefined
       ? {}
       : { last_error_code: update.lastError.code, last_error_message: update.lastError.message }),
@@ -252,6 +260,23 @@ export class KnexCheckpointStore implements CheckpointStore {
       .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'key' }])
       .limit(filter.limit ?? 100);
     return rows.map(toTask);
+  }
+
+  /** Only the task's current run: a batch of an earlier ask, stored late, is not this one. */
+  async markStored(receipt: StoreReceipt): Promise<void> {
+    const db = await this.#db();
+    await db('dsync_tasks')
+      .where({ source_id: receipt.sourceId, key: ledgerKey(receipt.key), run_id: receipt.runId })
+      .update({ stored_run_id: receipt.runId });
+  }
+
+  async awaitingStore(sourceId: string): Promise<number> {
+    const db = await this.#db();
+    const [row] = await db('dsync_tasks')
+      .where({ source_id: sourceId, status: 'done', awaits_store: true })
+      .whereRaw('(?? is null or ?? <> ??)', ['stored_run_id', 'stored_run_id', 'run_id'])
+      .count<{ n: number | string }[]>({ n: '*' });
+    return Number(row?.n ?? 0);
   }
 
   async getSourceState(sourceId: string): Promise<SourceState> {

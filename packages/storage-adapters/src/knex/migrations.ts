@@ -78,6 +78,22 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       });
     },
   },
+  // Distributed mode's "done means stored": a task whose batch went to a queue awaits its
+  // consumer's receipt, which names the run it stored (a stale redelivery's run differs).
+  '0004_task_store_receipts': {
+    async up(knex) {
+      await knex.schema.alterTable('dsync_tasks', (t) => {
+        t.boolean('awaits_store').notNullable().defaultTo(false);
+        t.string('stored_run_id', 64);
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('dsync_tasks', (t) => {
+        t.dropColumn('awaits_store');
+        t.dropColumn('stored_run_id');
+      });
+    },
+  },
 };
 
 class InCodeMigrations implements Knex.MigrationSource<string> {

@@ -61,7 +61,10 @@ export function encodeBatch(batch: RecordBatch): Buffer {
   }
 }
 
-/** Persistent, with the idempotency key as message id, so a consumer can dedupe by it. */
+/**
+ * Persistent, with the idempotency key as message id, so a consumer can dedupe by it, and the
+ * run that fetched it as correlation id.
+ */
 export function publishOptions(batch: RecordBatch): Options.Publish {
   return {
     persistent: true,
@@ -73,6 +76,9 @@ export function publishOptions(batch: RecordBatch): Options.Publish {
       [HEADER_SOURCE]: batch.sourceId,
       [HEADER_SCHEMA_VERSION]: batch.schemaVersion,
     },
+    // The run that fetched it, beside the body: `dsync worker` marks the task stored in that
+    // run once the rows are committed (`CheckpointStore.markStored`).
+    ...(batch.runId === undefined ? {} : { correlationId: batch.runId }),
   };
 }
 

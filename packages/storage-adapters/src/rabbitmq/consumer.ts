@@ -1,5 +1,12 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { DsyncError, redactUrl, sleep, type DataSource, type Sink } from '@dsync/datasource';
+import {
+  DsyncError,
+  redactUrl,
+  sleep,
+  type CheckpointStore,
+  type DataSource,
+  type Sink,
+} from '@dsync/datasource';
 import { StorageError } from '../errors.js';
 import { HEADER_SOURCE } from './codec.js';
 import { confirmedPublisher, type ConfirmedPublisher } from './confirm.js';
@@ -20,6 +27,12 @@ export interface ConsumerOptions {
   readonly sink: Sink;
   /** The definition of a source id; `undefined` dead-letters the batch. */
   readonly sources: (id: string) => DataSource | undefined;
+  /**
+   * The ledger the batches' runs are in: each stored batch that names its run (its
+   * `correlationId`) is marked stored there, which a distributed sync waits for before it
+   * moves a source's cursor. Without it nothing is marked, and such a sync waits in vain.
+   */
+  readonly receipts?: Pick<CheckpointStore, 'markStored'>;
   /** Failed writes of one batch before it is dead-lettered. @default 5 */
   readonly maxAttempts?: number;
   /** Pause before a failed batch is requeued. @default 1000 */
@@ -91,6 +104,7 @@ export function consume(options: ConsumerOptions): Consumer {
   const context = {
     sink,
     sources,
+    ...(options.receipts === undefined ? {} : { receipts: options.receipts }),
     maxAttempts: options.maxAttempts ?? 5,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     attempts: new AttemptCounter(),

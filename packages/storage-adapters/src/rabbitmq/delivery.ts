@@ -3,6 +3,7 @@ import {
   batchIdempotencyKey,
   sleep,
   type DataSource,
+  type CheckpointStore,
   type RecordBatch,
   type Sink,
 } from '@dsync/datasource';
@@ -52,6 +53,7 @@ export function deliveryActions(
         mandatory: true,
         contentType: properties.contentType as string | undefined,
         messageId: properties.messageId as string | undefined,
+        correlationId: properties.correlationId as string | undefined,
         timestamp: properties.timestamp as number | undefined,
         headers: { ...properties.headers, [HEADER_ERROR]: reason, [HEADER_ATTEMPTS]: attempts },
       });
@@ -76,6 +78,8 @@ export type Outcome =
 export interface DeliveryContext {
   readonly sink: Sink;
   readonly sources: (id: string) => DataSource | undefined;
+  /** Where a stored batch of a run is marked stored; a failure there retries the batch. */
+  readonly receipts?: Pick<CheckpointStore, 'markStored'>;
   readonly maxAttempts: number;
   readonly retryDelayMs: number;
   readonly attempts: AttemptCounter;
@@ -141,8 +145,8 @@ async function deadLetter(
 }
 
 /**
- * Handles one delivery: decode, find the source, write to the sink, ack only after the write
- * resolved. Permanent failures (undecodable, unknown source, `BatchRejectedError`) are
+ * Handles one delivery: decode, find the source, write to the sink, mark it stored in its
+ * run (when it names one), ack only after both resolved. Permanent failures (undecodable, unknown source, `BatchRejectedError`) are
  * dead-lettered at once; others are requeued after `retryDelayMs` until `maxAttempts`.
  */
 export async function handleDelivery(
@@ -167,6 +171,9 @@ export async function handleDelivery(
     if (source === undefined)
       return await deadLetter(id, `unknown source "${batch.sourceId}"`, 1, actions);
     await ctx.sink.write(batch, source);
+    const runId: unknown = message.properties.correlationId;
+    if (ctx.receipts !== undefined && typeof runId === 'string')
+      await ctx.receipts.markStored({ runId, sourceId: batch.sourceId, key: batch.argsKey });
   } catch (error) {
     const attempt = ctx.attempts.fail(id, message);
     if (isRejection(error)) {

@@ -5,6 +5,7 @@ import {
   type DataSource,
   type RecordBatch,
   type Sink,
+  type SinkBacklog,
 } from '@dsync/datasource';
 import { StorageError } from '../errors.js';
 import { toStoredRows } from '../values.js';
@@ -31,6 +32,13 @@ export interface RabbitSinkOptions {
   readonly reconnectTimeoutMs?: number;
   /** How long a publish waits for the broker's confirm. @default 30000 */
   readonly confirmTimeoutMs?: number;
+  /**
+   * Whether the queue's consumer marks each stored batch in the ledger, as `dsync worker`
+   * (`consume` with `receipts`) does: then a task's batch awaits that mark
+   * (`Sink.storedByConsumer`), and a distributed sync moves a cursor only once its rows are
+   * stored. Set false when another program consumes the queue. @default true
+   */
+  readonly awaitStored?: boolean;
 }
 
 /** A `Sink` that hands batches to RabbitMQ: `write` resolves once the broker confirmed. */
@@ -38,6 +46,7 @@ export interface RabbitSink extends Sink {
   /** The exchange and queue it publishes to. */
   readonly exchange: string;
   readonly queue: string;
+  backlog(): Promise<SinkBacklog>;
 }
 
 /** One connection with its confirm channel; replaced as a whole when either dies. */
@@ -133,10 +142,30 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
     }
   }
 
+  /** On a channel of its own: a failed look must not close the publishing one. */
+  async function backlog(): Promise<SinkBacklog> {
+    const active = await current();
+    try {
+      const channel = await active.model.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        const { messageCount, consumerCount } = await channel.checkQueue(queue);
+        return { queue, batches: messageCount, consumers: consumerCount };
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    } catch (error) {
+      throw storageError(`cannot look at queue "${queue}"`, error);
+    }
+  }
+
+  const awaitStored = options.awaitStored ?? true;
   return {
     name: `rabbitmq:${target}#${exchange}`,
     exchange,
     queue,
+    storedByConsumer: () => awaitStored,
+    backlog: () => (closing.signal.aborted ? Promise.reject(closedError()) : backlog()),
     async ready() {
       if (closing.signal.aborted) throw closedError();
       await current();

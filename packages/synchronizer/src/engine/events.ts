@@ -71,6 +71,22 @@ export type SyncEvent =
       readonly used: number;
       readonly left: number | undefined;
     }
+  /**
+   * A distributed run's sources whose tasks are all settled, but whose batches wait in the
+   * queue for a storing worker (told when the count or the consumers change). Their cursors
+   * move once the batches are stored.
+   */
+  | {
+      readonly type: 'batches-waiting';
+      readonly runId: string;
+      /** Each source waiting, with its batches not yet marked stored. */
+      readonly sources: readonly { readonly sourceId: string; readonly batches: number }[];
+      /** Their sum. */
+      readonly batches: number;
+      /** The queue they wait in, and the consumers taking from it, when the sink can tell. */
+      readonly queue?: string;
+      readonly consumers?: number;
+    }
   | {
       readonly type: 'source-finished';
       readonly runId: string;

@@ -188,6 +188,7 @@ async function deliver(
     fetchedAt: new Date(now()).toISOString(),
     ...(task.args.window === undefined ? {} : { window: task.args.window }),
     ...scopeOf(source, task.args),
+    runId,
   };
   const done = {
     status: 'done',
@@ -204,7 +205,9 @@ async function deliver(
     });
   else {
     await sink.write(batch, source);
-    await ledger(context, task.args.key, done);
+    // Queued, not stored: its consumer's receipt (markStored) says when it is.
+    const awaitsStore = sink.storedByConsumer?.(source) === true;
+    await ledger(context, task.args.key, { ...done, ...(awaitsStore ? { awaitsStore } : {}) });
   }
   const { key } = task.args;
   events.emit({ type: 'rows-delivered', sourceId: source.id, key, rows: delivered.length, page });

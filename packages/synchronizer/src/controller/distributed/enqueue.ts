@@ -80,8 +80,8 @@ function heldBack(id: string, blocker: SourceResult): SourceResult {
 }
 
 /**
- * Closes a queued run once fetch workers have settled every task of its sources: moves their
- * cursors over the range (the same `options` as the enqueue) and records how it ended.
+ * Closes a queued run once fetch workers have settled every task of its sources and their
+ * batches are stored (`CheckpointStore.awaitingStore`): moves their cursors over the range (the same `options` as the enqueue) and records how it ended.
  * @returns the ending, or undefined while tasks are left
  */
 export async function settleQueued(
@@ -98,6 +98,8 @@ export async function settleQueued(
     for (const status of ['pending', 'running'] as const)
       if ((await checkpoints.listTasks({ sourceId: id, status, limit: 1 })).length > 0)
         return undefined;
+  // Fetched is not stored: a batch still in the queue keeps the cursors where they are.
+  for (const id of run.sourceIds) if ((await checkpoints.awaitingStore(id)) > 0) return undefined;
   const [failed] = await checkpoints.listTasks({ runId, status: 'failed', limit: 1 });
   if (failed !== undefined) {
     await checkpoints.finishRun(runId, 'failed', failed.lastError);

@@ -6,6 +6,7 @@ import { rangeOf, type ControllerContext } from '../context.js';
 import type { PlanOptions, RunResult } from '../options.js';
 import { advanceCursor } from '../run/cursor.js';
 import { runOutcome } from '../run/graph.js';
+import { DEFAULT_STORE_TIMEOUT_MS, StoreWait } from './store-wait.js';
 
 export interface FollowOptions extends PlanOptions {
   /** Where the fetch workers tell the run's events (`FetchWorkerOptions.runEvents`). */
@@ -19,6 +20,12 @@ export interface FollowOptions extends PlanOptions {
   readonly signal?: AbortSignal;
   /** The longest wait between two looks at the ledger when no event comes (one was lost). @default 2000 */
   readonly checkEveryMs?: number;
+  /**
+   * How long sources whose tasks are settled wait for their batches to be stored (by the
+   * queue's consumer, `Sink.storedByConsumer`) with none stored meanwhile; then they end
+   * `stopped` with `E_NOT_STORED` and their cursors stay. @default 600000 (10 minutes)
+   */
+  readonly storeTimeoutMs?: number;
 }
 
 /** Events after which a source may have settled: the ledger is looked at then. */
@@ -28,8 +35,8 @@ type Ending = Pick<SourceResult, 'status' | 'reason' | 'resumeAfter'>;
 
 /**
  * Follows a queued run to its end: tells the fetch workers' events to the controller's
- * listeners as they happen, closes each source once its tasks are settled (its cursor moves
- * then), and ends the run in the ledger: done, failed, stopped when every source left waits
+ * listeners as they happen, closes each source once its tasks are settled and its batches
+ * stored (its cursor moves then), and ends the run in the ledger: done, failed, stopped when every source left waits
  * on a spent daily quota, or cancelled when `signal` aborts.
  */
 export async function follow(
@@ -43,7 +50,16 @@ export async function follow(
   const open = new Map(run.sourceIds.map((id) => [id, ctx.registry.get(id)]));
   const stops = new Map<string, Ending>();
   let wake: (() => void) | undefined;
+  // A source starts when the workers first tell of it: its elapsed time is its own, not the
+  // run's (a source queued behind others waits).
+  const started = new Set<string>();
+  const start = (sourceId: string) => {
+    if (started.has(sourceId) || !open.has(sourceId)) return;
+    started.add(sourceId);
+    ctx.events.emit({ type: 'source-started', runId, sourceId, resumed: 0 });
+  };
   const unsubscribe = await options.channel.subscribe(runId, (event) => {
+    if ('sourceId' in event) start(event.sourceId);
     ctx.events.emit(event);
     if (event.type === 'task-stopped' && event.status === 'stopped')
       stops.set(event.sourceId, {
@@ -55,6 +71,7 @@ export async function follow(
   });
   const ended: SourceResult[] = [];
   const end = (result: SourceResult) => {
+    start(result.sourceId);
     ended.push(result);
     open.delete(result.sourceId);
     ctx.events.emit({
@@ -68,12 +85,16 @@ export async function follow(
     });
   };
   ctx.events.emit({ type: 'run-started', runId, sourceIds: run.sourceIds });
-  for (const id of run.sourceIds)
-    ctx.events.emit({ type: 'source-started', runId, sourceId: id, resumed: 0 });
+  const storing = new StoreWait(ctx, runId, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
   try {
     while (open.size > 0) {
-      for (const source of [...open.values()])
-        if (await settled(ctx, source.id)) end(await closeSource(ctx, run, source, options));
+      const awaiting = new Map<string, number>();
+      for (const source of [...open.values()]) {
+        if (!(await settled(ctx, source.id))) continue;
+        const batches = await checkpoints.awaitingStore(source.id);
+        if (batches === 0) end(await closeSource(ctx, run, source, options));
+        else awaiting.set(source.id, batches);
+      }
       if (open.size === 0) break;
       // Ended elsewhere (another follower, a cancel) or here: the sources left end with it.
       const now = (await checkpoints.getRun(runId)) ?? run;
@@ -87,6 +108,16 @@ export async function follow(
         for (const source of [...open.values()])
           end(await resultOf(ctx, runId, source, atLimit.get(source.id) as Ending));
         break;
+      }
+      if (awaiting.size > 0 && (await storing.look(awaiting))) {
+        for (const [id, batches] of awaiting)
+          end(
+            await resultOf(ctx, runId, open.get(id) as DataSource, {
+              status: 'stopped',
+              reason: storing.reason(id, batches),
+            }),
+          );
+        continue;
       }
       await new Promise<void>((resolve) => {
         const done = () => {
