@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSourceRegistry } from '@dsync/datasource';
 import {
@@ -356,6 +358,35 @@ describe('distributed mode, end to end (real processes, PostgreSQL, RabbitMQ, Re
     expect(status.find((s) => s.sourceId === 'tushare.daily')?.cursor).toBe(RANGE[3]);
     const stopped = await stopAll([fetcher, data]);
     noSecrets(d, [sync, again, ...stopped]);
+  });
+
+  it('a fetch worker started with other limits fetches nothing: it and the sync say why, and a matching worker does the run', async () => {
+    const d = await deployment({ perMinute: 10_000 }, { perMinute: 6_000 });
+    // The same deployment, but this worker's copy of the config allows twice the calls.
+    const config = readFileSync(join(d.dir, 'dsync.config.yaml'), 'utf8');
+    const doubled = config.replace('perMinute: 6000', 'perMinute: 12000');
+    expect(doubled).not.toBe(config);
+    writeFileSync(join(d.dir, 'other.yaml'), doubled);
+    const odd = start(d.dir, ['worker', '--fetch', '--name', 'odd', '-c', 'other.yaml'], TOKEN_ENV);
+    running.push(odd);
+    await odd.waitFor('taking tasks from dsync.tasks');
+    const sync = start(d.dir, ['sync', 'tushare.daily', ...RANGE], TOKEN_ENV);
+    running.push(sync);
+    await odd.waitFor('config differs: worker odd leaves the tasks of tushare.daily');
+    // The sync hears it too (told again while the worker goes on, so a late follower does).
+    await sync.waitFor('tushare.daily: worker odd leaves the tasks of tushare.daily');
+    expect(d.sandbox.counters().byApi['daily']).toBeUndefined();
+    const { data, fetchers } = await startWorkers(d, 1);
+    const synced = await sync.done;
+    expect(synced.code).toBe(0);
+    expect(synced.stderr).toMatch(
+      /tushare\.daily: worker odd leaves the tasks of tushare\.daily in run \S+ to other workers: its config differs from the sync's \(limits\)\./,
+    );
+    expect(await storedDaily(d.db)).toEqual(truthKeys());
+    expect(d.sandbox.counters().byApi['daily']?.served).toBe(DAYS);
+    const [oddStopped, ...stopped] = await stopAll([odd, ...fetchers, data]);
+    expect(oddStopped?.stdout).toMatch(/stopped: 0 done, 0 dropped, 0 failed/);
+    noSecrets(d, [synced, oddStopped as Finished, ...stopped]);
   });
 
   it('a daily limit one worker hears stops them all: sync exits 3 naming the reset, the rest waits in the ledger', async () => {

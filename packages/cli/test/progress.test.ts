@@ -3,6 +3,7 @@ import type { SourcePlan, SyncEvent } from '@dsync/synchronizer';
 import {
   createProgress,
   terminalFrame,
+  terminalLine,
   type ProgressOptions,
   type SourceProgressState,
 } from '../src/output/progress.js';
@@ -483,5 +484,76 @@ describe('createProgress on a terminal', () => {
       'd  waiting',
       '... 3 more (2 done, 1 waiting)',
     ]);
+  });
+});
+
+describe('createProgress in distributed mode', () => {
+  const D = 'tushare.daily';
+  const waiting = (batches: number, consumers: number): SyncEvent => ({
+    type: 'batches-waiting',
+    runId: 'r1',
+    sources: [{ sourceId: D, batches }],
+    batches,
+    queue: 'dsync.batches',
+    consumers,
+  });
+  const mismatch: SyncEvent = {
+    type: 'worker-mismatch',
+    sourceId: D,
+    worker: 'odd',
+    differs: ['limits'],
+    message:
+      "worker odd leaves the tasks of tushare.daily in run r1 to other workers: its config differs from the sync's (limits).",
+  };
+
+  it('says in a pipe, once each, which worker leaves the tasks and how many batches wait for a storing worker', () => {
+    const h = harness({ plans: [plan(D, 2)] });
+    h.at(0, { type: 'run-started', runId: 'r1', sourceIds: [D] }, mismatch, mismatch);
+    // As follow tells it: the source starts with the workers' first event about it.
+    h.at(
+      1_000,
+      { type: 'source-started', runId: 'r1', sourceId: D, resumed: 0 },
+      started(D, 'k1'),
+      started(D, 'k2'),
+    );
+    h.at(2_000, { type: 'task-done', sourceId: D, key: 'k1', rows: 5 });
+    h.at(2_000, { type: 'task-done', sourceId: D, key: 'k2', rows: 5 });
+    h.at(3_000, waiting(2, 0));
+    h.at(9_000, waiting(1, 1));
+    h.at(10_000, {
+      type: 'source-finished',
+      runId: 'r1',
+      sourceId: D,
+      status: 'done',
+      rows: 10,
+      requests: 2,
+    });
+    expect(h.writes.join('')).toBe(
+      [
+        `${D}: ${mismatch.type === 'worker-mismatch' ? mismatch.message : ''}`,
+        // Its time is its own: from its first request, not from the run's start.
+        `${D}: started (2 requests planned)`,
+        `2 batches waiting in dsync.batches, no storing worker connected (${D}: every task fetched)`,
+        `1 batch waiting in dsync.batches, 1 storing worker connected (${D}: every task fetched)`,
+        `${D}: done, 2 requests, 10 rows in 9s`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('shows at a terminal what a running source waits for', () => {
+    const h = harness({ plans: [plan(D, 2)] }, { columns: 200 });
+    h.at(0, { type: 'run-started', runId: 'r1', sourceIds: [D] }, mismatch);
+    expect(terminalLine(h.source(D), D.length)).toBe(`${D}  waiting  config differs on odd`);
+    h.at(1_000, started(D, 'k1'));
+    h.at(
+      2_000,
+      { type: 'rows-delivered', sourceId: D, key: 'k1', rows: 5, page: 0 },
+      { type: 'task-done', sourceId: D, key: 'k1', rows: 5 },
+      waiting(3, 0),
+    );
+    expect(terminalLine(h.source(D), D.length)).toBe(
+      `${D}  [#####-----]  1/2 req  5 rows  config differs on odd  3 batches waiting in dsync.batches, no storing worker connected`,
+    );
   });
 });

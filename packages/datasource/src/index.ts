@@ -123,6 +123,7 @@ export {
   type LedgerError,
   type QuotaUsage,
   type RunRecord,
+  type RunSourceSettings,
   type RunStatus,
   type SourceState,
   type StoreReceipt,

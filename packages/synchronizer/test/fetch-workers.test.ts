@@ -10,6 +10,7 @@ import {
   createRabbitTaskQueue,
   type RabbitTaskQueue,
 } from '@dsync/storage-adapters';
+import type { Sink } from '@dsync/datasource';
 import { clearOfDayEnd } from '@dsync/sandbox';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
@@ -114,6 +115,37 @@ const perSecond = (limit: number, maxConcurrent: number): AccountLimits => ({
   perInterface: true,
 });
 
+/**
+ * The controller's options for a deployment whose sync and workers share `limits`: the run
+ * records them, and a worker with other limits leaves its tasks.
+ */
+const sharing = (limits: AccountLimits) => ({ accounts: { tushare: { limits } } });
+
+/** A controller over the harness's storage, as the sync's process has it: its own account and limits. */
+function syncController(
+  harnessed: Harness,
+  limits: AccountLimits,
+  extra: { baseUrl?: string; sink?: Sink } = {},
+): SyncController {
+  const { storage, registry, sandbox } = harnessed;
+  return new SyncController({
+    registry,
+    storage: {
+      sink: extra.sink ?? storage,
+      checkpoints: storage.checkpoints,
+      argContext: (f) => storage.argContext(f),
+    },
+    clients: {
+      tushare: createTushareClient({
+        token: sandbox.token,
+        baseUrl: extra.baseUrl ?? sandbox.baseUrl,
+        timeoutMs: 5_000,
+      }),
+    },
+    ...sharing(limits),
+  });
+}
+
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await probe();
@@ -130,9 +162,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
         accounts: [{ token: 'engine-test-token-0123456789', tier: { perMinute: 30, apis: 'all' } }],
         windowMs: 1_000,
       },
-      controller: {
-        accounts: { tushare: { limits: { windows: [{ limit: 30, windowMs: 1_000 }] } } },
-      },
+      controller: sharing(perSecond(30, 4)),
     });
     const names = deployment();
     const queue = openQueue(names.queue);
@@ -189,6 +219,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
           },
         ],
       },
+      controller: sharing(perSecond(1_000, 2)),
     });
     const names = deployment();
     const queue = openQueue(names.queue);
@@ -249,6 +280,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
           },
         ],
       },
+      controller: sharing(perSecond(1_000, 2)),
     });
     const names = deployment();
     const queue = openQueue(names.queue);
@@ -267,10 +299,18 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it('a worker with a wrong base URL fails each misconfigured source at its first answers, drops nothing, and the fixed one finishes', async () => {
-    h = await harness(['tushare.daily', 'tushare.adj_factor']);
+    h = await harness(['tushare.daily', 'tushare.adj_factor'], {
+      controller: sharing(perSecond(1_000, 4)),
+    });
     const names = deployment();
     const queue = openQueue(names.queue);
-    const enqueued = await h.controller.enqueue(queue, { ids: QUEUED, ...RANGE });
+    // The calendar is stored; then the deployment's config gets a wrong address: the sync's
+    // as well as the worker's.
+    await h.controller.sync({ ids: ['tushare.trade_cal'], ...RANGE });
+    const misconfigured = syncController(h, perSecond(1_000, 4), {
+      baseUrl: `${h.sandbox.url}/proxy`,
+    });
+    const enqueued = await misconfigured.enqueue(queue, { ids: QUEUED, ...RANGE });
     const openDays = h.market.openDays(RANGE.since, RANGE.until).length;
     const harnessed = h;
     const wrong = await startWorker(
@@ -314,7 +354,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it("follow tells the workers' own events as they happen and closes each source once its tasks settle", async () => {
-    h = await harness(QUEUED);
+    h = await harness(QUEUED, { controller: sharing(perSecond(500, 4)) });
     const names = deployment();
     const queue = openQueue(names.queue);
     const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
@@ -364,7 +404,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it('a cancelled follow leaves the run cancelled: workers leave its tasks pending, the next sync does them', async () => {
-    h = await harness(['tushare.daily']);
+    h = await harness(['tushare.daily'], { controller: sharing(perSecond(500, 4)) });
     const names = deployment();
     const queue = openQueue(names.queue);
     const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
@@ -406,6 +446,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     };
     h = await harness(['tushare.income', 'tushare.daily'], {
       sandbox: { accounts: [{ token: 'sandbox-tushare-token', label: 'default', tier }] },
+      controller: sharing(perSecond(500, 4)),
     });
     const names = deployment();
     const queue = openQueue(names.queue);
@@ -459,7 +500,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it('one worker fills every scope at once: its first calls go to both interfaces', async () => {
-    h = await harness(QUEUED);
+    h = await harness(QUEUED, { controller: sharing(perSecond(10, 4)) });
     const names = deployment();
     const queue = openQueue(names.queue);
     const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
@@ -483,7 +524,7 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
   });
 
   it('a worker kept from the limits longer than a call may hold them says why', async () => {
-    h = await harness(['tushare.daily']);
+    h = await harness(['tushare.daily'], { controller: sharing(perSecond(500, 1)) });
     const names = deployment();
     const queue = openQueue(names.queue);
     const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
@@ -534,26 +575,17 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
       queue: `${names.queue}.batches`,
     });
     cleanups.push(() => batches.close());
-    const { storage, registry } = h;
     // The sync's controller, as the CLI's: what others read is stored here, and it can look
     // at the data queue.
-    const controller = new SyncController({
-      registry,
-      storage: {
-        sink: {
-          name: storage.name,
-          ready: () => storage.ready(),
-          write: (batch, source) => storage.write(batch, source),
-          close: () => Promise.resolve(),
-          backlog: () => batches.backlog(),
-        },
-        checkpoints: storage.checkpoints,
-        argContext: (f) => storage.argContext(f),
+    const { storage, registry } = h;
+    const controller = syncController(h, perSecond(500, 4), {
+      sink: {
+        name: storage.name,
+        ready: () => storage.ready(),
+        write: (batch, source) => storage.write(batch, source),
+        close: () => Promise.resolve(),
+        backlog: () => batches.backlog(),
       },
-      clients: {
-        tushare: createTushareClient({ token: h.sandbox.token, baseUrl: h.sandbox.baseUrl }),
-      },
-      accounts: { tushare: { limits: perSecond(500, 4) } },
     });
     const waiting: Extract<SyncEvent, { type: 'batches-waiting' }>[] = [];
     controller.events.on((e) => {
@@ -620,6 +652,68 @@ describe('fetch workers sharing one account through Redis and RabbitMQ', () => {
     expect(storing.stats().acked).toBe(days);
     expect(await storage.checkpoints.awaitingStore('tushare.daily')).toBe(0);
     expect((await storage.checkpoints.getSourceState('tushare.daily')).cursor).toBe(RANGE.until);
+    expect(await h.rows('tushare.daily')).toEqual(
+      h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
+    );
+    expect(h.sandbox.counters().byApi['daily']?.served).toBe(days);
+  });
+  it('a worker whose limits differ from the sync’s never fetches: it says why once and leaves the tasks to a matching worker', async () => {
+    h = await harness(['tushare.daily'], { controller: sharing(perSecond(500, 4)) });
+    const names = deployment();
+    const queue = openQueue(names.queue);
+    const channel = new RedisRunEvents({ url: REDIS_URL, prefix: names.prefix });
+    cleanups.push(() => channel.close());
+    const enqueued = await h.controller.enqueue(queue, { ids: ['tushare.daily'], ...RANGE });
+    const told: SyncEvent[] = [];
+    h.controller.events.on((e) => {
+      if (e.type === 'worker-mismatch') told.push(e);
+    });
+    const following = h.controller.follow(enqueued.runId, { channel, ...RANGE });
+    const harnessed = h;
+    const said: string[] = [];
+    // Its config says 900 calls a second: with the run's 500, the deployment would go past it.
+    const other = await startWorker(
+      harnessed,
+      names,
+      'other',
+      perSecond(900, 4),
+      undefined,
+      undefined,
+      channel,
+      {
+        onMismatch: (message) => said.push(message),
+      },
+    );
+    await until(() => Promise.resolve(other.stats.mismatched >= 4 ? true : undefined));
+    expect(h.sandbox.counters().byApi['daily']).toBeUndefined();
+    const matching = await startWorker(
+      harnessed,
+      names,
+      'matching',
+      perSecond(500, 4),
+      undefined,
+      undefined,
+      channel,
+    );
+    const result = await following;
+    expect(result.status).toBe('done');
+    const days = h.market.openDays(RANGE.since, RANGE.until).length;
+    expect([other.stats.done, matching.stats.done]).toEqual([0, days]);
+    const message =
+      `worker other leaves the tasks of tushare.daily in run ${enqueued.runId} to other ` +
+      "workers: its config differs from the sync's (limits). Start it with the sync's config " +
+      'file (every worker restarts after a change).';
+    // Logged once; told to the follower again while it goes on leaving tasks.
+    expect(said).toEqual([message]);
+    expect(told.length).toBeGreaterThan(0);
+    for (const event of told)
+      expect(event).toEqual({
+        type: 'worker-mismatch',
+        sourceId: 'tushare.daily',
+        worker: 'other',
+        differs: ['limits'],
+        message,
+      });
     expect(await h.rows('tushare.daily')).toEqual(
       h.truth('tushare.daily', { start_date: '20240101', end_date: '20240229' }),
     );

@@ -105,6 +105,10 @@ async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<voi
     ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
     onPause: (resumeAt) =>
       out(`paused until ${resumeAt} (daily limit); the tasks wait on the queue`),
+    onMismatch: (message) => {
+      logger.warn({ worker: name }, message);
+      out(`config differs: ${message}`);
+    },
     onStall: (message) => {
       logger.warn({ worker: name }, message);
       out(`stalled: ${message}`);

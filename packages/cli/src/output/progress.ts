@@ -76,6 +76,8 @@ export interface SourceProgressState {
   readonly reason?: string;
   /** Distributed mode: every task settled, its batches waiting in the queue to be stored. */
   readonly storing?: Storing;
+  /** Distributed mode: the fetch workers that leave its tasks to others (their config differs). */
+  readonly mismatched?: readonly string[];
 }
 
 /** Batches fetched and queued, not yet stored by a storing worker (`batches-waiting`). */
@@ -171,6 +173,7 @@ interface Tracked {
   scope: string | undefined;
   reason: string | undefined;
   storing: Storing | undefined;
+  readonly mismatched: Set<string>;
 }
 
 function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
@@ -197,6 +200,7 @@ function newTracked(sourceId: string, plan: SourcePlan | undefined): Tracked {
     scope: undefined,
     reason: undefined,
     storing: undefined,
+    mismatched: new Set(),
   };
 }
 
@@ -284,6 +288,11 @@ class Tracker {
       case 'quota':
         this.#quota(event.scope, { used: event.used, left: event.left });
         return this.#latestStarted;
+      case 'worker-mismatch': {
+        const t = this.track(event.sourceId);
+        t.mismatched.add(event.worker);
+        return t;
+      }
       case 'batches-waiting':
         for (const { sourceId, batches } of event.sources)
           this.track(sourceId).storing = {
@@ -395,6 +404,7 @@ class Tracker {
       ...(t.startedAt === undefined ? {} : { elapsedMs: (t.finishedAt ?? now) - t.startedAt }),
       ...(t.reason === undefined ? {} : { reason: t.reason }),
       ...(t.storing === undefined ? {} : { storing: t.storing }),
+      ...(t.mismatched.size === 0 ? {} : { mismatched: [...t.mismatched] }),
     };
   }
 
@@ -468,13 +478,16 @@ function outcome(s: SourceProgressState): string {
 /** `tushare.daily  [#####-----]  120/400 req  3,450 rows  win 180/200  day 1,200/100,000  ETA 1m12s` */
 export function terminalLine(s: SourceProgressState, nameWidth: number): string {
   const name = s.sourceId.padEnd(nameWidth);
-  if (s.status === 'waiting') return `${name}  waiting`;
+  const mismatched =
+    s.mismatched === undefined ? [] : [`config differs on ${s.mismatched.join(', ')}`];
+  if (s.status === 'waiting') return [`${name}  waiting`, ...mismatched].join('  ');
   const parts = [
     name,
     progressBar(s),
     `${requestCount(s)} req`,
     `${formatNumber(s.rows)} rows`,
     ...troubles(s),
+    ...mismatched,
   ];
   if (s.status === 'running' && s.storing !== undefined) parts.push(storingText(s.storing));
   else if (s.status === 'running') {
@@ -595,6 +608,8 @@ function createPlainReporter(tracker: Tracker, write: (line: string) => void, ev
   const lastProgressAt = new Map<string, number>();
   const coolingUntil = new Map<string, number>();
   const retryingUntil = new Map<string, number>();
+  /** Workers whose config differs, per source: told once. */
+  const mismatchTold = new Set<string>();
 
   /** True, and remembers the quiet period, unless one told earlier still runs. */
   const firstOfBurst = (until: Map<string, number>, id: string, now: number, delayMs: number) => {
@@ -641,6 +656,11 @@ function createPlainReporter(tracker: Tracker, write: (line: string) => void, ev
         return;
       case 'source-finished':
         write(finishedLine(t, tracker.snapshot(t)));
+        return;
+      case 'worker-mismatch':
+        if (mismatchTold.has(`${id}\u0000${event.worker}`)) return;
+        mismatchTold.add(`${id}\u0000${event.worker}`);
+        write(`${id}: ${oneLine(event.message)}`);
         return;
       case 'task-done':
         break;

@@ -45,7 +45,7 @@ export interface CheckpointStore {
   ready(): Promise<void>;
   close(): Promise<void>;
 
-  startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt'>): Promise<void>;
+  startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt' | 'settings'>): Promise<void>;
   finishRun(
     id: string,
     status: Exclude<RunStatus, 'running'>,

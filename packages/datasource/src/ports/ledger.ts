@@ -69,6 +69,21 @@ export interface RunRecord {
   readonly reason?: LedgerError;
   /** When a daily quota resets, for a run stopped at it. */
   readonly resumeAfter?: string;
+  /**
+   * A queued run's settings per source, as the sync that queued it had them: a fetch worker
+   * whose own differ leaves the source's tasks to the workers that match.
+   */
+  readonly settings?: Readonly<Record<string, RunSourceSettings>>;
+}
+
+/** Digests (16 hex digits each) of what a source's requests are made with. */
+export interface RunSourceSettings {
+  /** The source's definition. */
+  readonly definition: string;
+  /** Its account: label, address, credential. */
+  readonly account: string;
+  /** The limits of its scope and of its account. */
+  readonly limits: string;
 }
 
 /** Where a source stands: what the registry needs to answer "is it unsynced now?". */

@@ -78,6 +78,28 @@ export function checkpointStoreContract(
       );
       assert.equal(await store.getRun('nope'), undefined);
     }),
+    withStore('keeps a queued run’s settings per source as they were given', async (store) => {
+      const settings = {
+        'contract.bars': {
+          definition: 'a'.repeat(16),
+          account: 'b'.repeat(16),
+          limits: 'c'.repeat(16),
+        },
+      };
+      await store.startRun({
+        id: 'run-q',
+        sourceIds: ['contract.bars'],
+        startedAt: '2024-01-02T00:00:00.000Z',
+        settings,
+      });
+      await store.startRun({
+        id: 'run-l',
+        sourceIds: ['contract.bars'],
+        startedAt: '2024-01-02T00:00:01.000Z',
+      });
+      same((await store.getRun('run-q'))?.settings, settings);
+      assert.equal((await store.getRun('run-l'))?.settings, undefined);
+    }),
     withStore('keeps a known task as it is when it is added again', async (store) => {
       await store.addTasks([task('a', 'done')]);
       await store.addTasks([task('a', 'pending')]);

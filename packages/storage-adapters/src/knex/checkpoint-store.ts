@@ -73,6 +73,7 @@ interface RunRow {
   reason_code: string | null;
   reason_message: string | null;
   resume_after: string | null;
+  settings: string | null;
 }
 
 const toTask = (row: TaskRow): TaskRecord => ({
@@ -103,6 +104,9 @@ const toRun = (row: RunRow): RunRecord => ({
     ? {}
     : { reason: { code: row.reason_code, message: row.reason_message ?? '' } }),
   ...(row.resume_after === null ? {} : { resumeAfter: row.resume_after }),
+  ...(row.settings === null
+    ? {}
+    : { settings: JSON.parse(row.settings) as NonNullable<RunRecord['settings']> }),
 });
 
 /** The task update as columns; used alone and inside a batch's transaction. */
@@ -139,13 +143,16 @@ export class KnexCheckpointStore implements CheckpointStore {
     return Promise.resolve();
   }
 
-  async startRun(run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt'>): Promise<void> {
+  async startRun(
+    run: Pick<RunRecord, 'id' | 'sourceIds' | 'startedAt' | 'settings'>,
+  ): Promise<void> {
     const db = await this.#db();
     await db('dsync_runs').insert({
       id: run.id,
       source_ids: JSON.stringify(run.sourceIds),
       status: 'running',
       started_at: run.startedAt,
+      settings: run.settings === undefined ? null : JSON.stringify(run.settings),
     });
   }
 

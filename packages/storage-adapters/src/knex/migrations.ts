@@ -94,6 +94,20 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       });
     },
   },
+  // A queued run's settings per source (JSON of digests): a fetch worker whose own differ
+  // leaves the source's tasks to the workers that match.
+  '0005_run_settings': {
+    async up(knex) {
+      await knex.schema.alterTable('dsync_runs', (t) => {
+        t.text('settings');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('dsync_runs', (t) => {
+        t.dropColumn('settings');
+      });
+    },
+  },
 };
 
 class InCodeMigrations implements Knex.MigrationSource<string> {

@@ -7,7 +7,8 @@ import {
   type DataSourceRegistry,
   type LedgerError,
   type Provider,
-  type RunStatus,
+  type RunRecord,
+  type RunSourceSettings,
   type Sink,
   type TaskConsumer,
   type TaskDelivery,
@@ -22,6 +23,7 @@ import { LeadingDrops, misconfigurationOf } from '../engine/misconfiguration.js'
 import { Limiters } from '../limits/limiters.js';
 import type { RedisLimits } from '../limits/redis-cluster.js';
 import type { RunEventsChannel } from './run-events.js';
+import { settingsDiffer, sourceSettings } from './run-settings.js';
 
 /**
  * A process that takes tasks from the queue, runs each through the same attempt as a local
@@ -64,6 +66,11 @@ export interface FetchWorkerOptions {
   readonly clock?: Clock;
   /** Where each task's events are told to its run's follower (`SyncController.follow`). */
   readonly runEvents?: RunEventsChannel;
+  /**
+   * Told once per run and source when this worker leaves the source's tasks to other workers:
+   * its definition, account or limits differ from those the run was queued with.
+   */
+  readonly onMismatch?: (message: string) => void;
 }
 
 /** What a worker did with the deliveries it took. */
@@ -77,6 +84,8 @@ export interface FetchWorkerStats {
   alreadySettled: number;
   /** Tasks of a cancelled run: acknowledged without a request, left pending for the next run. */
   cancelled: number;
+  /** Tasks handed back for other workers: this one's settings for their source differ from the run's. */
+  mismatched: number;
 }
 
 /** How long a run's status is taken as read: one ledger query per run and second, not per task. */
@@ -97,6 +106,12 @@ function jobExpirationOf(clients: FetchWorkerOptions['clients']): number {
 /** Runs whose status and events a worker keeps at once. */
 const RUNS_KEPT = 16;
 
+/**
+ * How long a task this worker may not fetch stays in hand before it goes back: handed back at
+ * once, the broker would give it straight back while the matching workers are busy.
+ */
+const MISMATCH_REQUEUE_MS = 2_000;
+
 export class FetchWorker {
   readonly events = new SyncEvents();
   readonly stats: FetchWorkerStats = {
@@ -106,6 +121,7 @@ export class FetchWorker {
     requeued: 0,
     alreadySettled: 0,
     cancelled: 0,
+    mismatched: 0,
   };
   readonly #options: FetchWorkerOptions;
   readonly #policy: ErrorPolicyOptions;
@@ -122,7 +138,10 @@ export class FetchWorker {
   readonly #misconfigured = new Map<string, LedgerError>();
   /** Each run's events, told here and to its follower. */
   readonly #runEvents = new Map<string, SyncEvents>();
-  readonly #runStatus = new Map<string, { readonly status: RunStatus; readonly at: number }>();
+  readonly #runs = new Map<string, { readonly run: RunRecord | undefined; readonly at: number }>();
+  /** This worker's settings per source, and the runs and sources whose mismatch it told. */
+  readonly #settings = new Map<string, RunSourceSettings>();
+  readonly #toldMismatch = new Map<string, number>();
   #consumer: TaskConsumer | undefined;
   #resumeTimer: NodeJS.Timeout | undefined;
 
@@ -195,12 +214,17 @@ export class FetchWorker {
       await delivery.ack();
       return;
     }
-    if (await this.#cancelled(task.runId)) {
+    const run = await this.#run(task.runId);
+    if (run?.status === 'cancelled') {
       // The follower cancelled it (Ctrl-C): the task stays pending for the next run to queue again.
       this.stats.cancelled++;
       await delivery.ack();
       return;
     }
+    const expected = run?.settings?.[source.id];
+    const differs =
+      expected === undefined ? [] : settingsDiffer(expected, this.#settingsOf(source));
+    if (differs.length > 0) return this.#leave(delivery, source, task.runId, differs);
     const misconfigured = this.#misconfigured.get(source.id);
     if (misconfigured !== undefined) {
       await checkpoints.updateTask(source.id, task.args.key, {
@@ -307,17 +331,62 @@ export class FetchWorker {
     this.#resumeTimer.unref();
   }
 
-  /** Whether the run was cancelled, as the ledger says (read at most once a second per run). */
-  async #cancelled(runId: string): Promise<boolean> {
-    const known = this.#runStatus.get(runId);
-    if (known !== undefined && this.#clock() - known.at < RUN_STATUS_TTL_MS)
-      return known.status === 'cancelled';
+  /** The run as the ledger has it (read at most once a second per run): its status and settings. */
+  async #run(runId: string): Promise<RunRecord | undefined> {
+    const known = this.#runs.get(runId);
+    if (known !== undefined && this.#clock() - known.at < RUN_STATUS_TTL_MS) return known.run;
     const run = await this.#options.checkpoints.getRun(runId);
-    const status = run?.status ?? 'running';
-    this.#runStatus.set(runId, { status, at: this.#clock() });
-    if (this.#runStatus.size > RUNS_KEPT)
-      this.#runStatus.delete(this.#runStatus.keys().next().value as string);
-    return status === 'cancelled';
+    this.#runs.delete(runId);
+    this.#runs.set(runId, { run, at: this.#clock() });
+    if (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value as string);
+    return run;
+  }
+
+  #settingsOf(source: DataSource): RunSourceSettings {
+    let settings = this.#settings.get(source.id);
+    if (settings === undefined) {
+      settings = sourceSettings(source, this.#limiters, this.#options.clients);
+      this.#settings.set(source.id, settings);
+    }
+    return settings;
+  }
+
+  /**
+   * Hands a task back for the workers whose settings match the run's, after a pause: this one
+   * never fetches with another definition, account or limits. Logs it once per run and source,
+   * and tells the run's follower again while it goes on (one that subscribed late hears it).
+   */
+  async #leave(
+    delivery: TaskDelivery,
+    source: DataSource,
+    runId: string,
+    differs: readonly (keyof RunSourceSettings)[],
+  ): Promise<void> {
+    const told = `${runId}\u0000${source.id}`;
+    const toldAt = this.#toldMismatch.get(told);
+    const now = this.#clock();
+    if (toldAt === undefined || now - toldAt >= MISMATCH_REQUEUE_MS) {
+      this.#toldMismatch.delete(told);
+      this.#toldMismatch.set(told, now);
+      if (this.#toldMismatch.size > RUNS_KEPT * 8)
+        this.#toldMismatch.delete(this.#toldMismatch.keys().next().value as string);
+      const { worker } = this.#options;
+      const message =
+        `worker ${worker} leaves the tasks of ${source.id} in run ${runId} to other workers: ` +
+        `its config differs from the sync's (${differs.join(', ')}). Start it with the sync's ` +
+        'config file (every worker restarts after a change).';
+      if (toldAt === undefined) this.#options.onMismatch?.(message);
+      this.#eventsOf(runId).emit({
+        type: 'worker-mismatch',
+        sourceId: source.id,
+        worker,
+        differs,
+        message,
+      });
+    }
+    this.stats.mismatched++;
+    await sleep(MISMATCH_REQUEUE_MS, this.#stop.signal);
+    await delivery.requeue();
   }
 
   /** A run's task events: told to this worker's listeners, and published for the run's follower. */

@@ -72,6 +72,18 @@ export type SyncEvent =
       readonly left: number | undefined;
     }
   /**
+   * A fetch worker leaves a source's tasks of a run to other workers: its settings for the
+   * source (definition, account, limits) differ from those the run was queued with. Told once
+   * per worker, run and source.
+   */
+  | {
+      readonly type: 'worker-mismatch';
+      readonly sourceId: string;
+      readonly worker: string;
+      readonly differs: readonly ('definition' | 'account' | 'limits')[];
+      readonly message: string;
+    }
+  /**
    * A distributed run's sources whose tasks are all settled, but whose batches wait in the
    * queue for a storing worker (told when the count or the consumers change). Their cursors
    * move once the batches are stored.

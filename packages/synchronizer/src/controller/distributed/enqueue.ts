@@ -1,6 +1,7 @@
 import { generateArgs } from '@dsync/arg-generation';
 import { DsyncError, type RunStatus, type TaskQueue } from '@dsync/datasource';
 import { enqueueSources } from '../../distributed/enqueue.js';
+import { sourceSettings } from '../../distributed/run-settings.js';
 import { rangeOf, runIdOf, type ControllerContext } from '../context.js';
 import type { SourceResult } from '../../engine/sync-source.js';
 import type { EnqueueResult, PlanOptions, RunResult, SyncOptions } from '../options.js';
@@ -42,10 +43,15 @@ export async function enqueue(
   });
   if (synced !== undefined && (synced.status === 'cancelled' || remote.length === 0))
     return { runId: synced.runId, status: synced.status, synced, queued: [], held };
+  // The workers compare theirs with these: none fetches with another definition or limits.
+  const settings = Object.fromEntries(
+    remote.map((s) => [s.id, sourceSettings(s, ctx.limiters, ctx.options.clients)]),
+  );
   await storage.checkpoints.startRun({
     id: runId,
     sourceIds: remote.map((s) => s.id),
     startedAt: now.toISOString(),
+    settings,
   });
   const context = ctx.argContext();
   const sources = await Promise.all(

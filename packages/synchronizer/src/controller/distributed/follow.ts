@@ -59,7 +59,8 @@ export async function follow(
     ctx.events.emit({ type: 'source-started', runId, sourceId, resumed: 0 });
   };
   const unsubscribe = await options.channel.subscribe(runId, (event) => {
-    if ('sourceId' in event) start(event.sourceId);
+    // A worker that leaves a source's tasks to others has not started it.
+    if ('sourceId' in event && event.type !== 'worker-mismatch') start(event.sourceId);
     ctx.events.emit(event);
     if (event.type === 'task-stopped' && event.status === 'stopped')
       stops.set(event.sourceId, {

@@ -1,11 +1,8 @@
 import type { DataSource } from '@dsync/datasource';
-import { digestOf } from '../../clients/settings-digest.js';
+import { sourceSettings } from '../../distributed/run-settings.js';
 import type { ControllerContext } from '../context.js';
 import type { PlanOptions } from '../options.js';
 import { staleTasks } from './dropped.js';
-
-/** A settings digest is two halves: the definition's, then the account's. */
-const DIGEST_HALF = 16;
 
 /**
  * What a source's requests are sent with, as a digest recorded with the source: its
@@ -15,10 +12,7 @@ export function settingsOf(
   ctx: ControllerContext,
   source: DataSource,
 ): { readonly digest: string; readonly definition: string } {
-  const client = ctx.options.clients[source.provider];
-  const label = ctx.limiters.label(source.provider);
-  const definition = digestOf(JSON.stringify(source)).slice(0, DIGEST_HALF);
-  const account = digestOf(label, client?.settings ?? '').slice(0, DIGEST_HALF);
+  const { definition, account } = sourceSettings(source, ctx.limiters, ctx.options.clients);
   return { digest: `${definition}${account}`, definition };
 }
 
@@ -58,7 +52,7 @@ async function askAgain(
   const before = await checkpoints.recordSettings(source.id, settings.digest);
   if (!always && before === settings.digest) return false;
   let forgotten = 0;
-  if (before?.slice(0, DIGEST_HALF) !== settings.definition) {
+  if (before?.slice(0, settings.definition.length) !== settings.definition) {
     const { cursor } = await checkpoints.getSourceState(source.id);
     forgotten = await checkpoints.forgetTasks(
       source.id,
