@@ -35,6 +35,18 @@ export const SMALL = process.env.DSYNC_RELIABILITY === 'small';
 /** `small` in the CI variant, `full` otherwise. */
 export const bySize = <T>(small: T, full: T): T => (SMALL ? small : full);
 
+/** mulberry32: a small seeded PRNG, so a seed gives the same kill points again. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 // ---- Ground truth --------------------------------------------------------------------------
 
 export interface TableSum {

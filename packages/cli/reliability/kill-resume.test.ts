@@ -18,6 +18,7 @@ import {
   expectDailyMatchesLedger,
   dailyTruthSum,
   duplicateKeys,
+  prng,
   storedSum,
   useSecretScan,
   type SecretScan,
@@ -32,18 +33,6 @@ const MAX_CONCURRENT = 4;
 
 /** Set DSYNC_KILL_SEED to replay a run's kill points; the seed is in the test's name. */
 const SEED = Number(process.env.DSYNC_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded PRNG, so a seed gives the same kill points again. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Where the kills fall: KILLS distinct points of the whole run, in requests (its open days),
