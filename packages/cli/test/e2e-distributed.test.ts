@@ -1,7 +1,4 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { DataSourceRegistry } from '@dsync/datasource';
 import {
   clearOfDayEnd,
@@ -26,13 +23,13 @@ import {
   useProjects,
   waitUntil,
   dsync,
+  freshRedis,
+  redisCli,
   type Finished,
   type Running,
 } from './e2e-helpers.js';
 
 jest.setTimeout(120_000);
-
-const run = promisify(execFile);
 
 /** 59 open days of 6 symbols: a daily request each. */
 const {
@@ -44,38 +41,6 @@ const {
 
 const DAILY = DataSourceRegistry.load(['tushare.daily']).get('tushare.daily');
 const TABLE = DAILY.storage.table;
-
-const redisCli = async (...args: string[]) =>
-  (await run('redis-cli', ['-h', '127.0.0.1', ...args])).stdout.trim();
-
-/**
- * A Redis user of the test's own, with a password (never to show in output), and a key
- * prefix of its own; `remove` deletes its keys and the user.
- */
-async function freshRedis(): Promise<{
-  url: string;
-  password: string;
-  prefix: string;
-  remove: () => Promise<void>;
-}> {
-  const id = randomBytes(4).toString('hex');
-  const user = `dsync_e2e_${id}`;
-  const password = `redis-pw-${randomBytes(8).toString('hex')}`;
-  const prefix = `dsync-e2e-${id}`;
-  await redisCli('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
-  return {
-    url: `redis://${user}:${password}@127.0.0.1:6379`,
-    password,
-    prefix,
-    remove: async () => {
-      for (const pattern of [`${prefix}*`, `b_${prefix}*`]) {
-        const keys = (await redisCli('--scan', '--pattern', pattern)).split('\n').filter(Boolean);
-        if (keys.length > 0) await redisCli('DEL', ...keys);
-      }
-      await redisCli('ACL', 'DELUSER', user);
-    },
-  };
-}
 
 interface Deployment {
   readonly dir: string;

@@ -30,6 +30,8 @@ export interface Running {
   waitFor(text: string): Promise<void>;
   /** What stdout has printed so far. */
   stdout(): string;
+  /** What stderr has printed so far. */
+  stderr(): string;
   signal(name: NodeJS.Signals): void;
 }
 
@@ -72,6 +74,7 @@ function watch(child: ChildProcessByStdio<null, Readable, Readable>): Running {
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => waiters.push({ text, resolve, reject })),
     stdout: () => stdout,
+    stderr: () => stderr,
     signal: (name) => child.kill(name),
   };
 }
@@ -316,5 +319,38 @@ export async function freshVhost(): Promise<{ url: string; remove: () => Promise
   return {
     url: `amqp://guest:guest@127.0.0.1:5672/${name}`,
     remove: () => run('rabbitmqctl', ['delete_vhost', name]).then(() => undefined),
+  };
+}
+
+/** Runs `redis-cli` against the machine's Redis; resolves with what it printed. */
+export const redisCli = async (...args: string[]) =>
+  (await run('redis-cli', ['-h', '127.0.0.1', ...args])).stdout.trim();
+
+/**
+ * A Redis user of the test's own, with a password (never to show in output), and a key
+ * prefix of its own; `remove` deletes its keys and the user.
+ */
+export async function freshRedis(): Promise<{
+  url: string;
+  password: string;
+  prefix: string;
+  remove: () => Promise<void>;
+}> {
+  const id = randomBytes(4).toString('hex');
+  const user = `dsync_e2e_${id}`;
+  const password = `redis-pw-${randomBytes(8).toString('hex')}`;
+  const prefix = `dsync-e2e-${id}`;
+  await redisCli('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
+  return {
+    url: `redis://${user}:${password}@127.0.0.1:6379`,
+    password,
+    prefix,
+    remove: async () => {
+      for (const pattern of [`${prefix}*`, `b_${prefix}*`]) {
+        const keys = (await redisCli('--scan', '--pattern', pattern)).split('\n').filter(Boolean);
+        if (keys.length > 0) await redisCli('DEL', ...keys);
+      }
+      await redisCli('ACL', 'DELUSER', user);
+    },
   };
 }

@@ -5,6 +5,7 @@ import {
   type FileFormat,
   type FilePartition,
   type KnexStorage,
+  type RabbitSink,
 } from '@dsync/storage-adapters';
 
 /** Where rows go besides the database: a files root, or a RabbitMQ queue a worker drains. */
@@ -21,7 +22,12 @@ export type Destination =
       readonly url: string;
       readonly exchange?: string;
       readonly queue?: string;
+      /** The connection's name on the broker. */
+      readonly connectionName?: string;
     };
+
+/** The sink of a run; with a queue, its connection's loss and return can be heard. */
+export type RunSink = Sink & { readonly on?: RabbitSink['on'] };
 
 /**
  * The sink a run writes to. Sources that other sources read (calendars, symbol lists) always
@@ -32,7 +38,7 @@ export function createRunSink(
   destination: Destination,
   storage: KnexStorage,
   registry: DataSourceRegistry,
-): Sink {
+): RunSink {
   if (destination.kind === 'database') return storage;
   const downstream =
     destination.kind === 'files'
@@ -45,6 +51,9 @@ export function createRunSink(
           url: destination.url,
           ...(destination.exchange === undefined ? {} : { exchange: destination.exchange }),
           ...(destination.queue === undefined ? {} : { queue: destination.queue }),
+          ...(destination.connectionName === undefined
+            ? {}
+            : { connectionName: destination.connectionName }),
         });
   const readBack = new Set(registry.list().flatMap((s) => registry.dependenciesOf(s.id)));
   return {
@@ -58,5 +67,6 @@ export function createRunSink(
       await downstream.write(batch, source);
     },
     close: () => downstream.close(),
+    ...('on' in downstream ? { on: downstream.on.bind(downstream) } : {}),
   };
 }

@@ -85,6 +85,8 @@ interface Link {
   readonly publisher: ConfirmedPublisher;
   alive: boolean;
   consumerTag?: string;
+  /** What the connection said when it went (the broker's reason), for the event. */
+  reason?: Error;
 }
 
 /**
@@ -126,7 +128,8 @@ export function consume(options: ConsumerOptions): Consumer {
     // A link still being set up fails its own open(); only the installed one reconnects.
     if (link !== dead || closing.signal.aborted) return;
     link = undefined;
-    events.emit('disconnected', error);
+    // Next turn: a dying connection closes its channel before it says why it closed.
+    setImmediate(() => events.emit('disconnected', dead.reason ?? error));
     reconnecting ??= reconnect().finally(() => (reconnecting = undefined));
   }
 
@@ -216,7 +219,11 @@ export function consume(options: ConsumerOptions): Consumer {
       // Listening from the start: amqplib may emit `close` before an RPC's continuation runs.
       channel.on('error', () => undefined);
       channel.on('close', () => lost(opened, new Error('channel closed')));
-      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
+      model.on('error', (error: Error) => (opened.reason ??= error));
+      model.on('close', (error?: Error) => {
+        if (error !== undefined) opened.reason ??= error;
+        lost(opened, error ?? new Error('connection closed'));
+      });
       await assertQueues(channel, queue);
       await channel.prefetch(prefetch);
       if (closing.signal.aborted)

@@ -213,9 +213,9 @@ export class FetchWorker {
 
   /**
    * Stops taking tasks. Those in hand are cut off (requests in flight aborted, waits for the
-   * limits given up) and go back to the queue; each step is bounded, so a stop ends within
-   * `timeoutMs` even when a write or the broker hangs (what a step left undone, the broker
-   * takes back when the process's connection closes).
+   * limits given up, rows not sent) and go back to the queue: the consumer's channel closes
+   * first, so the broker takes back every one of them and hands out no more. Each step is
+   * bounded, so a stop ends within `timeoutMs` even when the broker or a write hangs.
    * @returns how many tasks in hand went back to the queue
    */
   async stop(options: { readonly timeoutMs?: number } = {}): Promise<{ handedBack: number }> {
@@ -224,13 +224,14 @@ export class FetchWorker {
     const before = this.stats.requeued;
     clearTimeout(this.#resumeTimer);
     this.#stop.abort();
-    // Writes of rows already fetched may finish (their task is then done); half the time.
-    await within(Promise.allSettled(this.#inFlight), left() / 2);
-    // Still in hand: handed back now, so the count and the queue agree whatever hangs.
-    this.#held.handBackAll();
     const consumer = this.#consumer;
     this.#consumer = undefined;
-    if (consumer !== undefined) await within(consumer.stop(), left() / 2);
+    if (consumer !== undefined) await within(consumer.stop(), left() / 3);
+    // Counted now (a queue without `lost` signals tells nothing), so the count and the queue
+    // agree whatever hangs next.
+    this.#held.handBackAll();
+    // Their ledger rows go back to pending as their work ends.
+    await within(Promise.allSettled(this.#inFlight), left() / 2);
     await within(this.#limiters.stop(), left());
     return { handedBack: this.stats.requeued - before };
   }

@@ -53,7 +53,8 @@ export class HeldDeliveries {
     const { lost } = delivery;
     const onLost = (): void => {
       this.handBack(held);
-      this.#tellLost(lost?.reason);
+      // A stop closes the channel itself: what it hands back, it tells.
+      if (!stop.aborted) this.#tellLost(lost?.reason);
       abort.abort(lost?.reason);
     };
     if (stop.aborted) stopping();
