@@ -29,7 +29,11 @@ afterEach(async () => {
 /** A name of the test's own: its Redis keys' prefix and its connections' name. */
 const uniqueName = () => `dsync-test-${randomUUID().slice(0, 8)}`;
 
-/** Kills the server side of every connection named `name` (CLIENT KILL by id); resolves to how many. */
+/**
+ * Kills the server side of every connection named `name`, in one transaction (as a Redis
+ * restart would: a client back before the next is killed would be another outage); resolves to
+ * how many.
+ */
 async function killClientsNamed(name: string): Promise<number> {
   const list = (await redis.client('LIST')) as string;
   const ids = list
@@ -37,7 +41,9 @@ async function killClientsNamed(name: string): Promise<number> {
     .filter((line) => line.includes(` name=${name} `))
     .map((line) => /^id=(\d+) /.exec(line)?.[1])
     .filter((id): id is string => id !== undefined);
-  for (const id of ids) await redis.client('KILL', 'ID', id);
+  const kill = redis.multi();
+  for (const id of ids) kill.client('KILL', 'ID', id);
+  await kill.exec();
   return ids.length;
 }
 

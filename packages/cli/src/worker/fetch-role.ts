@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { plural } from '../output/progress-format.js';
 import { configuredIds } from '../runtime/sources.js';
 import { ConnectionWatch } from './connection-watch.js';
+import { depthWithin, waitingOf } from './depth.js';
 import { startSession, type SessionFlags } from './session.js';
 import { WORKER_HANDOVER_MS, WORKER_STOP_MS } from './stop-time.js';
 
@@ -123,13 +124,7 @@ export async function fetchRole(context: CliContext, flags: FetchRoleFlags): Pro
     out(`${plural(settled, 'task')} (${summaryOf(stats)})`);
   }, 250);
   every.unref();
-  const depth = async () => {
-    try {
-      return `${(await queue.depth()).toLocaleString('en-US')} waiting`;
-    } catch {
-      return 'depth unknown (broker out of reach)';
-    }
-  };
+  const depth = () => depthWithin(() => queue.depth());
   const session = await startSession({
     context,
     logger,
@@ -142,7 +137,7 @@ export async function fetchRole(context: CliContext, flags: FetchRoleFlags): Pro
       counts: () => ({ tasks: taskOutcomes(stats), calls: stats.calls, rows: stats.rows }),
       connections: () => connections.states(),
       held: () => worker.held(),
-      depth: () => queue.depth(),
+      depth,
     },
     async report() {
       const waiting = await depth();
@@ -153,7 +148,7 @@ export async function fetchRole(context: CliContext, flags: FetchRoleFlags): Pro
           rows: stats.rows,
           calls: { ...stats.calls },
           queue: queue.queue,
-          depth: waiting,
+          depth: waiting ?? null,
           held: worker.held(),
         },
         'report',
@@ -161,7 +156,7 @@ export async function fetchRole(context: CliContext, flags: FetchRoleFlags): Pro
       out(
         `report: ${plural(settledOf(stats), 'task')} (${summaryOf(stats)}), ` +
           `${plural(stats.rows, 'row')}; calls ${callsOf(stats.calls)}; ` +
-          `${queue.queue}: ${waiting}, ${worker.held()} in hand`,
+          `${queue.queue}: ${waitingOf(waiting)}, ${worker.held()} in hand`,
       );
     },
   });

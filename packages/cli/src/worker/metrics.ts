@@ -24,8 +24,8 @@ export interface WorkerMetricsSource {
   connections(): readonly ConnectionState[];
   /** Deliveries in hand. */
   held(): number;
-  /** Messages waiting in the queue; rejects while the broker is out of reach (no sample then). */
-  depth(): Promise<number>;
+  /** Messages waiting in the queue; undefined while the broker is out of reach (no sample then). */
+  depth(): Promise<number | undefined>;
 }
 
 /**
@@ -118,7 +118,7 @@ export async function createWorkerMetrics(source: WorkerMetricsSource): Promise<
     registers: [registry],
     async collect() {
       this.reset();
-      const depth = await source.depth().catch(() => undefined);
+      const depth = await source.depth();
       if (depth !== undefined) this.set({ queue: source.queue }, depth);
     },
   });

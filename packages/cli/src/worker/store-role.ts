@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { plural } from '../output/progress-format.js';
 import { ConnectionWatch } from './connection-watch.js';
+import { depthWithin, waitingOf } from './depth.js';
 import { startSession, type SessionFlags } from './session.js';
 import { WORKER_HANDOVER_MS, WORKER_STOP_MS } from './stop-time.js';
 
@@ -61,13 +62,7 @@ export async function storeRole(context: CliContext, flags: StoreRoleFlags): Pro
   const connections = new ConnectionWatch({ worker: name, logger, out, secrets: runtime.secrets });
   await consumer.ready();
   connections.watch('batch queue', `${redactUrl(amqp.url)} ${queueName}`, consumer);
-  const depth = async () => {
-    try {
-      return `${(await consumer.depth()).toLocaleString('en-US')} waiting`;
-    } catch {
-      return 'depth unknown (broker out of reach)';
-    }
-  };
+  const depth = () => depthWithin(() => consumer.depth());
   const session = await startSession({
     context,
     logger,
@@ -83,7 +78,7 @@ export async function storeRole(context: CliContext, flags: StoreRoleFlags): Pro
       },
       connections: () => connections.states(),
       held: () => consumer.held(),
-      depth: () => consumer.depth(),
+      depth,
     },
     async report() {
       const waiting = await depth();
@@ -94,12 +89,14 @@ export async function storeRole(context: CliContext, flags: StoreRoleFlags): Pro
           batches: batchOutcomes(stats),
           rows: stats.rows,
           queue: queueName,
-          depth: waiting,
+          depth: waiting ?? null,
           held: consumer.held(),
         },
         'report',
       );
-      out(`report: ${summaryOf(stats)}; ${queueName}: ${waiting}, ${consumer.held()} in hand`);
+      out(
+        `report: ${summaryOf(stats)}; ${queueName}: ${waitingOf(waiting)}, ${consumer.held()} in hand`,
+      );
     },
   });
   context.stderr.write(`Worker consuming ${queueName} as ${name}; Ctrl-C stops it.\n`);
