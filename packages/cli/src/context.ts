@@ -37,6 +37,8 @@ export interface CliContext {
   logger(): Promise<Logger>;
   /** Registers a Ctrl-C handler; returns its removal. The second Ctrl-C exits at once. */
   onInterrupt(handler: () => void): () => void;
+  /** Ends the process now, with `code` (a worker's stop that outlives its bound). */
+  exit(code: number): void;
   /** Closes what the command opened. */
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export interface ContextOptions {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly onInterrupt: (handler: () => void) => () => void;
+  readonly exit: (code: number) => void;
 }
 
 export function createContext(options: ContextOptions): CliContext {
@@ -101,6 +104,7 @@ export function createContext(options: ContextOptions): CliContext {
       return logger;
     },
     onInterrupt: options.onInterrupt,
+    exit: options.exit,
     async close() {
       await Promise.allSettled(runtimes.map((r) => r.close()));
       // The log file gets what is buffered before the process exits.

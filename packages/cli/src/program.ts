@@ -28,6 +28,11 @@ export interface RunOptions {
    * @default SIGINT and SIGTERM of this process
    */
   readonly onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Ends the process now, for a command that must end within a bound even when something
+   * hangs (a worker's stop). @default process.exit
+   */
+  readonly exit?: (code: number) => void;
 }
 
 /** Ctrl-C: the first runs the command's handler (checkpoint and stop), the second exits at once. */
@@ -111,6 +116,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       cwd: options.cwd ?? process.cwd(),
       env: options.env ?? process.env,
       onInterrupt: options.onInterrupt ?? processInterrupts,
+      exit: options.exit ?? ((code) => process.exit(code)),
     });
     return context;
   });

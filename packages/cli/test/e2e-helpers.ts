@@ -30,6 +30,8 @@ export interface Running {
   waitFor(text: string): Promise<void>;
   /** What stdout has printed so far. */
   stdout(): string;
+  /** What stderr has printed so far. */
+  stderr(): string;
   signal(name: NodeJS.Signals): void;
 }
 
@@ -72,6 +74,7 @@ function watch(child: ChildProcessByStdio<null, Readable, Readable>): Running {
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => waiters.push({ text, resolve, reject })),
     stdout: () => stdout,
+    stderr: () => stderr,
     signal: (name) => child.kill(name),
   };
 }

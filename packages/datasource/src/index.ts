@@ -63,8 +63,9 @@ export {
 export { addMonths, zonedInstant, zonedParts } from './time/zoned-time.js';
 /** The one clock type every package injects (`() => number`, as `Date.now`). */
 export { systemClock, type Clock } from './time/clock.js';
-// Small helpers every package shares: secrets hidden, folders made, waits, binary search.
+// Small helpers every package shares: secrets hidden, folders made, waits, binary search, events.
 export { redactText, redactUrl } from './support/redact.js';
+export { createEmitter, type Emitter } from './support/emitter.js';
 export { makeDirectory, makeDirectorySync } from './support/make-directory.js';
 export { sleep } from './support/sleep.js';
 export { sortedIndex } from './support/sorted-index.js';

@@ -40,7 +40,12 @@ export {
   type FileSink,
   type FileSinkOptions,
 } from './files/index.js';
-export { createRabbitSink, type RabbitSink, type RabbitSinkOptions } from './rabbitmq/sink.js';
+export {
+  createRabbitSink,
+  type RabbitSink,
+  type RabbitSinkEvents,
+  type RabbitSinkOptions,
+} from './rabbitmq/sink.js';
 export {
   consume,
   type Consumer,
@@ -53,6 +58,7 @@ export {
   createRabbitTaskQueue,
   type RabbitTaskQueue,
   type RabbitTaskQueueOptions,
+  type TaskQueueEvents,
 } from './rabbitmq/task-queue.js';
 export {
   createQueueSink,

@@ -158,7 +158,14 @@ describe('consume', () => {
       await waitFor(() => consumer.stats().acked === 1, 'batch 1 after two retries');
       await producer.write(dailyBatch(2, source), source);
       await waitFor(() => consumer.stats().deadLettered === 1, 'batch 2 dead-lettered');
-      expect(consumer.stats()).toEqual({ consumed: 6, acked: 1, retried: 4, deadLettered: 1 });
+      expect(consumer.stats()).toEqual({
+        consumed: 6,
+        acked: 1,
+        rows: dailyBatch(1, source).rows.length,
+        retried: 4,
+        deadLettered: 1,
+        returned: 0,
+      });
 
       const dead = await withChannel(RABBITMQ_URL, (channel) =>
         channel.get(`${names.queue}.dead`, { noAck: true }),

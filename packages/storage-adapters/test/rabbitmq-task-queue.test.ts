@@ -7,7 +7,11 @@ import {
   type TaskQueue,
 } from '@dsync/datasource';
 import { StorageError } from '../src/errors.js';
-import { createRabbitTaskQueue, type RabbitTaskQueueOptions } from '../src/rabbitmq/task-queue.js';
+import {
+  createRabbitTaskQueue,
+  type RabbitTaskQueue,
+  type RabbitTaskQueueOptions,
+} from '../src/rabbitmq/task-queue.js';
 import {
   closeConnectionsNamed,
   deleteTopology,
@@ -182,16 +186,27 @@ describe('createRabbitTaskQueue', () => {
     });
   }, 30_000);
 
-  it('comes back after its connection dies; the unacked tasks are redelivered, old acks are no-ops', async () => {
+  it('comes back after its connection dies, saying so; the unacked tasks are redelivered (their lost signal aborted), old acks are no-ops', async () => {
     const connectionName = uniqueName('dsync.test.worker');
     await withQueue({ connectionName }, async ({ name, queue }) => {
+      const told: string[] = [];
+      const rabbit = queue as RabbitTaskQueue;
+      rabbit.on('disconnected', (error) => told.push(`disconnected: ${error.message}`));
+      rabbit.on('reconnected', () => told.push('reconnected'));
       const published = tasks(3);
       await queue.publish(published);
       const { seen } = await collect(queue, 3, (delivery, i) => (i < 3 ? keep() : delivery.ack()));
       await waitFor(() => seen.length === 3, 'three deliveries');
+      expect(seen.map((d) => d.lost?.aborted)).toEqual([false, false, false]);
       expect(await closeConnectionsNamed(connectionName, 'dsync test: the network fails')).toBe(1);
 
       await waitFor(() => seen.length === 6, 'the three again, on a new connection');
+      expect(seen.map((d) => d.lost?.aborted)).toEqual([true, true, true, false, false, false]);
+      await waitFor(() => told.length === 2, 'the loss and the return told');
+      expect(told).toEqual([
+        expect.stringMatching(/^disconnected: .*dsync test: the network fails/),
+        'reconnected',
+      ]);
       expect(summary(seen.slice(3))).toEqual(
         published.map((t) => ({ task: t, redelivered: true })),
       );

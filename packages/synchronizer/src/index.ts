@@ -63,6 +63,8 @@ export {
   type GateVerdict,
   type RedisLimitsOptions,
 } from './limits/redis-cluster.js';
+/** The loss and return of the shared limits' and run events' Redis connections. */
+export type { RedisConnectionEvents } from './limits/redis-watch.js';
 export {
   SyncEvents,
   type SyncEvent,

@@ -1,12 +1,9 @@
 import { hostname } from 'node:os';
-import { builtInCatalog } from '@dsync/datasource';
-import { consume } from '@dsync/storage-adapters';
-import { FetchWorker } from '@dsync/synchronizer';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
-import { plural } from '../output/progress-format.js';
-import { configuredIds } from '../runtime/sources.js';
+import { fetchRole } from '../worker/fetch-role.js';
+import { WORKER_STOP_MS } from '../worker/stop-time.js';
+import { storeRole } from '../worker/store-role.js';
 import { positiveInt } from './options.js';
 
 interface WorkerFlags {
@@ -15,133 +12,21 @@ interface WorkerFlags {
   readonly fetch?: boolean;
   readonly name?: string;
   readonly every: number;
+  readonly reportEvery: number;
+  readonly metricsPort?: number;
+  readonly metricsHost: string;
 }
 
-/** Resolves at the first Ctrl-C (SIGINT or SIGTERM). */
-const interrupted = (context: CliContext) =>
-  new Promise<void>((resolve) => {
-    const remove = context.onInterrupt(() => {
-      remove();
-      resolve();
-    });
-  });
+/** Seconds between report lines, by default: often enough to see a stall, rare enough to read. */
+const DEFAULT_REPORT_EVERY_S = 60;
 
-/**
- * `dsync worker`: takes batches off the RabbitMQ queue the config names and writes them to its
- * storage, acking each once stored; runs until Ctrl-C, then finishes the writes in progress.
- */
-async function dataWorker(context: CliContext, flags: WorkerFlags): Promise<void> {
-  const { config } = await context.config();
-  if (config.queue === 'memory')
-    throw new UsageError(
-      'dsync worker needs a queue: set queue: amqp://user:pass@host:5672 in the config file.',
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError(
+      `--metrics-port takes a port number (0 to 65535), got "${value}"`,
     );
-  const amqp = typeof config.queue === 'string' ? { url: config.queue } : config.queue;
-  const runtime = await context.runtime();
-  // Tables an earlier version made are refused before a batch is taken (dsync migrate first).
-  await runtime.storage.check(runtime.registry.list());
-  const logger = await context.logger();
-  const consumer = consume({
-    url: amqp.url,
-    ...(amqp.queue === undefined ? {} : { queue: amqp.queue }),
-    prefetch: flags.prefetch ?? 16,
-    reconnectTimeoutMs: flags.connectTimeout,
-    sink: runtime.storage,
-    // Each batch of a run marked stored in the ledger: a distributed sync waits for that.
-    receipts: runtime.storage.checkpoints,
-    sources: (id) => (runtime.registry.has(id) ? runtime.registry.get(id) : undefined),
-  });
-  consumer.on('dead-lettered', (id, reason) => logger.warn({ id, reason }, 'batch dead-lettered'));
-  consumer.on('disconnected', (error) => logger.warn({ err: error }, 'broker connection lost'));
-  // Without it a log shows the loss and never whether the worker came back.
-  consumer.on('reconnected', () => logger.info('broker connection restored'));
-  await consumer.ready();
-  context.stderr.write(`Worker consuming ${amqp.queue ?? 'dsync.batches'}; Ctrl-C stops it.\n`);
-  await interrupted(context);
-  await consumer.close();
-  const stats = consumer.stats();
-  context.output.line(
-    `Worker stopped: ${stats.acked} batches stored, ${stats.retried} retried, ${stats.deadLettered} dead-lettered.`,
-  );
-}
-
-/**
- * `dsync worker --fetch`: takes tasks off the distributed task queue and fetches them within
- * the limits every worker shares through Redis, sending rows to the data queue; one line per
- * `--every` tasks, a line when it pauses at a daily limit; Ctrl-C hands the tasks in hand back.
- */
-async function fetchWorker(context: CliContext, flags: WorkerFlags): Promise<void> {
-  const { config, path } = await context.config();
-  if (config.distributed === undefined)
-    throw new UsageError(
-      `dsync worker --fetch needs distributed mode: set distributed: { redis: redis://host:6379 } in ${path ?? 'the config file'} (see docs/deployment.md).`,
-    );
-  const name = flags.name ?? `${hostname()}:${process.pid}`;
-  // Every catalog source besides the configured ones: `dsync sync <catalog id>` queues tasks
-  // of sources the config need not list, and a task of a source unknown here would wait forever.
-  const runtime = await context.runtime({ worker: name, ids: [...builtInCatalog().keys()] });
-  const configured = new Set(configuredIds(config.sources));
-  runtime.requireCredentials(runtime.registry.list().filter((s) => configured.has(s.id)));
-  if (Object.keys(runtime.clients).length === 0)
-    throw new UsageError(
-      'dsync worker --fetch needs an account to fetch with: export TUSHARE_TOKEN (or NDL_API_KEY), or set accounts in the config file.',
-    );
-  const logger = await context.logger();
-  const shared = await runtime.sharedLimits();
-  const runEvents = await runtime.runEvents();
-  const queue = runtime.taskQueue();
-  await runtime.sink.ready();
-  const out = (line: string) => context.output.line(`${name}: ${line}`);
-  const worker = new FetchWorker({
-    registry: runtime.registry,
-    queue,
-    clients: runtime.clients,
-    accounts: runtime.accounts,
-    shared,
-    runEvents,
-    sink: runtime.sink,
-    checkpoints: runtime.storage.checkpoints,
-    worker: name,
-    ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
-    onPause: (resumeAt) =>
-      out(`paused until ${resumeAt} (daily limit); the tasks wait on the queue`),
-    onMismatch: (message) => {
-      logger.warn({ worker: name }, message);
-      out(`config differs: ${message}`);
-    },
-    onStall: (message) => {
-      logger.warn({ worker: name }, message);
-      out(`stalled: ${message}`);
-    },
-  });
-  const unlog = worker.events.on((event) => logger.debug(event, event.type));
-  const { stats } = worker;
-  const summary = () =>
-    `${stats.done} done, ${stats.dropped} dropped, ${stats.failed} failed, ${stats.requeued} requeued` +
-    (stats.alreadySettled > 0 ? `, ${stats.alreadySettled} already settled` : '') +
-    (stats.cancelled > 0 ? `, ${stats.cancelled} of cancelled runs left pending` : '');
-  let reported = 0;
-  const report = setInterval(() => {
-    const settled =
-      stats.done + stats.dropped + stats.failed + stats.alreadySettled + stats.cancelled;
-    if (settled - reported < flags.every) return;
-    reported = settled - (settled % flags.every);
-    out(`${plural(settled, 'task')} (${summary()})`);
-  }, 250);
-  report.unref();
-  try {
-    await worker.start();
-    context.stderr.write(
-      `Fetch worker ${name} taking tasks from ${runtime.distributed?.tasks.queue ?? ''}; Ctrl-C stops it.\n`,
-    );
-    await interrupted(context);
-    context.stderr.write('Stopping: the tasks in hand go back to the queue…\n');
-  } finally {
-    clearInterval(report);
-    await worker.stop();
-    unlog();
-  }
-  context.output.line(`Fetch worker ${name} stopped: ${summary()}.`);
+  return n;
 }
 
 export function registerWorkerCommand(program: Command, context: CliContext): void {
@@ -157,12 +42,31 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       'unacked batches (default 16), or with --fetch tasks (default: the accounts’ maxConcurrent), held at a time',
       positiveInt('--prefetch'),
     )
-    .option('--name <name>', 'with --fetch: the name the ledger records (default: host:pid)')
+    .option(
+      '--name <name>',
+      'the worker’s name in logs, metrics, connection names and (with --fetch) the ledger (default: host:pid)',
+    )
     .option(
       '--every <n>',
       'with --fetch: print a line every n tasks settled',
       positiveInt('--every'),
       100,
+    )
+    .option(
+      '--report-every <seconds>',
+      'print and log (info) a report line every so many seconds',
+      positiveInt('--report-every'),
+      DEFAULT_REPORT_EVERY_S,
+    )
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics (Prometheus) and /healthz on this port (0: any free one); none by default',
+      port,
+    )
+    .option(
+      '--metrics-host <address>',
+      'the address --metrics-port listens on (0.0.0.0 for a Prometheus on another machine)',
+      '127.0.0.1',
     )
     .option(
       '--connect-timeout <ms>',
@@ -177,15 +81,28 @@ Two roles (see docs/deployment.md):
   dsync worker            stores the rows that sync or fetch workers send through queue:
   dsync worker --fetch    fetches the tasks dsync sync queued (config: distributed), within
                           the accounts' limits shared by every fetch worker through Redis;
-                          pauses at a daily limit until it resets; Ctrl-C (SIGTERM) puts the
-                          tasks in hand back on the queue and exits 0`,
+                          pauses at a daily limit until it resets
+
+Both print (and log at info) a report every --report-every seconds: a fetch worker its tasks
+done, dropped, failed and requeued, rows, calls per limit scope and the task queue's depth; a
+storing worker its batches stored, rows, retried, dead-lettered and the data queue's depth.
+Each connection lost (RabbitMQ, Redis) is printed and logged at warn, its return at info.
+With --metrics-port, GET /metrics serves Prometheus metrics labelled with --name, and
+GET /healthz answers 200, or 503 with the reasons while a connection is lost or it stops.
+
+Ctrl-C (SIGTERM) stops a worker within ${WORKER_STOP_MS / 1000} s: requests in flight are cut off, what it
+holds goes back to the queue (and is printed), and it exits 0.`,
     )
     .action(async (flags: WorkerFlags) => {
-      if (flags.fetch === true) await fetchWorker(context, flags);
-      else {
-        if (flags.name !== undefined)
-          throw new UsageError('--name names a fetch worker: use it with --fetch.');
-        await dataWorker(context, flags);
-      }
+      const name = flags.name ?? `${hostname()}:${process.pid}`;
+      const session = {
+        name,
+        reportEvery: flags.reportEvery,
+        metricsHost: flags.metricsHost,
+        ...(flags.metricsPort === undefined ? {} : { metricsPort: flags.metricsPort }),
+        ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
+      };
+      if (flags.fetch === true) await fetchRole(context, { ...session, every: flags.every });
+      else await storeRole(context, { ...session, connectTimeout: flags.connectTimeout });
     });
 }

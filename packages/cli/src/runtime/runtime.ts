@@ -4,11 +4,14 @@ import {
   type DataSource,
   type DataSourceRegistry,
   type Provider,
-  type Sink,
-  type TaskQueue,
   redactUrl,
 } from '@dsync/datasource';
-import { createRabbitTaskQueue, createStorage, type KnexStorage } from '@dsync/storage-adapters';
+import {
+  createRabbitTaskQueue,
+  createStorage,
+  type KnexStorage,
+  type RabbitTaskQueue,
+} from '@dsync/storage-adapters';
 import {
   createNdlClient,
   createTushareClient,
@@ -19,11 +22,10 @@ import {
   TUSHARE_BASE_URL,
   type AccountConfig,
   type ProviderClient,
-  type RunEventsChannel,
 } from '@dsync/synchronizer';
 import { accountLimits, type DsyncConfig, type LoadedConfig } from '../config/index.js';
 import { distributedSettings, type DistributedSettings } from './distributed.js';
-import { createRunSink, type Destination } from './sinks.js';
+import { createRunSink, type Destination, type RunSink } from './sinks.js';
 import { loadRegistry } from './sources.js';
 
 /** Where a provider's credential comes from when the config file does not name one. */
@@ -45,17 +47,23 @@ export interface Runtime {
   readonly storage: KnexStorage;
   readonly controller: SyncController;
   /** Where rows go: the database, files, or the RabbitMQ queue a `dsync worker` drains. */
-  readonly sink: Sink;
+  readonly sink: RunSink;
   readonly clients: Partial<Record<Provider, ProviderClient>>;
   readonly accounts: Partial<Record<Provider, AccountConfig>>;
   /** Distributed mode's Redis and task queue; undefined when one process does everything. */
   readonly distributed: DistributedSettings | undefined;
   /** The queue of fetch tasks (distributed mode), opened on first use and closed with the runtime. */
-  taskQueue(): TaskQueue;
+  taskQueue(): RabbitTaskQueue;
   /** The limits shared through Redis (distributed mode), connected on first use. */
   sharedLimits(): Promise<RedisLimits>;
   /** Where fetch workers tell a run's events and `dsync sync` hears them (distributed mode's Redis). */
-  runEvents(): Promise<RunEventsChannel>;
+  runEvents(): Promise<RedisRunEvents>;
+  /**
+   * The name this process's connection of `role` shows on the broker or Redis server:
+   * `dsync <worker> <role>` (`dsync:<worker>:<role>` on Redis, which takes no spaces), so an
+   * operator can tell a worker's connections apart; `dsync` when the runtime names no worker.
+   */
+  connectionName(role: string, server?: 'rabbitmq' | 'redis'): string;
   /** The credentials in use, so output can be scrubbed of them (URLs: their passwords). */
   readonly secrets: readonly string[];
   /** @throws DsyncError `E_NO_TOKEN` naming the variable to set, when a source's provider has no credential */
@@ -74,7 +82,22 @@ export interface RuntimeOptions {
   readonly worker?: string;
 }
 
-function destinationOf(config: DsyncConfig): { url: string; destination: Destination } {
+/** See `Runtime.connectionName`. */
+function connectionNameOf(
+  worker: string | undefined,
+  role: string,
+  server: 'rabbitmq' | 'redis' = 'rabbitmq',
+): string {
+  if (worker === undefined) return 'dsync';
+  return server === 'redis'
+    ? `dsync:${worker.replaceAll(/\s/g, '_')}:${role}`
+    : `dsync ${worker} ${role}`;
+}
+
+function destinationOf(
+  config: DsyncConfig,
+  worker: string | undefined,
+): { url: string; destination: Destination } {
   const { storage, queue } = config;
   if (typeof storage !== 'string') {
     // Files hold the data; the ledger (and what arg generation reads back) sits beside them.
@@ -90,7 +113,10 @@ function destinationOf(config: DsyncConfig): { url: string; destination: Destina
   }
   if (queue === 'memory') return { url: storage, destination: { kind: 'database' } };
   const amqp = typeof queue === 'string' ? { url: queue } : queue;
-  return { url: storage, destination: { kind: 'amqp', ...amqp } };
+  return {
+    url: storage,
+    destination: { kind: 'amqp', ...amqp, connectionName: connectionNameOf(worker, 'batches') },
+  };
 }
 
 interface Credentials {
@@ -211,7 +237,8 @@ function lazyRedis<T extends { ready(): Promise<void>; close(): Promise<void> }>
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options.loaded;
   const registry = loadRegistry(config.sources, options.ids);
-  const { url, destination } = destinationOf(config);
+  const { worker } = options;
+  const { url, destination } = destinationOf(config, worker);
   const credentials = credentialsOf(config, options.env);
   const file = options.loaded.path ?? 'dsync.config.yaml';
   // Before the database opens: a refused credential must not leave a connection holding the process.
@@ -237,18 +264,28 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.worker === undefined ? {} : { worker: options.worker }),
   });
   const distributed = distributedSettings(config);
-  let taskQueue: TaskQueue | undefined;
+  let taskQueue: RabbitTaskQueue | undefined;
   const shared = lazyRedis(
     distributed,
     `${file} has no distributed key`,
     'shared limits',
-    (s) => new RedisLimits({ url: s.redis, prefix: s.prefix }),
+    (s) =>
+      new RedisLimits({
+        url: s.redis,
+        prefix: s.prefix,
+        connectionName: connectionNameOf(worker, 'limits', 'redis'),
+      }),
   );
   const events = lazyRedis(
     distributed,
     `${file} has no distributed key`,
     'run events',
-    (s) => new RedisRunEvents({ url: s.redis, prefix: s.prefix }),
+    (s) =>
+      new RedisRunEvents({
+        url: s.redis,
+        prefix: s.prefix,
+        connectionName: connectionNameOf(worker, 'events', 'redis'),
+      }),
   );
   const queueUrl = typeof config.queue === 'string' ? config.queue : config.queue.url;
   return {
@@ -266,12 +303,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       taskQueue ??= createRabbitTaskQueue({
         url: distributed.tasks.url,
         queue: distributed.tasks.queue,
-        connectionName: 'dsync',
+        connectionName: connectionNameOf(worker, 'tasks'),
       });
       return taskQueue;
     },
     sharedLimits: shared.connect,
     runEvents: events.connect,
+    connectionName: (role, server) => connectionNameOf(worker, role, server),
     // URLs stand for their passwords (redactText hides a URL's password, wherever it shows).
     secrets: [
       credentials.tushare?.token,

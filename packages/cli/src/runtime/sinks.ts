@@ -5,6 +5,7 @@ import {
   type FileFormat,
   type FilePartition,
   type KnexStorage,
+  type RabbitSink,
 } from '@dsync/storage-adapters';
 
 /** Where rows go besides the database: a files root, or a RabbitMQ queue a worker drains. */
@@ -22,7 +23,12 @@ export type Destination =
       readonly exchange?: string;
       readonly queue?: string;
       readonly awaitStored?: boolean;
+      /** The connection's name on the broker. */
+      readonly connectionName?: string;
     };
+
+/** The sink of a run; with a queue, its connection's loss and return can be heard. */
+export type RunSink = Sink & { readonly on?: RabbitSink['on'] };
 
 /**
  * The sink a run writes to. Sources that other sources read (calendars, symbol lists) always
@@ -33,7 +39,7 @@ export function createRunSink(
   destination: Destination,
   storage: KnexStorage,
   registry: DataSourceRegistry,
-): Sink {
+): RunSink {
   if (destination.kind === 'database') return storage;
   const downstream =
     destination.kind === 'files'
@@ -49,6 +55,9 @@ export function createRunSink(
           ...(destination.awaitStored === undefined
             ? {}
             : { awaitStored: destination.awaitStored }),
+          ...(destination.connectionName === undefined
+            ? {}
+            : { connectionName: destination.connectionName }),
         });
   const backlog = downstream.backlog?.bind(downstream);
   const readBack = new Set(registry.list().flatMap((s) => registry.dependenciesOf(s.id)));
@@ -67,5 +76,6 @@ export function createRunSink(
       !readBack.has(source.id) && downstream.storedByConsumer?.(source) === true,
     ...(backlog === undefined ? {} : { backlog }),
     close: () => downstream.close(),
+    ...('on' in downstream ? { on: downstream.on.bind(downstream) } : {}),
   };
 }

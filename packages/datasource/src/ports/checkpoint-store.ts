@@ -62,6 +62,14 @@ export interface CheckpointStore {
   addTasks(tasks: readonly TaskRecord[], options?: { reopen?: boolean }): Promise<void>;
   updateTask(sourceId: string, key: string, update: TaskUpdate): Promise<void>;
   /**
+   * `updateTask`, unless the task is done or dropped already; resolves to whether it changed
+   * the row. Fetch workers write through it: a task redelivered while the worker that had it
+   * was still finishing is fetched twice, and only the first to settle it counts it (the
+   * other neither counts it nor turns it back to pending). Optional: a store without it is
+   * written with `updateTask`, and such a race counts the task twice.
+   */
+  updateUnsettledTask?(sourceId: string, key: string, update: TaskUpdate): Promise<boolean>;
+  /**
    * Which of these keys are done or dropped, and when their request was sent: a run skips
    * those whose answer is final and asks the others again. One query per batch.
    */

@@ -22,6 +22,13 @@ export interface TaskDelivery {
   ack(): Promise<void>;
   /** Back on the queue, for any worker. */
   requeue(): Promise<void>;
+  /**
+   * Aborted when the delivery can no longer be settled here (the channel it came on died):
+   * the broker hands it out again, and `ack` and `requeue` are no-ops from then on. A worker
+   * stops the task's work then, rather than race the worker that gets it next. Optional: a
+   * queue that never loses a delivery has none.
+   */
+  readonly lost?: AbortSignal;
 }
 
 export interface TaskConsumer {

@@ -40,9 +40,11 @@ export async function listen(
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     const delay = latencyOf(options.latencyMs);
+    // The wait never keeps a process alive: the listening server does, and once it closes, a
+    // slow answer (a test's 10-minute hang) has no socket left to go to.
     const answered =
       delay > 0
-        ? new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() =>
+        ? new Promise<void>((resolve) => setTimeout(resolve, delay).unref()).then(() =>
             handler(request, response),
           )
         : Promise.resolve(handler(request, response));

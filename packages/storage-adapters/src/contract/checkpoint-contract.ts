@@ -212,6 +212,57 @@ export function checkpointStoreContract(
       same([...(await store.finishedTasks('contract.bars', ['a', 'b', 'c'])).keys()], ['c']);
       assert.equal((await store.getSourceState('contract.bars')).pendingTasks, 2);
     }),
+    withStore('updates an unsettled task only, saying whether it did', async (store) => {
+      if (store.updateUnsettledTask === undefined) return; // optional: the store has none
+      await store.addTasks([task('a'), task('b'), task('c')]);
+      const at = '2024-01-02T10:00:00.000Z';
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'a', { status: 'done', rows: 5, at }),
+        true,
+      );
+      // Settled already: neither a second done nor a pending (a cut-off copy) changes it.
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'a', { status: 'done', rows: 7 }),
+        false,
+      );
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'a', { status: 'pending' }),
+        false,
+      );
+      await store.updateTask('contract.bars', 'b', { status: 'dropped' });
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'b', { status: 'done', rows: 1 }),
+        false,
+      );
+      // Failed is not settled: a later attempt may still do it.
+      await store.updateTask('contract.bars', 'c', { status: 'failed', attempts: 3 });
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'c', { status: 'done', rows: 2, at }),
+        true,
+      );
+      assert.equal(
+        await store.updateUnsettledTask('contract.bars', 'zz', { status: 'done' }),
+        false,
+      );
+      same(
+        [...(await store.finishedTasks('contract.bars', ['a', 'b', 'c']))]
+          .map(([k, f]) => [k, f.status])
+          .sort(),
+        [
+          ['a', 'done'],
+          ['b', 'dropped'],
+          ['c', 'done'],
+        ],
+      );
+      same(
+        (await store.listTasks({ sourceId: 'contract.bars' })).map((t) => [t.key, t.rows]).sort(),
+        [
+          ['a', 5],
+          ['b', 0],
+          ['c', 2],
+        ],
+      );
+    }),
     withStore('moves a cursor forward only', async (store) => {
       await store.advanceCursor('contract.bars', '2024-01-05', '2024-01-05T12:00:00.000Z');
       await store.advanceCursor('contract.bars', '2024-01-01', '2024-01-06T12:00:00.000Z');

@@ -221,6 +221,16 @@ export class KnexCheckpointStore implements CheckpointStore {
       .update(taskColumns(update));
   }
 
+  async updateUnsettledTask(sourceId: string, key: string, update: TaskUpdate): Promise<boolean> {
+    const db = await this.#db();
+    // One statement: the row's status is checked and changed atomically, whoever else writes it.
+    const changed = await db('dsync_tasks')
+      .where({ source_id: sourceId, key: ledgerKey(key) })
+      .whereNotIn('status', SETTLED)
+      .update(taskColumns(update));
+    return changed > 0;
+  }
+
   async finishedTasks(
     sourceId: string,
     keys: readonly string[],

@@ -41,19 +41,28 @@ export interface ConsumerOptions {
   readonly reconnectTimeoutMs?: number;
   /** How long `close` waits for writes in progress to finish and be acked. @default 10000 */
   readonly closeTimeoutMs?: number;
+  /** The connection's name on the broker (`client_properties`). @default 'dsync' */
+  readonly connectionName?: string;
 }
 
 export interface ConsumerStats {
   /** Deliveries received, redeliveries included. */
   readonly consumed: number;
   readonly acked: number;
+  /** Rows of the batches acked (stored). */
+  readonly rows: number;
   readonly deadLettered: number;
   /** Failed writes requeued for another attempt. */
   readonly retried: number;
+  /**
+   * Deliveries that went back to the queue unsettled: lost with their channel, or still held
+   * when `close` gave up waiting for them. The broker hands each of them out again.
+   */
+  readonly returned: number;
 }
 
 export interface ConsumerEvents {
-  acked: [id: string];
+  acked: [id: string, rows: number];
   retried: [id: string, attempt: number, error: unknown];
   'dead-lettered': [id: string, reason: string];
   /** The connection was lost; the consumer is reconnecting. */
@@ -69,6 +78,13 @@ export interface Consumer {
   /** Stops consuming, waits (bounded) for writes in progress, disconnects; unacked batches return to the queue. */
   close(): Promise<void>;
   stats(): ConsumerStats;
+  /** Deliveries taken and not settled yet: being written, or waiting behind a write. */
+  held(): number;
+  /**
+   * Batches waiting in the queue, not counting those delivered and unacknowledged.
+   * @throws StorageError while the consumer is not connected
+   */
+  depth(): Promise<number>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof ConsumerEvents>(
     event: E,
@@ -82,6 +98,8 @@ interface Link {
   readonly publisher: ConfirmedPublisher;
   alive: boolean;
   consumerTag?: string;
+  /** What the connection said when it went (the broker's reason), for the event. */
+  reason?: Error;
 }
 
 /**
@@ -98,9 +116,11 @@ export function consume(options: ConsumerOptions): Consumer {
   const target = redactUrl(url);
   const closing = new AbortController();
   const events = createEmitter<ConsumerEvents>();
-  const counts = { consumed: 0, acked: 0, deadLettered: 0, retried: 0 };
+  const counts = { consumed: 0, acked: 0, rows: 0, deadLettered: 0, retried: 0, returned: 0 };
   const chains = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
+  /** Deliveries taken and not yet counted by their outcome: each is counted once. */
+  const unsettled = new Set<{ counted: boolean }>();
   const context = {
     sink,
     sources,
@@ -122,7 +142,8 @@ export function consume(options: ConsumerOptions): Consumer {
     // A link still being set up fails its own open(); only the installed one reconnects.
     if (link !== dead || closing.signal.aborted) return;
     link = undefined;
-    events.emit('disconnected', error);
+    // Next turn: a dying connection closes its channel before it says why it closed.
+    setImmediate(() => events.emit('disconnected', dead.reason ?? error));
     reconnecting ??= reconnect().finally(() => (reconnecting = undefined));
   }
 
@@ -144,7 +165,8 @@ export function consume(options: ConsumerOptions): Consumer {
     switch (outcome.kind) {
       case 'acked':
         counts.acked += 1;
-        return events.emit('acked', outcome.id);
+        counts.rows += outcome.rows;
+        return events.emit('acked', outcome.id, outcome.rows);
       case 'retried':
         counts.retried += 1;
         return events.emit('retried', outcome.id, outcome.attempt, outcome.error);
@@ -152,6 +174,7 @@ export function consume(options: ConsumerOptions): Consumer {
         counts.deadLettered += 1;
         return events.emit('dead-lettered', outcome.id, outcome.reason);
       case 'abandoned':
+        counts.returned += 1;
         return;
     }
   }
@@ -163,10 +186,19 @@ export function consume(options: ConsumerOptions): Consumer {
     counts.consumed += 1;
     const header: unknown = message.properties.headers?.[HEADER_SOURCE];
     const key = typeof header === 'string' ? header : message.fields.routingKey;
+    const entry = { counted: false };
+    unsettled.add(entry);
+    const settle = (outcome: Outcome): void => {
+      unsettled.delete(entry);
+      if (entry.counted) return; // counted as returned when close gave up on it
+      entry.counted = true;
+      record(outcome);
+    };
     const run = async (): Promise<void> => {
       // Queued behind a batch whose channel died: the broker redelivers this one too.
-      if (!active.alive) return;
-      record(
+      if (!active.alive)
+        return settle({ kind: 'abandoned', id: String(message.fields.deliveryTag) });
+      settle(
         await handleDelivery(
           message,
           context,
@@ -175,6 +207,7 @@ export function consume(options: ConsumerOptions): Consumer {
       );
     };
     const next = (chains.get(key) ?? Promise.resolve()).then(run).catch((error: unknown) => {
+      unsettled.delete(entry);
       events.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
     chains.set(key, next);
@@ -190,6 +223,7 @@ export function consume(options: ConsumerOptions): Consumer {
       url,
       timeoutMs: reconnectTimeoutMs,
       signal: closing.signal,
+      ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
     });
     let setup: Link | undefined;
     try {
@@ -199,7 +233,11 @@ export function consume(options: ConsumerOptions): Consumer {
       // Listening from the start: amqplib may emit `close` before an RPC's continuation runs.
       channel.on('error', () => undefined);
       channel.on('close', () => lost(opened, new Error('channel closed')));
-      model.on('close', (error?: Error) => lost(opened, error ?? new Error('connection closed')));
+      model.on('error', (error: Error) => (opened.reason ??= error));
+      model.on('close', (error?: Error) => {
+        if (error !== undefined) opened.reason ??= error;
+        lost(opened, error ?? new Error('connection closed'));
+      });
       await assertQueues(channel, queue);
       await channel.prefetch(prefetch);
       if (closing.signal.aborted)
@@ -240,6 +278,12 @@ export function consume(options: ConsumerOptions): Consumer {
       timeout.abort();
       await starting?.catch(() => undefined);
       await reconnecting;
+      // Still unsettled: their channel closes below, and the broker hands them out again.
+      for (const entry of unsettled) {
+        entry.counted = true;
+        counts.returned += 1;
+      }
+      unsettled.clear();
       for (const open of [active, link]) {
         if (open === undefined) continue;
         open.alive = false; // late writes must not ack on a closing channel
@@ -248,6 +292,20 @@ export function consume(options: ConsumerOptions): Consumer {
       link = undefined;
     },
     stats: () => ({ ...counts }),
+    held: () => unsettled.size,
+    async depth() {
+      const active = link;
+      if (active === undefined || !active.alive)
+        throw new StorageError(target, `cannot count the batches of "${queue}": not connected`);
+      try {
+        return (await active.channel.checkQueue(queue)).messageCount;
+      } catch (error) {
+        throw new StorageError(
+          target,
+          `cannot count the batches of "${queue}": ${describeError(error, url)}`,
+        );
+      }
+    },
     on: (event, listener) => events.on(event, listener),
   };
 }

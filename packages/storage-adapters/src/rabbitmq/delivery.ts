@@ -64,7 +64,8 @@ export function deliveryActions(
 }
 
 export type Outcome =
-  | { readonly kind: 'acked'; readonly id: string }
+  /** Stored and acked: `rows` rows written. */
+  | { readonly kind: 'acked'; readonly id: string; readonly rows: number }
   | {
       readonly kind: 'retried';
       readonly id: string;
@@ -189,5 +190,5 @@ export async function handleDelivery(
     return actions.requeue() ? { kind: 'retried', id, attempt, error } : { kind: 'abandoned', id };
   }
   ctx.attempts.forget(id);
-  return actions.ack() ? { kind: 'acked', id } : { kind: 'abandoned', id };
+  return actions.ack() ? { kind: 'acked', id, rows: batch.rows.length } : { kind: 'abandoned', id };
 }

@@ -17,6 +17,7 @@ import {
 } from './confirm.js';
 import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
 import { describeError } from './describe-error.js';
+import { createEmitter } from './events.js';
 import { assertTopology, DEFAULT_EXCHANGE, DEFAULT_QUEUE } from './topology.js';
 
 export interface RabbitSinkOptions {
@@ -39,6 +40,16 @@ export interface RabbitSinkOptions {
    * stored. Set false when another program consumes the queue. @default true
    */
   readonly awaitStored?: boolean;
+  /** The connection's name on the broker (`client_properties`). @default 'dsync' */
+  readonly connectionName?: string;
+}
+
+/** What the sink tells about its connection to the broker. */
+export interface RabbitSinkEvents {
+  /** The connection (or its channel) was lost; the next `write` or `ready` reconnects. */
+  disconnected: [error: Error];
+  /** A connection lost before is open again. */
+  reconnected: [];
 }
 
 /** A `Sink` that hands batches to RabbitMQ: `write` resolves once the broker confirmed. */
@@ -47,6 +58,11 @@ export interface RabbitSink extends Sink {
   readonly exchange: string;
   readonly queue: string;
   backlog(): Promise<SinkBacklog>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof RabbitSinkEvents>(
+    event: E,
+    listener: (...args: RabbitSinkEvents[E]) => void,
+  ): () => void;
 }
 
 /** One connection with its confirm channel; replaced as a whole when either dies. */
@@ -57,6 +73,8 @@ interface Link {
   /** Routing keys the queue is bound to (bindings are durable; this just saves round trips). */
   readonly bound: Set<string>;
   alive: boolean;
+  /** What the connection said when it went (the broker's reason), for the event. */
+  reason?: Error;
 }
 
 /**
@@ -77,15 +95,26 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
   const inFlight = new Set<Promise<void>>();
   let link: Link | undefined;
   let opening: Promise<Link> | undefined;
+  const events = createEmitter<RabbitSinkEvents>();
+  /** A link was lost and none opened since: the next one is a reconnection. */
+  let down = false;
 
   const storageError = (what: string, error: unknown): StorageError =>
     error instanceof StorageError
       ? error
       : new StorageError(target, `${what}: ${describeError(error, url)}`);
 
-  const drop = (dead: Link): void => {
+  const drop = (dead: Link, error: Error): void => {
+    if (!dead.alive) return;
     dead.alive = false;
-    if (link === dead) link = undefined;
+    if (link === dead) {
+      link = undefined;
+      if (!closing.signal.aborted && !down) {
+        down = true;
+        // Next turn: a dying connection closes its channel before it says why it closed.
+        setImmediate(() => events.emit('disconnected', dead.reason ?? error));
+      }
+    }
     void closeQuietly(dead.model);
   };
 
@@ -94,6 +123,7 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
       url,
       timeoutMs: reconnectTimeoutMs,
       signal: closing.signal,
+      ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
     });
     try {
       const channel = await model.createConfirmChannel();
@@ -102,8 +132,12 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
       // Listening from the start: amqplib may emit `close` before an RPC's continuation runs.
       // A channel error (e.g. a deleted exchange) closes only the channel: start afresh.
       channel.on('error', () => undefined);
-      channel.on('close', () => drop(opened));
-      model.on('close', () => drop(opened));
+      channel.on('close', () => drop(opened, new Error('channel closed')));
+      model.on('error', (error: Error) => (opened.reason ??= error));
+      model.on('close', (error?: Error) => {
+        if (error !== undefined) opened.reason ??= error;
+        drop(opened, error ?? new Error('connection closed'));
+      });
       await assertTopology(channel, { exchange, queue });
       if (closing.signal.aborted) throw new StorageError(target, 'sink closed while connecting');
       if (!opened.alive) throw new Error('connection lost while setting up');
@@ -118,7 +152,13 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
     if (link !== undefined) return Promise.resolve(link);
     // Concurrent writes after a drop share one reconnection.
     opening ??= open()
-      .then((opened) => (link = opened))
+      .then((opened) => {
+        if (down) {
+          down = false;
+          events.emit('reconnected');
+        }
+        return (link = opened);
+      })
       .finally(() => (opening = undefined));
     return opening;
   }
@@ -166,6 +206,7 @@ export function createRabbitSink(options: RabbitSinkOptions): RabbitSink {
     queue,
     storedByConsumer: () => awaitStored,
     backlog: () => (closing.signal.aborted ? Promise.reject(closedError()) : backlog()),
+    on: (event, listener) => events.on(event, listener),
     async ready() {
       if (closing.signal.aborted) throw closedError();
       await current();

@@ -18,6 +18,7 @@ import {
 } from './confirm.js';
 import { closeQuietly, connectWithRetry, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection.js';
 import { deliveryActions } from './delivery.js';
+import { createEmitter } from './events.js';
 import { assertQueues, assertTopology, deadLetterName, DEFAULT_TASK_QUEUE } from './topology.js';
 
 /** Pause between a consumer's attempts to come back after its channel or connection died. */
@@ -41,11 +42,27 @@ export interface RabbitTaskQueueOptions {
   readonly connectionName?: string;
 }
 
+/** What the queue tells about its connection to the broker. */
+export interface TaskQueueEvents {
+  /**
+   * The connection was lost (the broker restarted, a network fault, an operator closed it);
+   * consumers reattach every second, and the next `publish` or `depth` reconnects too.
+   */
+  disconnected: [error: Error];
+  /** A connection lost before is open again. */
+  reconnected: [];
+}
+
 /** The `TaskQueue` port on RabbitMQ. */
 export interface RabbitTaskQueue extends TaskQueue {
   readonly queue: string;
   /** `''`: the default exchange. */
   readonly exchange: string;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof TaskQueueEvents>(
+    event: E,
+    listener: (...args: TaskQueueEvents[E]) => void,
+  ): () => void;
 }
 
 /** A channel of the queue's one connection, for publishing or for one consumer. */
@@ -53,6 +70,8 @@ interface Link {
   readonly channel: ConfirmChannel;
   readonly publisher: ConfirmedPublisher;
   alive: boolean;
+  /** Aborted once the channel is gone: its deliveries' `lost` signal. */
+  readonly gone: AbortController;
   /** Why the broker closed the channel (a publish to a deleted exchange): said in errors. */
   closedBy?: Error;
 }
@@ -60,6 +79,7 @@ interface Link {
 /** Closes a channel on purpose: its `close` event is then no loss, and late acks are no-ops. */
 async function closeLink(link: Link): Promise<void> {
   link.alive = false;
+  link.gone.abort(new Error('the consumer stopped'));
   try {
     await link.channel.close();
   } catch {
@@ -78,7 +98,9 @@ async function closeLink(link: Link): Promise<void> {
  * - A message that is not a task (not JSON, wrong shape or content type) never reaches the
  *   handler: it is dead-lettered to `{queue}.dead` with the reason in `x-dsync-error`.
  * - A consumer whose channel or connection dies comes back on its own (the queue reconnects,
- *   every second until `stop`); the next `publish` or `depth` after a loss reconnects too.
+ *   every second until `stop`); the next `publish` or `depth` after a loss reconnects too. The
+ *   deliveries of a channel that died have their `lost` signal aborted; the connection's loss
+ *   and return are told as `disconnected` and `reconnected`.
  */
 export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTaskQueue {
   const { url, connectionName } = options;
@@ -95,6 +117,9 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
   const lostModels = new WeakSet<ChannelModel>();
   let publishing: Link | undefined;
   let openingPublisher: Promise<Link> | undefined;
+  const events = createEmitter<TaskQueueEvents>();
+  /** A connection was lost and none opened since: the next one is a reconnection. */
+  let down = false;
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     const settled: Promise<unknown> = work.then(
@@ -129,14 +154,19 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
         if (connecting === opening) connecting = undefined;
       };
       connecting = opening;
-      opening.then(
-        (model) =>
-          model.on('close', () => {
-            lostModels.add(model);
-            forget();
-          }),
-        forget,
-      );
+      opening.then((model) => {
+        if (down && !closing.signal.aborted) {
+          down = false;
+          events.emit('reconnected');
+        }
+        model.on('close', (error?: Error) => {
+          lostModels.add(model);
+          forget();
+          if (closing.signal.aborted || down) return;
+          down = true;
+          events.emit('disconnected', error ?? new Error('connection closed'));
+        });
+      }, forget);
     }
     return connecting;
   }
@@ -152,10 +182,12 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
       channel,
       publisher: confirmedPublisher(channel, confirmTimeoutMs),
       alive: true,
+      gone: new AbortController(),
     };
     // Listening from the start: a connection that dies closes its channels too.
     channel.on('error', (error: Error) => (link.closedBy = error));
     channel.on('close', () => {
+      link.gone.abort(link.closedBy ?? new Error(`the channel of queue "${queue}" closed`));
       if (!link.alive) return;
       link.alive = false;
       onLost(link);
@@ -283,6 +315,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
         redelivered: message.fields.redelivered,
         ack: once(() => actions.ack()),
         requeue: once(() => actions.requeue()),
+        lost: link.gone.signal,
       };
       void (async () => {
         try {
@@ -319,6 +352,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
   return {
     queue,
     exchange,
+    on: (event, listener) => events.on(event, listener),
     publish(tasks) {
       if (closing.signal.aborted) return Promise.reject(closed());
       return track(publish(tasks));

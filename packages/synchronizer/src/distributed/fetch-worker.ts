@@ -7,7 +7,6 @@ import {
   type DataSourceRegistry,
   type LedgerError,
   type Provider,
-  type RunRecord,
   type RunSourceSettings,
   type Sink,
   type TaskConsumer,
@@ -23,6 +22,10 @@ import { LeadingDrops, misconfigurationOf } from '../engine/misconfiguration.js'
 import { Limiters } from '../limits/limiters.js';
 import type { RedisLimits } from '../limits/redis-cluster.js';
 import type { RunEventsChannel } from './run-events.js';
+import { cutOffSink, unsettledLedger } from './delivery-ports.js';
+import { HeldDeliveries, type Held } from './held-deliveries.js';
+import { StallWatch } from './stall-watch.js';
+import { WorkerRuns } from './worker-runs.js';
 import { settingsDiffer, sourceSettings } from './run-settings.js';
 
 /**
@@ -58,6 +61,17 @@ export interface FetchWorkerOptions {
    */
   readonly onStall?: (message: string) => void;
   /**
+   * Told when tasks in hand were lost with the channel they came on (a broker outage, a
+   * closed connection): how many, and why. The broker hands them out again; their work here
+   * is cut off, as at a stop. Several lost at once are told once.
+   */
+  readonly onLost?: (tasks: number, reason: Error) => void;
+  /**
+   * Told once per run and source when this worker leaves the source's tasks to other workers:
+   * its definition, account or limits differ from those the run was queued with.
+   */
+  readonly onMismatch?: (message: string) => void;
+  /**
    * How long one call may hold its share of the shared limits; a worker killed mid-call frees
    * its share after it. @default the longest request timeout of `clients` and 15 s
    */
@@ -66,30 +80,41 @@ export interface FetchWorkerOptions {
   readonly clock?: Clock;
   /** Where each task's events are told to its run's follower (`SyncController.follow`). */
   readonly runEvents?: RunEventsChannel;
-  /**
-   * Told once per run and source when this worker leaves the source's tasks to other workers:
-   * its definition, account or limits differ from those the run was queued with.
-   */
-  readonly onMismatch?: (message: string) => void;
 }
 
-/** What a worker did with the deliveries it took. */
+/**
+ * What a worker did with the deliveries it took. `done`, `dropped` and `failed` count the
+ * tasks this worker settled in the ledger, each task once across every worker (a copy that
+ * found it settled by another counts in `alreadySettled`); `requeued` counts the deliveries
+ * that went back to the queue, whatever else became of them.
+ */
 export interface FetchWorkerStats {
   done: number;
   dropped: number;
   failed: number;
-  /** Handed back to the queue: at a limit, or when the worker stopped. */
+  /**
+   * Handed back to the queue: at a limit, when the worker stopped, or lost with their channel
+   * (a broker outage). A task lost after its rows were sent and its ledger row written is
+   * counted here and in `done`: it went back all the same, and its next taker acks it.
+   */
   requeued: number;
-  /** Tasks the ledger already had as settled (redelivered, or published twice): acknowledged without a request. */
+  /**
+   * Tasks the ledger already had as settled (redelivered, or published twice; or settled by
+   * another worker while this one fetched its copy): acknowledged without counting them again.
+   */
   alreadySettled: number;
   /** Tasks of a cancelled run: acknowledged without a request, left pending for the next run. */
   cancelled: number;
-  /** Tasks handed back for other workers: this one's settings for their source differ from the run's. */
+  /**
+   * Tasks handed back for other workers (counted in `requeued` too): this one's settings for
+   * their source differ from those of their run.
+   */
   mismatched: number;
+  /** Rows of the tasks counted in `done`. */
+  rows: number;
+  /** Calls made (requests that left), per limit scope: `tushare:default:daily`, `ndl:default`. */
+  readonly calls: Record<string, number>;
 }
-
-/** How long a run's status is taken as read: one ledger query per run and second, not per task. */
-const RUN_STATUS_TTL_MS = 1_000;
 
 /** What a call may take beyond its request timeout before its share of shared limits is freed. */
 const JOB_MARGIN_MS = 15_000;
@@ -103,14 +128,24 @@ function jobExpirationOf(clients: FetchWorkerOptions['clients']): number {
   return (timeouts.length === 0 ? DEFAULT_TIMEOUT_MS : Math.max(...timeouts)) + JOB_MARGIN_MS;
 }
 
-/** Runs whose status and events a worker keeps at once. */
-const RUNS_KEPT = 16;
-
 /**
  * How long a task this worker may not fetch stays in hand before it goes back: handed back at
  * once, the broker would give it straight back while the matching workers are busy.
  */
 const MISMATCH_REQUEUE_MS = 2_000;
+/** Runs and sources whose mismatch a worker remembers telling. */
+const MISMATCHES_KEPT = 128;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first: a stop step that may hang. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  if (!Number.isFinite(ms)) return void (await work.catch(() => undefined));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))),
+  ]);
+  clearTimeout(timer);
+}
 
 export class FetchWorker {
   readonly events = new SyncEvents();
@@ -122,24 +157,24 @@ export class FetchWorker {
     alreadySettled: 0,
     cancelled: 0,
     mismatched: 0,
+    rows: 0,
+    calls: {},
   };
   readonly #options: FetchWorkerOptions;
   readonly #policy: ErrorPolicyOptions;
   readonly #limiters: Limiters;
   readonly #jobExpirationMs: number;
-  /** Per task waiting for its first call: the timer that says it stalled. */
-  readonly #stalls = new Map<string, NodeJS.Timeout>();
+  readonly #stalls: StallWatch;
   readonly #clock: Clock;
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #held: HeldDeliveries;
   /** Per source: its first answers here, watched for a wrong configuration. */
   readonly #leadingDrops = new Map<string, LeadingDrops>();
   /** Sources found misconfigured: their tasks fail without a request until the worker restarts with a fix. */
   readonly #misconfigured = new Map<string, LedgerError>();
-  /** Each run's events, told here and to its follower. */
-  readonly #runEvents = new Map<string, SyncEvents>();
-  readonly #runs = new Map<string, { readonly run: RunRecord | undefined; readonly at: number }>();
-  /** This worker's settings per source, and the runs and sources whose mismatch it told. */
+  readonly #runs: WorkerRuns;
+  /** This worker's settings per source, and when it told a run's follower of a mismatch. */
   readonly #settings = new Map<string, RunSourceSettings>();
   readonly #toldMismatch = new Map<string, number>();
   #consumer: TaskConsumer | undefined;
@@ -150,9 +185,24 @@ export class FetchWorker {
     this.#policy = { ...DEFAULT_ERROR_POLICY, ...options.policy };
     this.#clock = options.clock ?? systemClock;
     this.#jobExpirationMs = options.jobExpirationMs ?? jobExpirationOf(options.clients);
-    // A task's call left: it is no longer waiting for the limits.
+    this.#stalls = new StallWatch(
+      this.#jobExpirationMs,
+      (source) => this.#limiters.scopeOf(source),
+      options.onStall,
+    );
+    this.#runs = new WorkerRuns(options.checkpoints, this.#clock, this.events, options.runEvents);
+    this.#held = new HeldDeliveries({
+      stop: this.#stop.signal,
+      onHandBack: () => void this.stats.requeued++,
+      ...(options.onLost === undefined ? {} : { onLost: options.onLost }),
+    });
+    // A task's call left: it is no longer waiting for the limits, and counts in its scope.
     this.events.on((event) => {
-      if (event.type === 'task-started') this.#clearStall(`${event.sourceId}\u0000${event.key}`);
+      if (event.type !== 'task-started') return;
+      this.#stalls.clear(StallWatch.idOf(event.sourceId, event.key));
+      if (!options.registry.has(event.sourceId)) return;
+      const scope = this.#limiters.scopeOf(options.registry.get(event.sourceId));
+      this.stats.calls[scope] = (this.stats.calls[scope] ?? 0) + 1;
     });
     // The same limiters as the controller's: the same scopes, limits and overrides.
     this.#limiters = new Limiters({
@@ -180,25 +230,51 @@ export class FetchWorker {
     });
   }
 
-  /** Stops taking tasks; those in hand are cut off and go back to the queue. */
-  async stop(): Promise<void> {
+  /** Deliveries in hand: being fetched, or waiting for the limits. */
+  held(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Stops taking tasks. Those in hand are cut off (requests in flight aborted, waits for the
+   * limits given up, rows not sent) and go back to the queue: the consumer's channel closes
+   * first, so the broker takes back every one of them and hands out no more. Each step is
+   * bounded, so a stop ends within `timeoutMs` even when the broker or a write hangs.
+   * @returns how many tasks in hand went back to the queue
+   */
+  async stop(options: { readonly timeoutMs?: number } = {}): Promise<{ handedBack: number }> {
+    const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const left = () => deadline - Date.now();
+    const before = this.stats.requeued;
     clearTimeout(this.#resumeTimer);
     this.#stop.abort();
-    await Promise.allSettled(this.#inFlight);
-    await this.#consumer?.stop();
+    const consumer = this.#consumer;
     this.#consumer = undefined;
-    await this.#limiters.stop();
+    if (consumer !== undefined) await within(consumer.stop(), left() / 3);
+    // Counted now (a queue without `lost` signals tells nothing), so the count and the queue
+    // agree whatever hangs next.
+    this.#held.handBackAll();
+    // Their ledger rows go back to pending as their work ends.
+    await within(Promise.allSettled(this.#inFlight), left() / 2);
+    await within(this.#limiters.stop(), left());
+    return { handedBack: this.stats.requeued - before };
   }
 
   #track(delivery: TaskDelivery): Promise<void> {
-    const handling = this.#handle(delivery);
+    const { held, release } = this.#held.take(delivery);
+    const handling = this.#handle(held);
     this.#inFlight.add(handling);
-    return handling.finally(() => this.#inFlight.delete(handling));
+    return handling.finally(() => {
+      this.#inFlight.delete(handling);
+      release();
+    });
   }
 
-  async #handle(delivery: TaskDelivery): Promise<void> {
+  async #handle(held: Held): Promise<void> {
+    const { delivery } = held;
     const { task } = delivery;
-    const { registry, checkpoints } = this.#options;
+    const { registry } = this.#options;
+    const checkpoints = unsettledLedger(this.#options.checkpoints, held.ledger);
     if (!registry.has(task.sourceId)) {
       // Another deployment's source, or a registry that lost it: the ledger keeps it pending.
       this.stats.failed++;
@@ -214,7 +290,7 @@ export class FetchWorker {
       await delivery.ack();
       return;
     }
-    const run = await this.#run(task.runId);
+    const run = await this.#runs.run(task.runId);
     if (run?.status === 'cancelled') {
       // The follower cancelled it (Ctrl-C): the task stays pending for the next run to queue again.
       this.stats.cancelled++;
@@ -222,9 +298,8 @@ export class FetchWorker {
       return;
     }
     const expected = run?.settings?.[source.id];
-    const differs =
-      expected === undefined ? [] : settingsDiffer(expected, this.#settingsOf(source));
-    if (differs.length > 0) return this.#leave(delivery, source, task.runId, differs);
+    const differs = expected === undefined ? [] : settingsDiffer(expected, this.#settingsOf(source));
+    if (differs.length > 0) return this.#leave(held, source, task.runId, differs);
     const misconfigured = this.#misconfigured.get(source.id);
     if (misconfigured !== undefined) {
       await checkpoints.updateTask(source.id, task.args.key, {
@@ -232,61 +307,41 @@ export class FetchWorker {
         lastError: misconfigured,
         worker: this.#options.worker,
       });
-      this.stats.failed++;
+      if (held.ledger.settledElsewhere) this.stats.alreadySettled++;
+      else this.stats.failed++;
       await delivery.ack();
       return;
     }
-    const context = this.#context(source, task.runId);
-    const stall = this.#watchStall(source, task.args.key);
+    const context = this.#context(source, task.runId, held, checkpoints);
+    const stall = this.#stalls.watch(source, task.args.key);
     try {
       for (let attempt = 1; ; attempt++) {
         const verdict = await runTask({ args: task.args, attempt }, context);
-        if (verdict.kind !== 'again') return await this.#settle(delivery, verdict);
-        await sleep(verdict.delayMs, this.#stop.signal);
-        if (this.#stop.signal.aborted) return await this.#requeue(delivery);
+        // Another worker settled it meanwhile: this copy is done with, counted there.
+        if (held.ledger.settledElsewhere) {
+          this.stats.alreadySettled++;
+          return await delivery.ack();
+        }
+        if (verdict.kind !== 'again') return await this.#settle(held, verdict);
+        await sleep(verdict.delayMs, held.signal);
+        if (held.signal.aborted) return await this.#requeue(held);
       }
     } finally {
-      this.#clearStall(stall);
+      this.#stalls.clear(stall);
     }
   }
 
-  /**
-   * Tells `onStall` when a task's first call has not left after `jobExpirationMs`: by then
-   * even the calls of a worker that crashed holding every slot have expired.
-   */
-  #watchStall(source: DataSource, key: string): string {
-    const id = `${source.id}\u0000${key}`;
-    const { onStall } = this.#options;
-    if (onStall === undefined) return id;
-    const scope = this.#limiters.scopeOf(source);
-    const seconds = Math.round(this.#jobExpirationMs / 1000);
-    const timer = setTimeout(() => {
-      this.#stalls.delete(id);
-      onStall(
-        `a task of ${source.id} has waited ${seconds} s for the limits of ${scope}: longer than ` +
-          `a crashed worker's calls can hold them (${seconds} s), so every slot is taken by live ` +
-          `calls or Redis answers slowly; check the other workers' logs and Redis`,
-      );
-    }, this.#jobExpirationMs);
-    timer.unref();
-    this.#stalls.set(id, timer);
-    return id;
-  }
-
-  #clearStall(id: string): void {
-    clearTimeout(this.#stalls.get(id));
-    this.#stalls.delete(id);
-  }
-
   /** Acknowledges or requeues a delivery by what its last attempt came to. */
-  async #settle(delivery: TaskDelivery, verdict: Exclude<TaskVerdict, { kind: 'again' }>) {
+  async #settle(held: Held, verdict: Exclude<TaskVerdict, { kind: 'again' }>) {
+    const { delivery } = held;
     const { task } = delivery;
     switch (verdict.kind) {
       case 'done':
+        this.stats.done++;
+        this.stats.rows += verdict.rows;
         if (verdict.continuation !== undefined)
           // Published before the ack: a crash in between redelivers this page, never loses the next.
           await this.#options.queue.publish([{ ...task, args: verdict.continuation }]);
-        this.stats.done++;
         return delivery.ack();
       case 'dropped':
         this.stats.dropped++;
@@ -300,15 +355,62 @@ export class FetchWorker {
         }
         // At a limit: the task waits on the queue, and this worker takes none until it resets.
         this.#pauseUntil(verdict.resumeAfter);
-        return this.#requeue(delivery);
+        return this.#requeue(held);
       default:
-        return this.#requeue(delivery);
+        return this.#requeue(held);
     }
   }
 
-  async #requeue(delivery: TaskDelivery): Promise<void> {
-    this.stats.requeued++;
-    await delivery.requeue();
+  #settingsOf(source: DataSource): RunSourceSettings {
+    let settings = this.#settings.get(source.id);
+    if (settings === undefined) {
+      settings = sourceSettings(source, this.#limiters, this.#options.clients);
+      this.#settings.set(source.id, settings);
+    }
+    return settings;
+  }
+
+  /**
+   * Hands a task back for the workers whose settings match the run's, after a pause: this one
+   * never fetches with another definition, account or limits. Logs it once per run and source,
+   * and tells the run's follower again while it goes on (one that subscribed late hears it).
+   */
+  async #leave(
+    held: Held,
+    source: DataSource,
+    runId: string,
+    differs: readonly (keyof RunSourceSettings)[],
+  ): Promise<void> {
+    const told = `${runId}\u0000${source.id}`;
+    const toldAt = this.#toldMismatch.get(told);
+    const now = this.#clock();
+    if (toldAt === undefined || now - toldAt >= MISMATCH_REQUEUE_MS) {
+      this.#toldMismatch.delete(told);
+      this.#toldMismatch.set(told, now);
+      if (this.#toldMismatch.size > MISMATCHES_KEPT)
+        this.#toldMismatch.delete(this.#toldMismatch.keys().next().value as string);
+      const { worker } = this.#options;
+      const message =
+        `worker ${worker} leaves the tasks of ${source.id} in run ${runId} to other workers: ` +
+        `its config differs from the sync's (${differs.join(', ')}). Start it with the sync's ` +
+        'config file (every worker restarts after a change).';
+      if (toldAt === undefined) this.#options.onMismatch?.(message);
+      this.#runs.eventsOf(runId).emit({
+        type: 'worker-mismatch',
+        sourceId: source.id,
+        worker,
+        differs,
+        message,
+      });
+    }
+    this.stats.mismatched++;
+    await sleep(MISMATCH_REQUEUE_MS, held.signal);
+    await this.#requeue(held);
+  }
+
+  async #requeue(held: Held): Promise<void> {
+    this.#held.handBack(held);
+    await held.delivery.requeue();
   }
 
   /** Stops consuming, and consumes again when the limit resets (or after the longest wait). */
@@ -331,85 +433,12 @@ export class FetchWorker {
     this.#resumeTimer.unref();
   }
 
-  /** The run as the ledger has it (read at most once a second per run): its status and settings. */
-  async #run(runId: string): Promise<RunRecord | undefined> {
-    const known = this.#runs.get(runId);
-    if (known !== undefined && this.#clock() - known.at < RUN_STATUS_TTL_MS) return known.run;
-    const run = await this.#options.checkpoints.getRun(runId);
-    this.#runs.delete(runId);
-    this.#runs.set(runId, { run, at: this.#clock() });
-    if (this.#runs.size > RUNS_KEPT) this.#runs.delete(this.#runs.keys().next().value as string);
-    return run;
-  }
-
-  #settingsOf(source: DataSource): RunSourceSettings {
-    let settings = this.#settings.get(source.id);
-    if (settings === undefined) {
-      settings = sourceSettings(source, this.#limiters, this.#options.clients);
-      this.#settings.set(source.id, settings);
-    }
-    return settings;
-  }
-
-  /**
-   * Hands a task back for the workers whose settings match the run's, after a pause: this one
-   * never fetches with another definition, account or limits. Logs it once per run and source,
-   * and tells the run's follower again while it goes on (one that subscribed late hears it).
-   */
-  async #leave(
-    delivery: TaskDelivery,
+  #context(
     source: DataSource,
     runId: string,
-    differs: readonly (keyof RunSourceSettings)[],
-  ): Promise<void> {
-    const told = `${runId}\u0000${source.id}`;
-    const toldAt = this.#toldMismatch.get(told);
-    const now = this.#clock();
-    if (toldAt === undefined || now - toldAt >= MISMATCH_REQUEUE_MS) {
-      this.#toldMismatch.delete(told);
-      this.#toldMismatch.set(told, now);
-      if (this.#toldMismatch.size > RUNS_KEPT * 8)
-        this.#toldMismatch.delete(this.#toldMismatch.keys().next().value as string);
-      const { worker } = this.#options;
-      const message =
-        `worker ${worker} leaves the tasks of ${source.id} in run ${runId} to other workers: ` +
-        `its config differs from the sync's (${differs.join(', ')}). Start it with the sync's ` +
-        'config file (every worker restarts after a change).';
-      if (toldAt === undefined) this.#options.onMismatch?.(message);
-      this.#eventsOf(runId).emit({
-        type: 'worker-mismatch',
-        sourceId: source.id,
-        worker,
-        differs,
-        message,
-      });
-    }
-    this.stats.mismatched++;
-    await sleep(MISMATCH_REQUEUE_MS, this.#stop.signal);
-    await delivery.requeue();
-  }
-
-  /** A run's task events: told to this worker's listeners, and published for the run's follower. */
-  #eventsOf(runId: string): SyncEvents {
-    const { runEvents } = this.#options;
-    if (runEvents === undefined) return this.events;
-    let events = this.#runEvents.get(runId);
-    if (events === undefined) {
-      const run = new SyncEvents();
-      run.on((event) => {
-        this.events.emit(event);
-        runEvents.publish(runId, event);
-      });
-      this.#runEvents.set(runId, run);
-      // A long-lived worker sees run after run: only the recent ones keep theirs.
-      if (this.#runEvents.size > RUNS_KEPT)
-        this.#runEvents.delete(this.#runEvents.keys().next().value as string);
-      events = run;
-    }
-    return events;
-  }
-
-  #context(source: DataSource, runId: string): TaskContext {
+    held: Held,
+    checkpoints: CheckpointStore,
+  ): TaskContext {
     const client = this.#options.clients[source.provider];
     if (client === undefined)
       throw new Error(
@@ -425,12 +454,12 @@ export class FetchWorker {
       client,
       leadingDrops,
       limiter: this.#limiters.limiterOf(source.provider),
-      sink: this.#options.sink,
-      checkpoints: this.#options.checkpoints,
+      sink: cutOffSink(this.#options.sink, held.signal),
+      checkpoints,
       runId,
-      events: this.#eventsOf(runId),
+      events: this.#runs.eventsOf(runId),
       policy: this.#policy,
-      signal: this.#stop.signal,
+      signal: held.signal,
       worker: this.#options.worker,
       now: this.#clock,
     };

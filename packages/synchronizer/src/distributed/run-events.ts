@@ -1,5 +1,7 @@
+import { createEmitter } from '@dsync/datasource';
 import { Redis } from 'ioredis';
 import type { SyncEvent, SyncListener } from '../engine/events.js';
+import { watchRedis, type RedisConnectionEvents } from '../limits/redis-watch.js';
 
 /**
  * Where the processes of a distributed run tell its events and its follower hears them: the
@@ -18,19 +20,36 @@ export interface RedisRunEventsOptions {
   readonly url: string;
   /** Prefix of every channel, so deployments can share a Redis. @default "dsync" */
   readonly prefix?: string;
+  /** The connections' name on the server (`CLIENT LIST`; no spaces). @default none */
+  readonly connectionName?: string;
 }
 
 /** A run's events over Redis pub/sub: one channel per run, JSON messages. */
 export class RedisRunEvents implements RunEventsChannel {
   readonly #prefix: string;
   readonly #url: string;
+  readonly #connectionName: string | undefined;
   #publisher: Redis | undefined;
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, Set<SyncListener>>();
+  readonly #events = createEmitter<RedisConnectionEvents>();
+  readonly #unwatch: (() => void)[] = [];
 
   constructor(options: RedisRunEventsOptions) {
     this.#url = options.url;
     this.#prefix = options.prefix ?? 'dsync';
+    this.#connectionName = options.connectionName;
+  }
+
+  /**
+   * Subscribes to a connection's loss and return (`disconnected`, `reconnected`), each
+   * connection on its own; returns the unsubscribe function. While lost, events wait.
+   */
+  on<E extends keyof RedisConnectionEvents>(
+    event: E,
+    listener: (...args: RedisConnectionEvents[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
   }
 
   /** Connects the publisher: a Redis out of reach fails here, not at the first event. */
@@ -64,6 +83,7 @@ export class RedisRunEvents implements RunEventsChannel {
 
   /** Closes both connections. */
   async close(): Promise<void> {
+    for (const unwatch of this.#unwatch.splice(0)) unwatch();
     const connections = [this.#publisher, this.#subscriber].filter((c) => c !== undefined);
     this.#publisher = undefined;
     this.#subscriber = undefined;
@@ -77,13 +97,22 @@ export class RedisRunEvents implements RunEventsChannel {
 
   #publishing(): Redis {
     // Commands wait for a reconnect rather than fail: a Redis restart delays events.
-    this.#publisher ??= new Redis(this.#url, { maxRetriesPerRequest: null });
+    this.#publisher ??= this.#connect();
     return this.#publisher;
+  }
+
+  #connect(): Redis {
+    const redis = new Redis(this.#url, {
+      maxRetriesPerRequest: null,
+      ...(this.#connectionName === undefined ? {} : { connectionName: this.#connectionName }),
+    });
+    this.#unwatch.push(watchRedis([redis], this.#events));
+    return redis;
   }
 
   #subscribing(): Redis {
     if (this.#subscriber === undefined) {
-      const subscriber = new Redis(this.#url, { maxRetriesPerRequest: null });
+      const subscriber = this.#connect();
       subscriber.on('message', (channel: string, message: string) => {
         const listeners = this.#listeners.get(channel);
         if (listeners === undefined) return;

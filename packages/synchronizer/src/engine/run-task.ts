@@ -379,6 +379,12 @@ export async function runTask(
         ? await deliver(task, result, context)
         : await discard(task, result, context);
     } catch (error) {
+      // Cut off while its rows were sent (a fetch worker's delivery lost or stopping): pending
+      // again, as a request cut off is; the next attempt sends them again.
+      if (error instanceof CancelledError) {
+        await ledger(context, key, { status: 'pending', attempts: task.attempt - 1 });
+        return { kind: 'abandoned' };
+      }
       // A sink that refuses the rows for good drops the task; one that is down retries it like a transient answer.
       const refused = error instanceof DsyncError && error.code === 'E_BAD_ROW';
       const outcome: Outcome = refused

@@ -7,7 +7,7 @@ import {
   type Clock,
 } from '@dsync/datasource';
 import Bottleneck from 'bottleneck';
-import { throwIfCancelled } from '../clients/cancelled-error.js';
+import { CancelledError, throwIfCancelled } from '../clients/cancelled-error.js';
 import { nextMidnight } from '../clients/reset-time.js';
 import { yieldPromptly } from './prompt-yield.js';
 import type { RedisLimits } from './redis-cluster.js';
@@ -258,9 +258,13 @@ export class AccountLimiter {
     const expiration = this.#options.jobExpirationMs ?? DEFAULT_JOB_EXPIRATION_MS;
     for (;;) {
       throwIfCancelled(signal);
-      const passed = await lane.rate.schedule<{ value: T } | { waitMs: number }>(
+      let started = false;
+      const scheduled = lane.rate.schedule<{ value: T } | { waitMs: number }>(
         { expiration },
         async () => {
+          // Given up while it waited (see below): its turn passes at once, nothing counted.
+          throwIfCancelled(signal);
+          started = true;
           const now = new Date(this.#now());
           const day = dayIn(now.getTime(), timezone);
           const verdict = await shared.pass(lane.scope, day, perDay, DAY_KEY_TTL_MS);
@@ -278,6 +282,7 @@ export class AccountLimiter {
           return { value: await task() };
         },
       );
+      const passed = await untilAborted(scheduled, signal, () => started);
       if ('value' in passed) return passed.value;
       await sleep(passed.waitMs, signal);
     }
@@ -528,5 +533,33 @@ export class AccountLimiter {
       // A stop a provider answered earlier today, in this process or another run.
       spentUntil,
     };
+  }
+}
+
+/**
+ * `scheduled`, or a CancelledError as soon as `signal` aborts while the job has not started
+ * (`started()`): a job waiting on Redis for a slot that other processes' calls hold may wait
+ * until their calls end or expire, minutes after a stop asked it to give up. The job stays in
+ * Bottleneck's queue until the limiter stops, and passes its turn when it comes. A job that
+ * started is waited for: its request is aborted by the same signal.
+ */
+async function untilAborted<T>(
+  scheduled: Promise<T>,
+  signal: AbortSignal | undefined,
+  started: () => boolean,
+): Promise<T> {
+  if (signal === undefined) return scheduled;
+  let giveUp = (): void => undefined;
+  const givenUp = new Promise<never>((_, reject) => {
+    giveUp = () => {
+      if (!started()) reject(new CancelledError(undefined, { cause: signal.reason }));
+    };
+  });
+  signal.addEventListener('abort', giveUp, { once: true });
+  try {
+    // The race listens to both: whichever loses settles unheard, harmlessly.
+    return await Promise.race([scheduled, givenUp]);
+  } finally {
+    signal.removeEventListener('abort', giveUp);
   }
 }

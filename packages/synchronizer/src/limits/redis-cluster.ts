@@ -1,6 +1,7 @@
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import { systemClock, type Clock } from '@dsync/datasource';
+import { createEmitter, systemClock, type Clock } from '@dsync/datasource';
+import { watchRedis, type RedisConnectionEvents } from './redis-watch.js';
 
 /**
  * Limits shared by every process of a deployment through one Redis: the rate windows through
@@ -32,6 +33,11 @@ export interface RedisLimitsOptions {
   readonly prefix?: string;
   /** The clock a provider's reset time is measured from, for the stop's expiry. @default the system clock */
   readonly clock?: Clock;
+  /**
+   * The connections' name on the server (`CLIENT LIST`; no spaces), so an operator can tell
+   * which process holds which. @default none
+   */
+  readonly connectionName?: string;
 }
 
 /** What the gate says before a call. */
@@ -112,17 +118,38 @@ export class RedisLimits {
   readonly #prefix: string;
 
   readonly #clock: Clock;
+  readonly #events = createEmitter<RedisConnectionEvents>();
+  readonly #unwatch: () => void;
+  #closing: Promise<void> | undefined;
 
   constructor(options: RedisLimitsOptions) {
     this.#prefix = options.prefix ?? 'dsync';
     this.#clock = options.clock ?? systemClock;
     // Commands wait for a reconnect rather than fail: a Redis restart pauses calls, it does not drop tasks.
-    const redis = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    const redis = new Redis(options.url, {
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+      ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+    });
     redis.defineCommand('dsyncGate', { numberOfKeys: 3, lua: GATE });
     redis.defineCommand('dsyncCoolDown', { numberOfKeys: 1, lua: COOL_DOWN });
     this.#redis = redis as Redis & GateCommands;
     this.#connection = new Bottleneck.IORedisConnection({ client: redis, Redis });
     recoverOnRedis7(this.#connection);
+    // The subscriber is Bottleneck's duplicate of the client: calls wait on either.
+    const { subscriber } = this.#connection as unknown as { subscriber: Redis };
+    this.#unwatch = watchRedis([redis, subscriber], this.#events);
+  }
+
+  /**
+   * Subscribes to the connections' loss and return (`disconnected`, `reconnected`); returns
+   * the unsubscribe function. While lost, calls wait for the limits.
+   */
+  on<E extends keyof RedisConnectionEvents>(
+    event: E,
+    listener: (...args: RedisConnectionEvents[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
   }
 
   /** Waits until both the commands client and Bottleneck's subscriber are connected. */
@@ -205,7 +232,10 @@ export class RedisLimits {
     return Number((await this.#redis.get(this.#keys(scope).day(day))) ?? 0);
   }
 
-  async close(): Promise<void> {
-    await this.#connection.disconnect(true);
+  /** Closes both connections; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#unwatch();
+    this.#closing ??= this.#connection.disconnect(true);
+    return this.#closing;
   }
 }
