@@ -44,8 +44,20 @@ describe.each(DIALECTS)('a ledger made before the settings column, on %s', (dial
       expect((await checkpoints.getSourceState('tushare.daily')).cursor).toBe('2024-01-05');
 
       const { knex } = storage; // opened by the calls above
-      await knex.migrate.down(LEDGER_MIGRATIONS);
-      expect(await knex.schema.hasColumn('dsync_sources', 'settings')).toBe(false);
+      // Every later migration is there too, and each goes back down in turn.
+      const columns = async () => [
+        await knex.schema.hasColumn('dsync_runs', 'settings'),
+        await knex.schema.hasColumn('dsync_tasks', 'awaits_store'),
+        await knex.schema.hasColumn('dsync_tasks', 'stored_run_id'),
+        await knex.schema.hasColumn('dsync_sources', 'settings'),
+      ];
+      expect(await columns()).toEqual([true, true, true, true]);
+      await knex.migrate.down(LEDGER_MIGRATIONS); // 0005: a queued run's settings
+      expect(await columns()).toEqual([false, true, true, true]);
+      await knex.migrate.down(LEDGER_MIGRATIONS); // 0004: the store receipts
+      expect(await columns()).toEqual([false, false, false, true]);
+      await knex.migrate.down(LEDGER_MIGRATIONS); // 0003: a source's settings
+      expect(await columns()).toEqual([false, false, false, false]);
       const [row] = await knex<{ source_id: string; cursor: string }>('dsync_sources').select(
         'source_id',
         'cursor',

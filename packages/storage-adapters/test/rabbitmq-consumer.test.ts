@@ -82,7 +82,14 @@ describe('consume', () => {
       // A batch of no run (a program's own) is stored, and nothing is marked for it.
       await producer.write(dailyBatch(3, source), source);
       await waitFor(() => consumer.stats().acked === 3, 'three batches acked');
-      expect(consumer.stats()).toEqual({ consumed: 4, acked: 3, retried: 1, deadLettered: 0 });
+      expect(consumer.stats()).toEqual({
+        consumed: 4,
+        acked: 3,
+        retried: 1,
+        deadLettered: 0,
+        returned: 0,
+        rows: 15,
+      });
       // The refused mark's batch went back to the queue, behind the others.
       expect(marks.sort((a, b) => a.runId.localeCompare(b.runId))).toEqual([
         { runId: 'run-a', sourceId: source.id, key: dailyBatch(1, source).argsKey, written: true },
