@@ -429,16 +429,20 @@ describe('workers report what they do, their outages and their stop (real proces
   });
 
   it('SIGTERM stops fetch workers whose calls hang, or who wait for the slots those calls hold, within the stop time; what they held goes back', async () => {
-    // The workers' sandbox never answers in time (10 min); their request timeout is 2 min.
     const d = await deployment({ latencyMs: 0 });
+    const queued = await dsync(d.dir, ['sync', 'tushare.daily', ...RANGE, '--no-wait'], TOKEN_ENV);
+    expect(queued.code).toBe(0);
+    // Then the replica never answers in time (10 min), at the same address: the workers' config
+    // is the sync's (a worker with another would fetch nothing), their request timeout 2 min.
+    const port = Number(new URL(d.sandbox.url).port);
+    await d.sandbox.close();
     const slow = await startTushareSandbox({
       market: new Market(MARKET),
       accounts: [{ token: TOKEN, tier: { perMinute: 10_000, apis: 'all' } }],
       latencyMs: 600_000,
+      port,
     });
     cleanups.push(() => slow.close());
-    const queued = await dsync(d.dir, ['sync', 'tushare.daily', ...RANGE, '--no-wait'], TOKEN_ENV);
-    expect(queued.code).toBe(0);
     const workers = project({ 'dsync.config.yaml': d.configOver(slow.url, 120_000) });
     // w0's four calls hang, holding the account's four slots; w1's three tasks wait for them.
     const w0 = worker(workers, 'w0', ['--fetch', '--prefetch', '4']);
