@@ -298,7 +298,8 @@ export class FetchWorker {
       return;
     }
     const expected = run?.settings?.[source.id];
-    const differs = expected === undefined ? [] : settingsDiffer(expected, this.#settingsOf(source));
+    const differs =
+      expected === undefined ? [] : settingsDiffer(expected, this.#settingsOf(source));
     if (differs.length > 0) return this.#leave(held, source, task.runId, differs);
     const misconfigured = this.#misconfigured.get(source.id);
     if (misconfigured !== undefined) {
