@@ -223,7 +223,7 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
     return {
       broker,
       pg: pg.url,
-      // --verbose: the worker's log (its broker connection lost and restored) on stderr.
+      // --verbose: the worker's log (its batch queue connection lost and restored) on stderr.
       worker: (): Running =>
         scan.start(dir, ['worker', '--verbose', '--prefetch', String(PREFETCH)], env),
       sync: (): Running => scan.start(dir, ['sync', DAILY, ...range], env),
@@ -286,8 +286,8 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
     expect(synced.stdout).toContain(`${DAILY}: done, ${days} requests, ${rows} rows`);
 
     const stopped = await drainAndStop(p, worker);
-    expect(stopped.stderr).toContain('broker connection lost');
-    expect(stopped.stderr).toContain('broker connection restored');
+    expect(stopped.stderr).toContain('"msg":"batch queue connection lost"');
+    expect(stopped.stderr).toContain('"msg":"batch queue connection restored"');
     // A publish cut off before its confirm may have reached the queue and be published again.
     expect(stopped.summary.stored).toBeGreaterThanOrEqual(PUBLISHED);
     expect(stopped.summary).toMatchObject({ retried: 0, deadLettered: 0 });
@@ -332,8 +332,8 @@ describe('the RabbitMQ path: dsync sync publishes, dsync worker stores into Post
     await brokerOutage(bySize(1_000, 3_000), release);
 
     const stopped = await drainAndStop(p, worker);
-    expect(stopped.stderr).toContain('broker connection lost');
-    expect(stopped.stderr).toContain('broker connection restored');
+    expect(stopped.stderr).toContain('"msg":"batch queue connection lost"');
+    expect(stopped.stderr).toContain('"msg":"batch queue connection restored"');
     expect(stopped.summary).toEqual({ stored: PUBLISHED, retried: 0, deadLettered: 0 });
     await expectGroundTruth(p);
   });
